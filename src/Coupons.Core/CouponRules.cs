@@ -1,0 +1,285 @@
+using System.Diagnostics;
+
+namespace Coupons.Core;
+
+/// <summary>What happened to a coupon during one operation, for counters and the durable record.</summary>
+[Flags]
+public enum CouponEvents : byte
+{
+    None = 0,
+
+    /// <summary>A lock passed its lockTtlSeconds; the coupon became unused again.</summary>
+    Lapsed = 1,
+
+    /// <summary>The coupon's validity passed while it was unused or locked.</summary>
+    Expired = 2,
+
+    Locked = 4,
+    Used = 8,
+    Released = 16,
+    Refunded = 32,
+}
+
+/// <summary>
+/// The rules of a coupon's life: pure functions on <see cref="CouponState"/>, time passed in.
+/// A store calls them while it holds whatever makes the coupon's change atomic; each checks its
+/// refusals in the order DESIGN.md gives and changes nothing when it refuses.
+/// </summary>
+public static class CouponRules
+{
+    /// <summary>The state of a coupon claimed now.</summary>
+    public static CouponState NewCoupon(CampaignDefinition terms, long nowMs)
+    {
+        var (fromMs, toMs) = terms.Validity.WindowFor(nowMs);
+        return new CouponState { Status = CouponStatus.Unused, ValidFromMs = fromMs, ValidToMs = toMs };
+    }
+
+    /// <summary>Whether a campaign hands out coupons now, the claim check after campaign_not_found.</summary>
+    public static bool IsClaimable(CampaignStatus status, CampaignDefinition terms, long nowMs) =>
+        status == CampaignStatus.Active
+        && (terms.ClaimStartsAtMs is not { } start || nowMs >= start)
+        && (terms.ClaimEndsAtMs is not { } end || nowMs < end)
+        && (terms.Validity.ToMs is not { } validTo || nowMs < validTo);
+
+    /// <summary>
+    /// The claim decision after the campaign was found: campaign_not_active → limit_reached →
+    /// sold_out. Stock is taken by the caller atomically after this says Ok.
+    /// </summary>
+    public static Outcome DecideClaim(CampaignStatus status, CampaignDefinition terms, int claimedByUser, long remainingStock, long nowMs)
+    {
+        if (!IsClaimable(status, terms, nowMs))
+        {
+            return Outcome.CampaignNotActive;
+        }
+
+        if (claimedByUser >= terms.PerUserLimit)
+        {
+            return Outcome.LimitReached;
+        }
+
+        return remainingStock <= 0 ? Outcome.SoldOut : Outcome.Ok;
+    }
+
+    /// <summary>Applies what time alone changes: a lapsed lock, a passed validity.</summary>
+    public static CouponEvents Normalize(ref CouponState state, long nowMs)
+    {
+        var events = CouponEvents.None;
+        if (state.Status == CouponStatus.Locked && state.LockExpiresAtMs <= nowMs)
+        {
+            ClearOrder(ref state, CouponStatus.Unused);
+            events |= CouponEvents.Lapsed;
+        }
+
+        if (state.Status is CouponStatus.Unused or CouponStatus.Locked && state.ValidToMs <= nowMs)
+        {
+            ClearOrder(ref state, CouponStatus.Expired);
+            events |= CouponEvents.Expired;
+        }
+
+        return events;
+    }
+
+    /// <summary>
+    /// Locks a coupon for an order: coupon_expired → coupon_not_yet_valid → already_used →
+    /// locked_by_other_order → order_mismatch → below_minimum → ok. The same order locking again
+    /// at the same amount gets its lock back (<see cref="Outcome.Replayed"/>).
+    /// </summary>
+    public static Outcome Lock(ref CouponState state, CampaignDefinition terms, string orderId, long orderAmount, long nowMs, out DiscountQuote quote, out CouponEvents events)
+    {
+        Debug.Assert(Money.IsValidAmount(orderAmount));
+        events = Normalize(ref state, nowMs);
+        quote = default;
+        var refusal = CheckUsable(in state, nowMs);
+        if (refusal != Outcome.Ok)
+        {
+            return refusal;
+        }
+
+        if (state.Status == CouponStatus.Used)
+        {
+            return Outcome.AlreadyUsed;
+        }
+
+        if (state.Status == CouponStatus.Locked)
+        {
+            if (state.OrderId != orderId)
+            {
+                return Outcome.LockedByOtherOrder;
+            }
+
+            if (state.OrderAmount != orderAmount)
+            {
+                return Outcome.OrderMismatch;
+            }
+
+            quote = terms.Discount.Quote(state.OrderAmount, terms.MinOrderAmount);
+            return Outcome.Replayed;
+        }
+
+        quote = terms.Discount.Quote(orderAmount, terms.MinOrderAmount);
+        if (!quote.Applicable)
+        {
+            return Outcome.BelowMinimum;
+        }
+
+        state.Status = CouponStatus.Locked;
+        state.OrderId = orderId;
+        state.OrderAmount = orderAmount;
+        state.LockExpiresAtMs = nowMs + (terms.LockTtlSeconds * 1000L);
+        events |= CouponEvents.Locked;
+        return Outcome.Ok;
+    }
+
+    /// <summary>
+    /// Uses a coupon for an order: confirms the order's lock, or locks and uses an unused coupon in
+    /// one step (then <paramref name="orderAmount"/> is required). The same order redeeming again
+    /// gets the same result (<see cref="Outcome.Replayed"/>).
+    /// </summary>
+    public static Outcome Redeem(ref CouponState state, CampaignDefinition terms, string orderId, long? orderAmount, long nowMs, out DiscountQuote quote, out CouponEvents events)
+    {
+        Debug.Assert(orderAmount is null || Money.IsValidAmount(orderAmount.Value));
+        events = Normalize(ref state, nowMs);
+        quote = default;
+
+        // A used coupon never expires, so the replay of a redemption is answered before expiry is checked.
+        if (state.Status == CouponStatus.Used && state.OrderId == orderId)
+        {
+            if (orderAmount is { } repeated && repeated != state.OrderAmount)
+            {
+                return Outcome.OrderMismatch;
+            }
+
+            quote = terms.Discount.Quote(state.OrderAmount, terms.MinOrderAmount);
+            return Outcome.Replayed;
+        }
+
+        var refusal = CheckUsable(in state, nowMs);
+        if (refusal != Outcome.Ok)
+        {
+            return refusal;
+        }
+
+        if (state.Status == CouponStatus.Used)
+        {
+            return Outcome.AlreadyUsed;
+        }
+
+        if (state.Status == CouponStatus.Locked)
+        {
+            if (state.OrderId != orderId)
+            {
+                return Outcome.LockedByOtherOrder;
+            }
+
+            if (orderAmount is { } confirmed && confirmed != state.OrderAmount)
+            {
+                return Outcome.OrderMismatch;
+            }
+
+            quote = terms.Discount.Quote(state.OrderAmount, terms.MinOrderAmount);
+            Debug.Assert(quote.Applicable, "a lock is only taken at an applicable amount");
+            state.Status = CouponStatus.Used;
+            state.UsedAtMs = nowMs;
+            state.LockExpiresAtMs = 0;
+            events |= CouponEvents.Used;
+            return Outcome.Ok;
+        }
+
+        if (orderAmount is not { } amount)
+        {
+            return Outcome.OrderAmountRequired;
+        }
+
+        quote = terms.Discount.Quote(amount, terms.MinOrderAmount);
+        if (!quote.Applicable)
+        {
+            return Outcome.BelowMinimum;
+        }
+
+        state.Status = CouponStatus.Used;
+        state.OrderId = orderId;
+        state.OrderAmount = amount;
+        state.UsedAtMs = nowMs;
+        state.LockExpiresAtMs = 0;
+        events |= CouponEvents.Used;
+        return Outcome.Ok;
+    }
+
+    /// <summary>
+    /// Releases the order's lock: locked_by_other_order → already_used → ok. Releasing a coupon the
+    /// order does not hold (already released, lapsed, never locked) is a no-op success.
+    /// </summary>
+    public static Outcome Release(ref CouponState state, string orderId, long nowMs, out CouponEvents events)
+    {
+        events = Normalize(ref state, nowMs);
+        switch (state.Status)
+        {
+            case CouponStatus.Locked when state.OrderId != orderId:
+                return Outcome.LockedByOtherOrder;
+            case CouponStatus.Locked:
+                ClearOrder(ref state, CouponStatus.Unused);
+                events |= CouponEvents.Released;
+                return Outcome.Ok;
+            case CouponStatus.Used:
+                return Outcome.AlreadyUsed;
+            default:
+                return Outcome.Replayed;
+        }
+    }
+
+    /// <summary>
+    /// Returns a used coupon to its holder: unused again, or expired if its validity has passed.
+    /// Repeating the refund of the same order is a no-op success; a coupon used by another order
+    /// gives already_used, one not used at all not_redeemed.
+    /// </summary>
+    public static Outcome Refund(ref CouponState state, string orderId, long nowMs, out CouponEvents events)
+    {
+        events = Normalize(ref state, nowMs);
+        if (state.Status == CouponStatus.Used)
+        {
+            if (state.OrderId != orderId)
+            {
+                return Outcome.AlreadyUsed;
+            }
+
+            var back = state.ValidToMs <= nowMs ? CouponStatus.Expired : CouponStatus.Unused;
+            ClearOrder(ref state, back);
+            state.RefundedOrderId = orderId;
+            events |= CouponEvents.Refunded | (back == CouponStatus.Expired ? CouponEvents.Expired : CouponEvents.None);
+            return Outcome.Ok;
+        }
+
+        return state.RefundedOrderId == orderId ? Outcome.Replayed : Outcome.NotRedeemed;
+    }
+
+    /// <summary>The state a reader sees at <paramref name="nowMs"/>, without changing the stored one.</summary>
+    public static CouponState Observe(CouponState state, long nowMs)
+    {
+        Normalize(ref state, nowMs);
+        return state;
+    }
+
+    private static Outcome CheckUsable(in CouponState state, long nowMs)
+    {
+        if (state.Status == CouponStatus.Expired)
+        {
+            return Outcome.CouponExpired;
+        }
+
+        if (state.Status == CouponStatus.Revoked)
+        {
+            return Outcome.CouponNotFound;
+        }
+
+        return state.Status == CouponStatus.Unused && nowMs < state.ValidFromMs ? Outcome.CouponNotYetValid : Outcome.Ok;
+    }
+
+    private static void ClearOrder(ref CouponState state, CouponStatus status)
+    {
+        state.Status = status;
+        state.OrderId = null;
+        state.OrderAmount = 0;
+        state.LockExpiresAtMs = 0;
+        state.UsedAtMs = 0;
+    }
+}

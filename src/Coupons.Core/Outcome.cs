@@ -1,0 +1,70 @@
+namespace Coupons.Core;
+
+/// <summary>
+/// The result of every store operation. Values are explicit and never reused; within one operation
+/// the refusals are checked in the order DESIGN.md gives, which is the order of their values.
+/// </summary>
+public enum Outcome : byte
+{
+    /// <summary>The change was made.</summary>
+    Ok = 0,
+
+    /// <summary>The same request was made before; its earlier result is returned, nothing changed.</summary>
+    Replayed = 1,
+
+    CampaignNotFound = 10,
+    CampaignNotActive = 11,
+    LimitReached = 12,
+    SoldOut = 13,
+
+    CouponNotFound = 20,
+    CouponExpired = 21,
+    CouponNotYetValid = 22,
+    AlreadyUsed = 23,
+    LockedByOtherOrder = 24,
+    OrderMismatch = 25,
+    OrderAmountRequired = 26,
+    BelowMinimum = 27,
+    NotRedeemed = 28,
+
+    CampaignEnded = 30,
+}
+
+public static class OutcomeCodes
+{
+    /// <summary>Number of distinct values an <see cref="Outcome"/> can index, for counters by outcome.</summary>
+    public const int Capacity = 32;
+
+    /// <summary>Every refusal code, for counters and documentation.</summary>
+    public static readonly IReadOnlyList<Outcome> Refusals =
+    [
+        Outcome.CampaignNotFound, Outcome.CampaignNotActive, Outcome.LimitReached, Outcome.SoldOut,
+        Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed,
+        Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum,
+        Outcome.NotRedeemed, Outcome.CampaignEnded,
+    ];
+
+    public static bool IsSuccess(this Outcome outcome) => outcome is Outcome.Ok or Outcome.Replayed;
+
+    /// <summary>The stable snake_case code of an outcome, as the HTTP contract shows it.</summary>
+    public static string ToCode(this Outcome outcome) => outcome switch
+    {
+        Outcome.Ok => "ok",
+        Outcome.Replayed => "replayed",
+        Outcome.CampaignNotFound => "campaign_not_found",
+        Outcome.CampaignNotActive => "campaign_not_active",
+        Outcome.LimitReached => "limit_reached",
+        Outcome.SoldOut => "sold_out",
+        Outcome.CouponNotFound => "coupon_not_found",
+        Outcome.CouponExpired => "coupon_expired",
+        Outcome.CouponNotYetValid => "coupon_not_yet_valid",
+        Outcome.AlreadyUsed => "already_used",
+        Outcome.LockedByOtherOrder => "locked_by_other_order",
+        Outcome.OrderMismatch => "order_mismatch",
+        Outcome.OrderAmountRequired => "order_amount_required",
+        Outcome.BelowMinimum => "below_minimum",
+        Outcome.NotRedeemed => "not_redeemed",
+        Outcome.CampaignEnded => "campaign_ended",
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "unknown outcome"),
+    };
+}
