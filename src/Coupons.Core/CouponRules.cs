@@ -229,19 +229,15 @@ public static class CouponRules
 
     /// <summary>
     /// Returns a used coupon to its holder: unused again, or expired if its validity has passed.
-    /// Repeating the refund of the same order is a no-op success; a coupon used by another order
-    /// gives already_used, one not used at all not_redeemed.
+    /// Repeating the refund of the last refunded order is a no-op success, even once another order
+    /// uses the coupon; a coupon used by another order gives already_used, one not used at all
+    /// not_redeemed. Only the last refunded order is remembered.
     /// </summary>
     public static Outcome Refund(ref CouponState state, string orderId, long nowMs, out CouponEvents events)
     {
         events = Normalize(ref state, nowMs);
-        if (state.Status == CouponStatus.Used)
+        if (state.Status == CouponStatus.Used && state.OrderId == orderId)
         {
-            if (state.OrderId != orderId)
-            {
-                return Outcome.AlreadyUsed;
-            }
-
             var back = state.ValidToMs <= nowMs ? CouponStatus.Expired : CouponStatus.Unused;
             ClearOrder(ref state, back);
             state.RefundedOrderId = orderId;
@@ -249,7 +245,12 @@ public static class CouponRules
             return Outcome.Ok;
         }
 
-        return state.RefundedOrderId == orderId ? Outcome.Replayed : Outcome.NotRedeemed;
+        if (state.RefundedOrderId == orderId)
+        {
+            return Outcome.Replayed;
+        }
+
+        return state.Status == CouponStatus.Used ? Outcome.AlreadyUsed : Outcome.NotRedeemed;
     }
 
     /// <summary>The state a reader sees at <paramref name="nowMs"/>, without changing the stored one.</summary>

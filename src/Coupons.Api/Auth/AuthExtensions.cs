@@ -1,0 +1,68 @@
+using Coupons.Api.Http;
+using Coupons.Core;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Coupons.Api.Auth;
+
+public static class AuthExtensions
+{
+    public const string Admin = "admin";
+    public const string EndUser = "end-user";
+    public const string OwnerOrService = "owner-or-service";
+    public const string ServiceOrAdmin = "service-or-admin";
+
+    /// <summary>JWT bearer auth (HS256, issuer and audience <c>coupons</c>) and the role policies of the contract.</summary>
+    public static IServiceCollection AddCouponsAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        var signingKey = SigningKey.Resolve(configuration);
+        services.AddSingleton(signingKey);
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        {
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = SigningKey.Issuer,
+                ValidAudience = SigningKey.Audience,
+                IssuerSigningKey = signingKey.Key,
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                RequireExpirationTime = true,
+                RequireSignedTokens = true,
+                NameClaimType = Caller.SubjectClaim,
+                RoleClaimType = Caller.RoleClaim,
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+            options.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = context =>
+                {
+                    var subject = context.Principal?.FindFirst(Caller.SubjectClaim)?.Value;
+                    if (string.IsNullOrWhiteSpace(subject) || subject.Length > StoreLimits.MaxUserIdLength)
+                    {
+                        context.Fail($"the token needs a subject of 1 to {StoreLimits.MaxUserIdLength} characters");
+                    }
+
+                    return Task.CompletedTask;
+                },
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    await Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "A valid bearer token is required.")
+                        .ExecuteAsync(context.HttpContext).ConfigureAwait(false);
+                },
+                OnForbidden = context => Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "The token's role may not do this.")
+                    .ExecuteAsync(context.HttpContext),
+            };
+        });
+
+        services.AddAuthorizationBuilder()
+            .SetDefaultPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
+                .RequireAuthenticatedUser().Build())
+            .AddPolicy(Admin, policy => policy.RequireRole("admin"))
+            .AddPolicy(EndUser, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => Caller.From(c.User).Role == CallerRole.User))
+            .AddPolicy(OwnerOrService, policy => policy.RequireAuthenticatedUser().RequireAssertion(c =>
+                Caller.From(c.User).Role is CallerRole.User or CallerRole.Service))
+            .AddPolicy(ServiceOrAdmin, policy => policy.RequireRole("service", "admin"));
+        return services;
+    }
+}

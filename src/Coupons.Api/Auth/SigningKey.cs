@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Coupons.Api.Auth;
+
+/// <summary>
+/// The HS256 key tokens are signed with: <c>Coupons:Auth:SigningKey</c> when configured, otherwise a
+/// random key created once in the data dir so a newcomer can try the service at once. The key
+/// itself is never logged; only where it came from.
+/// </summary>
+public sealed class SigningKey
+{
+    public const string Issuer = "coupons";
+    public const string Audience = "coupons";
+    public const string FileName = "signing-key";
+
+    /// <summary>HS256 needs at least 256 bits of key.</summary>
+    public const int MinBytes = 32;
+
+    private SigningKey(SymmetricSecurityKey key, string source, bool created)
+    {
+        Key = key;
+        Source = source;
+        Created = created;
+    }
+
+    public SymmetricSecurityKey Key { get; }
+
+    /// <summary>Where the key came from: the configuration key name or the file path.</summary>
+    public string Source { get; }
+
+    /// <summary>True when this start created the key file.</summary>
+    public bool Created { get; }
+
+    public static SigningKey Resolve(IConfiguration configuration)
+    {
+        var configured = configuration["Coupons:Auth:SigningKey"];
+        if (!string.IsNullOrEmpty(configured))
+        {
+            var bytes = Encoding.UTF8.GetBytes(configured);
+            if (bytes.Length < MinBytes)
+            {
+                throw new InvalidOperationException($"Coupons:Auth:SigningKey must be at least {MinBytes} bytes long");
+            }
+
+            return new SigningKey(new SymmetricSecurityKey(bytes), "configuration key Coupons:Auth:SigningKey", false);
+        }
+
+        var dataDir = configuration["Coupons:Embedded:DataDir"] ?? "data";
+        Directory.CreateDirectory(dataDir);
+        var path = Path.GetFullPath(Path.Combine(dataDir, FileName));
+        var created = false;
+        if (!File.Exists(path))
+        {
+            var text = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(48));
+            try
+            {
+                using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+
+                stream.Write(Encoding.UTF8.GetBytes(text));
+                stream.Flush(flushToDisk: true);
+                created = true;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // Another process (the token command, a second start) created it first: use theirs.
+            }
+        }
+
+        var key = File.ReadAllText(path).Trim();
+        if (Encoding.UTF8.GetByteCount(key) < MinBytes)
+        {
+            throw new InvalidOperationException($"the signing key in {path} is shorter than {MinBytes} bytes");
+        }
+
+        return new SigningKey(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), path, created);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Buffers.Text;
+using Coupons.Core;
+
+namespace Coupons.Api.Contracts;
+
+/// <summary>Ids as the API shows them: the standard 36-character form.</summary>
+public static class Ids
+{
+    public static string Format(Guid id) => id.ToString("D");
+
+    public static bool TryParse(string? text, out Guid id) => Guid.TryParseExact(text, "D", out id);
+}
+
+/// <summary>Opaque page cursors: the id to continue after, in base64url.</summary>
+public static class Cursors
+{
+    public static string? Format(Guid? after)
+    {
+        if (after is not { } id)
+        {
+            return null;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        return Base64Url.EncodeToString(bytes);
+    }
+
+    public static bool TryParse(string? text, out Guid? after)
+    {
+        after = null;
+        if (string.IsNullOrEmpty(text))
+        {
+            return true;
+        }
+
+        Span<byte> bytes = stackalloc byte[16];
+        if (text.Length != 22 || !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != 16)
+        {
+            return false;
+        }
+
+        after = new Guid(bytes, bigEndian: true);
+        return true;
+    }
+}
+
+public static class Times
+{
+    public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    public static DateTimeOffset? FromMs(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
+
+    public static long? ToMs(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds();
+}
+
+/// <summary>The snake_case names of enum values in the contract.</summary>
+public static class Names
+{
+    public static string Of(CampaignStatus status) => status switch
+    {
+        CampaignStatus.Active => "active",
+        CampaignStatus.Paused => "paused",
+        CampaignStatus.Ended => "ended",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown campaign status"),
+    };
+
+    public static string Of(CouponStatus status) => status switch
+    {
+        CouponStatus.Unused => "unused",
+        CouponStatus.Locked => "locked",
+        CouponStatus.Used => "used",
+        CouponStatus.Expired => "expired",
+        CouponStatus.Revoked => "revoked",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown coupon status"),
+    };
+
+    public static bool TryParseCouponStatus(string? text, out CouponStatus status)
+    {
+        status = text switch
+        {
+            "unused" => CouponStatus.Unused,
+            "locked" => CouponStatus.Locked,
+            "used" => CouponStatus.Used,
+            "expired" => CouponStatus.Expired,
+            "revoked" => CouponStatus.Revoked,
+            _ => 0,
+        };
+        return status != 0;
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Coupons.Api.Contracts;
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(CreateCampaignRequest))]
+[JsonSerializable(typeof(AddStockRequest))]
+[JsonSerializable(typeof(OrderRequest))]
+[JsonSerializable(typeof(CampaignResponse))]
+[JsonSerializable(typeof(CouponResponse))]
+[JsonSerializable(typeof(RedemptionResponse))]
+[JsonSerializable(typeof(StatsResponse))]
+[JsonSerializable(typeof(PageResponse<CampaignResponse>))]
+[JsonSerializable(typeof(PageResponse<CouponResponse>))]
+[JsonSerializable(typeof(ProblemDetails))]
+[JsonSerializable(typeof(HttpValidationProblemDetails))]
+public sealed partial class CouponsJsonContext : JsonSerializerContext;

@@ -1,0 +1,106 @@
+using Coupons.Core;
+
+namespace Coupons.Api.Contracts;
+
+public sealed record DiscountResponse(string Type, long? AmountOff, int? PercentOff, long? MaxDiscount, long? Threshold)
+{
+    public static DiscountResponse From(Discount discount) => discount.Kind switch
+    {
+        DiscountKind.AmountOff => new("amount_off", discount.AmountOff, null, null, null),
+        DiscountKind.PercentOff => new("percent_off", null, discount.PercentOff, discount.MaxDiscount, null),
+        DiscountKind.Threshold => new("threshold", discount.AmountOff, null, null, discount.Threshold),
+        _ => throw new ArgumentOutOfRangeException(nameof(discount), discount.Kind, "unknown discount kind"),
+    };
+}
+
+public sealed record ValidityResponse(DateTimeOffset? From, DateTimeOffset? To, int? Days);
+
+public sealed record CampaignResponse(
+    string Id,
+    string Name,
+    DiscountResponse Discount,
+    long MinOrderAmount,
+    long TotalStock,
+    long Issued,
+    long RemainingStock,
+    int PerUserLimit,
+    DateTimeOffset? ClaimStartsAt,
+    DateTimeOffset? ClaimEndsAt,
+    ValidityResponse Validity,
+    int LockTtlSeconds,
+    string Status,
+    DateTimeOffset CreatedAt)
+{
+    public static CampaignResponse From(CampaignInfo campaign)
+    {
+        var d = campaign.Definition;
+        return new CampaignResponse(
+            Ids.Format(campaign.Id),
+            d.Name,
+            DiscountResponse.From(d.Discount),
+            d.MinOrderAmount,
+            campaign.TotalStock,
+            campaign.Issued,
+            campaign.RemainingStock,
+            d.PerUserLimit,
+            Times.FromMs(d.ClaimStartsAtMs),
+            Times.FromMs(d.ClaimEndsAtMs),
+            new ValidityResponse(Times.FromMs(d.Validity.FromMs), Times.FromMs(d.Validity.ToMs), d.Validity.Days),
+            d.LockTtlSeconds,
+            Names.Of(campaign.Status),
+            Times.FromMs(campaign.CreatedAtMs));
+    }
+}
+
+public sealed record CouponResponse(
+    string Id,
+    string CampaignId,
+    string UserId,
+    string Status,
+    DateTimeOffset ClaimedAt,
+    DateTimeOffset ValidFrom,
+    DateTimeOffset ValidTo,
+    string? OrderId,
+    long? OrderAmount,
+    DateTimeOffset? LockExpiresAt,
+    DateTimeOffset? UsedAt,
+    DiscountResponse Discount,
+    long MinOrderAmount)
+{
+    public static CouponResponse From(Coupon coupon) => new(
+        Ids.Format(coupon.Id),
+        Ids.Format(coupon.CampaignId),
+        coupon.UserId,
+        Names.Of(coupon.Status),
+        Times.FromMs(coupon.ClaimedAtMs),
+        Times.FromMs(coupon.ValidFromMs),
+        Times.FromMs(coupon.ValidToMs),
+        coupon.OrderId,
+        coupon.OrderAmount,
+        Times.FromMs(coupon.LockExpiresAtMs),
+        Times.FromMs(coupon.UsedAtMs),
+        DiscountResponse.From(coupon.Discount),
+        coupon.MinOrderAmount);
+}
+
+/// <summary>A coupon locked or used for an order, with what the discount comes to.</summary>
+public sealed record RedemptionResponse(CouponResponse Coupon, long Discount, long Payable);
+
+public sealed record StatsResponse(
+    string CampaignId,
+    long TotalStock,
+    long Issued,
+    long RemainingStock,
+    long Locked,
+    long Used,
+    long Released,
+    long Refunded,
+    long Expired,
+    IReadOnlyDictionary<string, long> Rejected)
+{
+    public static StatsResponse From(CampaignStats stats) => new(
+        Ids.Format(stats.CampaignId), stats.TotalStock, stats.Issued, stats.RemainingStock, stats.Locked, stats.Used,
+        stats.Released, stats.Refunded, stats.Expired, stats.Rejected);
+}
+
+public sealed record PageResponse<T>(IReadOnlyList<T> Items, string? NextCursor);

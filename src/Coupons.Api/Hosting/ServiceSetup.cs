@@ -1,0 +1,73 @@
+using Coupons.Api.Apis;
+using Coupons.Api.Auth;
+using Coupons.Api.Contracts;
+using Coupons.Api.Http;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+
+namespace Coupons.Api.Hosting;
+
+public static partial class ServiceSetup
+{
+    /// <summary>Everything the service needs, from configuration.</summary>
+    public static WebApplicationBuilder AddCouponsService(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, CouponsJsonContext.Default));
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            context.ProblemDetails.Extensions.TryAdd("code", Problems.CodeForStatus(status));
+        });
+        services.AddExceptionHandler<ExceptionToProblem>();
+        services.AddCouponsAuth(configuration);
+        services.AddCouponsStore(configuration);
+        services.AddOpenApi();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
+        return builder;
+    }
+
+    /// <summary>The middleware and every route of the HTTP contract.</summary>
+    public static WebApplication MapCouponsService(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapCampaignsApi();
+        app.MapCouponsApi();
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapOpenApi();
+        app.MapPrometheusScrapingEndpoint();
+
+        var key = app.Services.GetRequiredService<SigningKey>();
+        if (key.Created)
+        {
+            LogKeyCreated(app.Logger, key.Source);
+        }
+        else
+        {
+            LogKeySource(app.Logger, key.Source);
+        }
+
+        return app;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No Coupons:Auth:SigningKey configured: created a development signing key in {Path}. Make tokens with: dotnet run --project src/Coupons.Api -- token --sub <user> [--role admin|service]")]
+    private static partial void LogKeyCreated(ILogger logger, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Token signing key from {Source}")]
+    private static partial void LogKeySource(ILogger logger, string source);
+}

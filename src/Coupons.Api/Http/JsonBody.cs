@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Coupons.Api.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coupons.Api.Http;
+
+/// <summary>
+/// Reads request bodies strictly: a size limit, a depth limit, unknown and duplicate fields refused,
+/// wrong types refused. Every failure is a 4xx problem, never an exception.
+/// </summary>
+public static class JsonBody
+{
+    /// <summary>Bodies of this API are small; anything larger is refused with 413.</summary>
+    public const int MaxBytes = 64 * 1024;
+
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        TypeInfoResolver = CouponsJsonContext.Default,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
+        MaxDepth = 8,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    public static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request)
+        where T : class
+    {
+        if (request.ContentLength is > MaxBytes)
+        {
+            return (null, TooLarge());
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            var length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > MaxBytes)
+                    {
+                        return (null, TooLarge());
+                    }
+
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
+
+                var read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                length += read;
+                if (length > MaxBytes)
+                {
+                    return (null, TooLarge());
+                }
+            }
+
+            if (length == 0)
+            {
+                return (null, Problems.Validation("body", "a JSON body is required"));
+            }
+
+            return Parse<T>(buffer.AsSpan(0, length));
+        }
+        catch (BadHttpRequestException exception)
+        {
+            return (null, Problems.Create(exception.StatusCode, Problems.CodeForStatus(exception.StatusCode), "The request body could not be read.", exception.Message));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static (T? Body, ProblemHttpResult? Problem) Parse<T>(ReadOnlySpan<byte> json)
+        where T : class
+    {
+        try
+        {
+            var typeInfo = (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+            var body = JsonSerializer.Deserialize(json, typeInfo);
+            return body is null ? (null, Problems.Validation("body", "must be a JSON object")) : (body, null);
+        }
+        catch (JsonException exception)
+        {
+            var where = string.IsNullOrEmpty(exception.Path) ? "body" : exception.Path;
+            return (null, Problems.Validation(where, Describe(exception)));
+        }
+    }
+
+    private static string Describe(JsonException exception)
+    {
+        // The exception's own message can echo large parts of the input; keep what is useful and bounded.
+        var message = exception.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        message = cut > 0 ? message[..cut] : message;
+        return message.Length > 200 ? message[..200] : message;
+    }
+
+    private static ProblemHttpResult TooLarge() =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "The request body is too large.", $"at most {MaxBytes} bytes");
+}

@@ -1,0 +1,511 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Coupons.Core;
+
+namespace Coupons.Embedded;
+
+/// <summary>
+/// The default store: all state in memory, so no decision waits for the disk, and SQLite as the
+/// durable record through <see cref="GroupCommitLog"/>. An answer is returned only once every
+/// change it made or saw is committed.
+/// </summary>
+/// <remarks>
+/// Concurrency: there is no global lock on the request path. A claim holds the lock of one
+/// (campaign, user) holding and takes stock with a compare-and-swap; a coupon operation holds
+/// the lock of that coupon. A change is appended to the log before it becomes visible in memory
+/// (or while the lock that hides it is held), so whatever a reader sees has a sequence number no
+/// later than the log's end when it looks, and the reader waits for that.
+/// </remarks>
+public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
+{
+    private readonly EmbeddedStoreOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<Guid, CampaignEntry> _campaigns = new();
+    private readonly ConcurrentDictionary<Guid, CouponEntry> _coupons = new();
+    private readonly ConcurrentDictionary<HoldingKey, Holding> _holdings = new();
+    private readonly ConcurrentDictionary<string, UserCoupons> _users = new(StringComparer.Ordinal);
+    private SqliteJournal? _journal;
+    private GroupCommitLog? _log;
+    private ITimer? _sweepTimer;
+    private volatile bool _ready;
+
+    public EmbeddedCouponStore(EmbeddedStoreOptions options, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+    }
+
+    public bool IsReady => _ready && _log is { IsFailed: false };
+
+    /// <summary>Coupons in memory, for recovery reports.</summary>
+    public int CouponCount => _coupons.Count;
+
+    /// <summary>Opens the database and rebuilds the state from it. The store takes requests once this completes.</summary>
+    public void Open()
+    {
+        if (_journal is not null)
+        {
+            throw new InvalidOperationException("the store is already open");
+        }
+
+        _journal = new SqliteJournal(_options);
+        Recover(_journal);
+        _log = new GroupCommitLog(_journal, _options.MaxPendingChanges, _options.SweepInterval);
+        _sweepTimer = _time.CreateTimer(_ => SweepSafely(), null, _options.SweepInterval, _options.SweepInterval);
+        _ready = true;
+    }
+
+    public void Dispose()
+    {
+        _ready = false;
+        _sweepTimer?.Dispose();
+        _log?.Dispose();
+        _journal?.Dispose();
+    }
+
+    public async ValueTask<CampaignInfo> CreateCampaignAsync(CampaignDefinition definition, long totalStock, CancellationToken cancellationToken = default)
+    {
+        var log = Log();
+        var errors = definition.Validate(totalStock);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"invalid campaign definition: {string.Join(", ", errors.Keys)}", nameof(definition));
+        }
+
+        var now = NowMs();
+        var campaign = new CampaignEntry(Guid.CreateVersion7(_time.GetUtcNow()), definition, now, CampaignStatus.Active, totalStock);
+        var sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign)));
+        _campaigns[campaign.Id] = campaign;
+        await log.WhenDurableAsync(sequence).ConfigureAwait(false);
+        return campaign.ToInfo();
+    }
+
+    public async ValueTask<CampaignInfo?> GetCampaignAsync(Guid campaignId, CancellationToken cancellationToken = default)
+    {
+        var log = Log();
+        var info = _campaigns.TryGetValue(campaignId, out var campaign) ? campaign.ToInfo() : null;
+        await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
+        return info;
+    }
+
+    public async ValueTask<Page<CampaignInfo>> ListCampaignsAsync(Guid? after, int limit, CancellationToken cancellationToken = default)
+    {
+        var log = Log();
+        var page = Paginate(_campaigns.Values.Where(c => after is null || c.Id.CompareTo(after.Value) > 0), c => c.Id, limit)
+            .Select(c => c.ToInfo()).ToList();
+        await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
+        return new Page<CampaignInfo>(page.Count > limit ? page[..limit] : page, page.Count > limit ? page[limit - 1].Id : null);
+    }
+
+    public async ValueTask<CampaignResult> ChangeCampaignStatusAsync(Guid campaignId, CampaignCommand command, CancellationToken cancellationToken = default)
+    {
+        var log = Log();
+        if (!_campaigns.TryGetValue(campaignId, out var campaign))
+        {
+            return new CampaignResult(Outcome.CampaignNotFound, null);
+        }
+
+        Outcome outcome;
+        long sequence;
+        lock (campaign.Gate)
+        {
+            var target = command switch
+            {
+                CampaignCommand.Pause => CampaignStatus.Paused,
+                CampaignCommand.Resume => CampaignStatus.Active,
+                CampaignCommand.End => CampaignStatus.Ended,
+                _ => throw new ArgumentOutOfRangeException(nameof(command), command, "unknown campaign command"),
+            };
+            if (campaign.Status == target)
+            {
+                outcome = Outcome.Replayed;
+                sequence = log.Appended;
+            }
+            else if (campaign.Status == CampaignStatus.Ended)
+            {
+                outcome = Outcome.CampaignEnded;
+                sequence = log.Appended;
+            }
+            else
+            {
+                sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign) with { Status = target }));
+                campaign.Status = target;
+                outcome = Outcome.Ok;
+            }
+        }
+
+        await log.WhenDurableAsync(sequence).ConfigureAwait(false);
+        return new CampaignResult(outcome, campaign.ToInfo());
+    }
+
+    public async ValueTask<CampaignResult> AddStockAsync(Guid campaignId, long add, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(add);
+        var log = Log();
+        if (!_campaigns.TryGetValue(campaignId, out var campaign))
+        {
+            return new CampaignResult(Outcome.CampaignNotFound, null);
+        }
+
+        long sequence;
+        lock (campaign.Gate)
+        {
+            if (campaign.Status == CampaignStatus.Ended)
+            {
+                return new CampaignResult(Outcome.CampaignEnded, campaign.ToInfo());
+            }
+
+            if (campaign.TotalStock + add > CampaignDefinition.MaxStock)
+            {
+                throw new ArgumentOutOfRangeException(nameof(add), $"total stock would pass {CampaignDefinition.MaxStock}");
+            }
+
+            sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign) with { TotalStock = campaign.TotalStock + add }));
+            campaign.AddStock(add);
+        }
+
+        await log.WhenDurableAsync(sequence).ConfigureAwait(false);
+        return new CampaignResult(Outcome.Ok, campaign.ToInfo());
+    }
+
+    public async ValueTask<CouponResult> ClaimAsync(Guid campaignId, string userId, string? idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        var log = Log();
+        if (!_campaigns.TryGetValue(campaignId, out var campaign))
+        {
+            return new CouponResult(Outcome.CampaignNotFound, null);
+        }
+
+        var holding = _holdings.GetOrAdd(new HoldingKey(campaignId, userId), static _ => new Holding());
+        Outcome outcome;
+        CouponEntry? coupon = null;
+        long sequence;
+        lock (holding)
+        {
+            if (idempotencyKey is not null && holding.ByIdempotencyKey?.TryGetValue(idempotencyKey, out coupon) == true)
+            {
+                outcome = Outcome.Replayed;
+                sequence = log.Appended;
+            }
+            else
+            {
+                var now = NowMs();
+                outcome = CouponRules.DecideClaim(campaign.Status, campaign.Definition, holding.Claimed, campaign.TotalStock - campaign.Issued, now);
+                if (outcome == Outcome.Ok && !campaign.TryTakeStock())
+                {
+                    outcome = Outcome.SoldOut;
+                }
+
+                if (outcome == Outcome.Ok)
+                {
+                    coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, CouponRules.NewCoupon(campaign.Definition, now));
+                    try
+                    {
+                        sequence = log.Append(LogRecord.ForCoupon(coupon, coupon.State, CouponEvents.None));
+                    }
+                    catch
+                    {
+                        campaign.ReturnStock();
+                        throw;
+                    }
+
+                    Publish(holding, coupon);
+                }
+                else
+                {
+                    sequence = log.Appended;
+                    CountRejection(campaign, outcome);
+                }
+            }
+        }
+
+        await log.WhenDurableAsync(sequence).ConfigureAwait(false);
+        return new CouponResult(outcome, coupon?.ToCoupon(CouponRules.Observe(ReadState(coupon), NowMs())));
+    }
+
+    public async ValueTask<CouponResult> GetCouponAsync(Guid couponId, string? ownerId, CancellationToken cancellationToken = default)
+    {
+        var log = Log();
+        if (!TryFind(couponId, ownerId, out var coupon))
+        {
+            return new CouponResult(Outcome.CouponNotFound, null);
+        }
+
+        var state = CouponRules.Observe(ReadState(coupon), NowMs());
+        await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
+        return new CouponResult(Outcome.Ok, coupon.ToCoupon(state));
+    }
+
+    public async ValueTask<Page<Coupon>> ListUserCouponsAsync(string userId, CouponStatus? status, Guid? after, int limit, CancellationToken cancellationToken = default)
+    {
+        var log = Log();
+        var now = NowMs();
+        var entries = _users.TryGetValue(userId, out var user) ? user.Snapshot() : [];
+        var matching = entries
+            .Where(c => after is null || c.Id.CompareTo(after.Value) > 0)
+            .Select(c => (c.Id, Coupon: c.ToCoupon(CouponRules.Observe(ReadState(c), now))))
+            .Where(c => status is null || c.Coupon.Status == status);
+        var page = Paginate(matching, c => c.Id, limit).Select(c => c.Coupon).ToList();
+        await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
+        return new Page<Coupon>(page.Count > limit ? page[..limit] : page, page.Count > limit ? page[limit - 1].Id : null);
+    }
+
+    public ValueTask<Redemption> LockAsync(Guid couponId, string? ownerId, string orderId, long orderAmount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(orderAmount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(orderAmount, Money.MaxAmount);
+        return ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.Lock(ref state, terms, orderId, orderAmount, now, out quote, out events));
+    }
+
+    public ValueTask<Redemption> RedeemAsync(Guid couponId, string? ownerId, string orderId, long? orderAmount, CancellationToken cancellationToken = default)
+    {
+        if (orderAmount is { } amount)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(amount, nameof(orderAmount));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(amount, Money.MaxAmount, nameof(orderAmount));
+        }
+
+        return ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.Redeem(ref state, terms, orderId, orderAmount, now, out quote, out events));
+    }
+
+    public async ValueTask<CouponResult> ReleaseAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default)
+    {
+        var result = await ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition _, long now, out DiscountQuote quote, out CouponEvents events) =>
+        {
+            quote = default;
+            return CouponRules.Release(ref state, orderId, now, out events);
+        }).ConfigureAwait(false);
+        return new CouponResult(result.Outcome, result.Coupon);
+    }
+
+    public async ValueTask<CouponResult> RefundAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default)
+    {
+        var result = await ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition _, long now, out DiscountQuote quote, out CouponEvents events) =>
+        {
+            quote = default;
+            return CouponRules.Refund(ref state, orderId, now, out events);
+        }).ConfigureAwait(false);
+        return new CouponResult(result.Outcome, result.Coupon);
+    }
+
+    public async ValueTask<CampaignStats?> GetStatsAsync(Guid campaignId, CancellationToken cancellationToken = default)
+    {
+        var log = Log();
+        var stats = _campaigns.TryGetValue(campaignId, out var campaign) ? campaign.ToStats() : null;
+        await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
+        return stats;
+    }
+
+    /// <summary>Sweeps lapsed locks and passed validities into the stored state now; the timer calls it every SweepInterval.</summary>
+    public int Sweep()
+    {
+        var log = Log();
+        var now = NowMs();
+        var swept = 0;
+        foreach (var campaign in _campaigns.Values)
+        {
+            while (campaign.LockExpiries.TryPeek(out var head) && head.LockExpiresAtMs <= now)
+            {
+                campaign.LockExpiries.TryDequeue(out _);
+                swept += SweepOne(log, head.Coupon, now);
+            }
+
+            while (campaign.ValidityEnds.TryPeek(out var coupon) && coupon.State.ValidToMs <= now)
+            {
+                campaign.ValidityEnds.TryDequeue(out _);
+                swept += SweepOne(log, coupon, now);
+            }
+        }
+
+        return swept;
+    }
+
+    private delegate Outcome CouponChange(ref CouponState state, CampaignDefinition terms, long nowMs, out DiscountQuote quote, out CouponEvents events);
+
+    /// <summary>Runs one rule on one coupon under its lock, appends the change if there is one, and waits for it to be durable.</summary>
+    private async ValueTask<Redemption> ChangeAsync(Guid couponId, string? ownerId, CouponChange change)
+    {
+        var log = Log();
+        if (!TryFind(couponId, ownerId, out var coupon))
+        {
+            return new Redemption(Outcome.CouponNotFound, null, default);
+        }
+
+        var campaign = coupon.Campaign;
+        Outcome outcome;
+        DiscountQuote quote;
+        CouponState after;
+        long sequence;
+        lock (coupon)
+        {
+            var before = coupon.State;
+            after = before;
+            var now = NowMs();
+            outcome = change(ref after, campaign.Definition, now, out quote, out var events);
+            if (events != CouponEvents.None)
+            {
+                sequence = log.Append(LogRecord.ForCoupon(coupon, after, events));
+                coupon.State = after;
+                campaign.Apply(before.Status, after.Status, events);
+                Track(campaign, coupon, before, after);
+            }
+            else
+            {
+                sequence = log.Appended;
+            }
+        }
+
+        if (!outcome.IsSuccess())
+        {
+            CountRejection(campaign, outcome);
+        }
+
+        await log.WhenDurableAsync(sequence).ConfigureAwait(false);
+        return new Redemption(outcome, coupon.ToCoupon(after), quote);
+    }
+
+    private int SweepOne(GroupCommitLog log, CouponEntry coupon, long now)
+    {
+        lock (coupon)
+        {
+            var before = coupon.State;
+            var after = before;
+            var events = CouponRules.Normalize(ref after, now);
+            if (events == CouponEvents.None)
+            {
+                return 0;
+            }
+
+            log.Append(LogRecord.ForCoupon(coupon, after, events));
+            coupon.State = after;
+            coupon.Campaign.Apply(before.Status, after.Status, events);
+            return 1;
+        }
+    }
+
+    private void SweepSafely()
+    {
+        if (!IsReady)
+        {
+            return;
+        }
+
+        try
+        {
+            Sweep();
+        }
+        catch (Exception exception) when (exception is StorageUnavailableException or OverloadedException)
+        {
+            // The next sweep tries again; a failed log is reported by readiness.
+        }
+    }
+
+    /// <summary>Puts a coupon whose state changed into the sweeper's queues where it needs watching.</summary>
+    private static void Track(CampaignEntry campaign, CouponEntry coupon, in CouponState before, in CouponState after)
+    {
+        if (after.Status == CouponStatus.Locked && after.LockExpiresAtMs != before.LockExpiresAtMs)
+        {
+            campaign.LockExpiries.Enqueue((coupon, after.LockExpiresAtMs));
+        }
+
+        if (before.Status == CouponStatus.Used && after.Status == CouponStatus.Unused)
+        {
+            campaign.ValidityEnds.Enqueue(coupon);
+        }
+    }
+
+    private void Publish(Holding holding, CouponEntry coupon)
+    {
+        holding.Claimed++;
+        if (coupon.IdempotencyKey is { } key)
+        {
+            (holding.ByIdempotencyKey ??= new Dictionary<string, CouponEntry>(StringComparer.Ordinal))[key] = coupon;
+        }
+
+        _coupons[coupon.Id] = coupon;
+        _users.GetOrAdd(coupon.UserId, static _ => new UserCoupons()).Add(coupon);
+        coupon.Campaign.ValidityEnds.Enqueue(coupon);
+    }
+
+    private void CountRejection(CampaignEntry campaign, Outcome outcome)
+    {
+        if (campaign.CountRejection(outcome))
+        {
+            _log?.MarkCountersDirty(campaign);
+        }
+    }
+
+    private bool TryFind(Guid couponId, string? ownerId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CouponEntry? coupon) =>
+        _coupons.TryGetValue(couponId, out coupon) && (ownerId is null || coupon.UserId == ownerId);
+
+    private static CouponState ReadState(CouponEntry coupon)
+    {
+        lock (coupon)
+        {
+            return coupon.State;
+        }
+    }
+
+    private static List<T> Paginate<T>(IEnumerable<T> items, Func<T, Guid> id, int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        // One more than asked, to know whether there is a next page.
+        return [.. items.OrderBy(id).Take(limit + 1)];
+    }
+
+    private static CampaignRow ToRow(CampaignEntry campaign) =>
+        new(campaign.Id, campaign.Definition, campaign.Status, campaign.TotalStock, campaign.CreatedAtMs);
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private GroupCommitLog Log()
+    {
+        if (!_ready || _log is null)
+        {
+            throw new StorageUnavailableException("the store is not open yet: it is recovering its state from disk");
+        }
+
+        return _log;
+    }
+
+    private void Recover(SqliteJournal journal)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var lockedCoupons = new List<CouponEntry>();
+        journal.Load(
+            (row, released, refunded, rejected) =>
+            {
+                var campaign = new CampaignEntry(row.Id, row.Definition, row.CreatedAtMs, row.Status, row.TotalStock);
+                campaign.RestoreCounters(released, refunded, SqliteJournal.ParseRejected(rejected));
+                _campaigns[row.Id] = campaign;
+            },
+            row =>
+            {
+                if (!_campaigns.TryGetValue(row.CampaignId, out var campaign))
+                {
+                    throw new InvalidDataException($"coupon {row.Id} belongs to campaign {row.CampaignId}, which is not stored");
+                }
+
+                var coupon = new CouponEntry(row.Id, campaign, row.UserId, row.ClaimedAtMs, row.IdempotencyKey, row.State);
+                campaign.CountRecovered(row.State.Status);
+                var holding = _holdings.GetOrAdd(new HoldingKey(campaign.Id, row.UserId), static _ => new Holding());
+                Publish(holding, coupon);
+                if (row.State.Status == CouponStatus.Locked)
+                {
+                    lockedCoupons.Add(coupon);
+                }
+            });
+
+        foreach (var coupon in lockedCoupons.OrderBy(c => c.State.LockExpiresAtMs))
+        {
+            coupon.Campaign.LockExpiries.Enqueue((coupon, coupon.State.LockExpiresAtMs));
+        }
+
+        RecoveryTime = stopwatch.Elapsed;
+    }
+
+    /// <summary>How long the last recovery from disk took.</summary>
+    public TimeSpan RecoveryTime { get; private set; }
+}

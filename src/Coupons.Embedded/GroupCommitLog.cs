@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Coupons.Core;
+
+namespace Coupons.Embedded;
+
+/// <summary>
+/// Group commit: callers append changes and wait until a sequence number is durable; one writer
+/// thread takes everything appended since its last commit and writes it in a single transaction
+/// with a single fsync. While it writes, the next batch fills. So durability costs each request
+/// the latency of one batch, not a transaction of its own.
+/// </summary>
+/// <remarks>
+/// Sequence numbers are given under one short lock, which also keeps the records of one coupon in
+/// the order their changes were made. Once a write fails the log is failed for good: every append
+/// and every wait throws <see cref="StorageUnavailableException"/>, because memory now holds
+/// changes the disk does not.
+/// </remarks>
+internal sealed class GroupCommitLog : IDisposable
+{
+    private readonly SqliteJournal _journal;
+    private readonly int _maxPending;
+    private readonly TimeSpan _idleFlushInterval;
+    private readonly Lock _gate = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly ConcurrentQueue<CampaignEntry> _dirtyCounters = new();
+    private readonly Thread _writer;
+    private Batch _open = new();
+    private Batch? _flushing;
+    private List<LogRecord> _spare = [];
+    private long _appended;
+    private long _durable;
+    private Exception? _failure;
+    private volatile bool _stopping;
+
+    public GroupCommitLog(SqliteJournal journal, int maxPending, TimeSpan idleFlushInterval)
+    {
+        _journal = journal;
+        _maxPending = maxPending;
+        _idleFlushInterval = idleFlushInterval;
+        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "coupons-group-commit" };
+        _writer.Start();
+    }
+
+    public bool IsFailed => Volatile.Read(ref _failure) is not null;
+
+    /// <summary>The sequence number of the last change appended: wait for it to cover everything seen so far.</summary>
+    public long Appended => Interlocked.Read(ref _appended);
+
+    public long Durable => Interlocked.Read(ref _durable);
+
+    /// <summary>Appends a change; returns its sequence number. Throws when failed or when too much is waiting.</summary>
+    public long Append(in LogRecord record)
+    {
+        bool wake;
+        long sequence;
+        lock (_gate)
+        {
+            ThrowIfFailed();
+            if (_open.Records.Count >= _maxPending)
+            {
+                throw new OverloadedException("too many changes are waiting for the disk");
+            }
+
+            _open.Records.Add(record);
+            sequence = ++_appended;
+            _open.LastSequence = sequence;
+            wake = _open.Records.Count == 1;
+        }
+
+        if (wake)
+        {
+            _signal.Release();
+        }
+
+        return sequence;
+    }
+
+    /// <summary>Asks the writer to store a campaign's refusal counters with its next batch.</summary>
+    public void MarkCountersDirty(CampaignEntry campaign) => _dirtyCounters.Enqueue(campaign);
+
+    /// <summary>Completes once every change up to <paramref name="sequence"/> is on disk.</summary>
+    public ValueTask WhenDurableAsync(long sequence)
+    {
+        if (Interlocked.Read(ref _durable) >= sequence)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        Task task;
+        lock (_gate)
+        {
+            ThrowIfFailed();
+            if (_durable >= sequence)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            Debug.Assert(sequence <= _appended);
+            task = _flushing is { } flushing && sequence <= flushing.LastSequence ? flushing.Done.Task : _open.Done.Task;
+        }
+
+        return new ValueTask(task);
+    }
+
+    /// <summary>Completes once everything appended so far is on disk: what a reader waits for before answering.</summary>
+    public ValueTask WhenSeenIsDurableAsync() => WhenDurableAsync(Appended);
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _signal.Release();
+        _writer.Join();
+        _signal.Dispose();
+    }
+
+    private void ThrowIfFailed()
+    {
+        if (_failure is { } failure)
+        {
+            throw new StorageUnavailableException("the store stopped taking writes after a failed disk write", failure);
+        }
+    }
+
+    private void WriteLoop()
+    {
+        while (true)
+        {
+            _signal.Wait(_idleFlushInterval);
+            Batch batch;
+            lock (_gate)
+            {
+                if (_failure is not null)
+                {
+                    return;
+                }
+
+                if (_open.Records.Count == 0 && _dirtyCounters.IsEmpty)
+                {
+                    if (_stopping)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                batch = _open;
+                _flushing = batch;
+                _open = new Batch(_spare);
+            }
+
+            Flush(batch);
+        }
+    }
+
+    private void Flush(Batch batch)
+    {
+        try
+        {
+            _journal.WriteBatch(batch.Records, DrainDirtyCounters());
+        }
+        catch (Exception exception)
+        {
+            lock (_gate)
+            {
+                _failure = exception;
+                _flushing = null;
+            }
+
+            var unavailable = new StorageUnavailableException("a disk write failed; the store stopped taking writes", exception);
+            batch.Done.TrySetException(unavailable);
+            _open.Done.TrySetException(unavailable);
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (batch.LastSequence > _durable)
+            {
+                Interlocked.Exchange(ref _durable, batch.LastSequence);
+            }
+
+            _flushing = null;
+        }
+
+        batch.Done.TrySetResult();
+        batch.Records.Clear();
+        _spare = batch.Records;
+    }
+
+    private List<CampaignEntry> DrainDirtyCounters()
+    {
+        var dirty = new List<CampaignEntry>();
+        while (_dirtyCounters.TryDequeue(out var campaign))
+        {
+            campaign.ClearRejectedDirty();
+            dirty.Add(campaign);
+        }
+
+        return dirty;
+    }
+
+    private sealed class Batch(List<LogRecord>? records = null)
+    {
+        public List<LogRecord> Records { get; } = records ?? [];
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public long LastSequence { get; set; }
+    }
+}

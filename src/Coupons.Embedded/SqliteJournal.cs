@@ -1,0 +1,336 @@
+using System.Globalization;
+using System.Text;
+using Coupons.Core;
+using Microsoft.Data.Sqlite;
+
+namespace Coupons.Embedded;
+
+/// <summary>
+/// The durable record: SQLite in WAL mode with <c>synchronous=FULL</c>, so a committed transaction
+/// survives <c>kill -9</c> and power loss. Rows hold the latest state of each campaign and coupon;
+/// recovery reads them back. Used by one thread at a time (recovery, then the group-commit writer).
+/// </summary>
+internal sealed class SqliteJournal : IDisposable
+{
+    private const int SchemaVersion = 1;
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteCommand _upsertCoupon;
+    private readonly SqliteCommand _upsertCampaign;
+    private readonly SqliteCommand _addCounters;
+    private readonly SqliteCommand _setRejected;
+    private readonly byte[] _guidBuffer = new byte[16];
+
+    public SqliteJournal(EmbeddedStoreOptions options)
+    {
+        Directory.CreateDirectory(options.DataDir);
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = options.DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+        }.ToString());
+        _connection.Open();
+        Execute("PRAGMA journal_mode=WAL;");
+        Execute("PRAGMA synchronous=FULL;");
+        if (options.MaxPageCount is { } maxPages)
+        {
+            Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA max_page_count={maxPages};"));
+        }
+
+        CreateSchema();
+        _upsertCoupon = Prepare("""
+            INSERT INTO coupons (id, campaign_id, user_id, claimed_at, idempotency_key, status, valid_from, valid_to,
+                                 order_id, order_amount, lock_expires_at, used_at, refunded_order_id)
+            VALUES ($id, $campaign_id, $user_id, $claimed_at, $idempotency_key, $status, $valid_from, $valid_to,
+                    $order_id, $order_amount, $lock_expires_at, $used_at, $refunded_order_id)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, order_id = excluded.order_id,
+                order_amount = excluded.order_amount, lock_expires_at = excluded.lock_expires_at,
+                used_at = excluded.used_at, refunded_order_id = excluded.refunded_order_id
+            """,
+            "$id", "$campaign_id", "$user_id", "$claimed_at", "$idempotency_key", "$status", "$valid_from", "$valid_to",
+            "$order_id", "$order_amount", "$lock_expires_at", "$used_at", "$refunded_order_id");
+        _upsertCampaign = Prepare("""
+            INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold,
+                                   min_order_amount, per_user_limit, claim_starts_at, claim_ends_at,
+                                   valid_from, valid_to, valid_days, lock_ttl_seconds, status, total_stock, created_at)
+            VALUES ($id, $name, $discount_kind, $amount_off, $percent_off, $max_discount, $threshold,
+                    $min_order_amount, $per_user_limit, $claim_starts_at, $claim_ends_at,
+                    $valid_from, $valid_to, $valid_days, $lock_ttl_seconds, $status, $total_stock, $created_at)
+            ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_stock = excluded.total_stock
+            """,
+            "$id", "$name", "$discount_kind", "$amount_off", "$percent_off", "$max_discount", "$threshold",
+            "$min_order_amount", "$per_user_limit", "$claim_starts_at", "$claim_ends_at",
+            "$valid_from", "$valid_to", "$valid_days", "$lock_ttl_seconds", "$status", "$total_stock", "$created_at");
+        _addCounters = Prepare(
+            "UPDATE campaigns SET released = released + $released, refunded = refunded + $refunded WHERE id = $id",
+            "$id", "$released", "$refunded");
+        _setRejected = Prepare("UPDATE campaigns SET rejected = $rejected WHERE id = $id", "$id", "$rejected");
+    }
+
+    /// <summary>Writes one batch in one transaction; returns once it is committed to disk.</summary>
+    public void WriteBatch(List<LogRecord> records, List<CampaignEntry> dirtyCounters)
+    {
+        using var transaction = _connection.BeginTransaction();
+        var counterDeltas = new Dictionary<Guid, (long Released, long Refunded)>();
+        foreach (var record in records)
+        {
+            if (record.Campaign is { } campaign)
+            {
+                WriteCampaign(transaction, campaign);
+            }
+            else
+            {
+                WriteCoupon(transaction, record);
+                AddCounterDeltas(counterDeltas, record);
+            }
+        }
+
+        foreach (var (id, (released, refunded)) in counterDeltas)
+        {
+            _addCounters.Transaction = transaction;
+            _addCounters.Parameters[0].Value = ToBytes(id);
+            _addCounters.Parameters[1].Value = released;
+            _addCounters.Parameters[2].Value = refunded;
+            _addCounters.ExecuteNonQuery();
+        }
+
+        foreach (var campaign in dirtyCounters)
+        {
+            _setRejected.Transaction = transaction;
+            _setRejected.Parameters[0].Value = ToBytes(campaign.Id);
+            _setRejected.Parameters[1].Value = FormatRejected(campaign.RejectedByCode());
+            _setRejected.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>Reads every campaign, then every coupon in id order (which is claim order).</summary>
+    public void Load(Action<CampaignRow, long, long, string?> onCampaign, Action<CouponRow> onCoupon)
+    {
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT id, name, discount_kind, amount_off, percent_off, max_discount, threshold, min_order_amount,
+                       per_user_limit, claim_starts_at, claim_ends_at, valid_from, valid_to, valid_days,
+                       lock_ttl_seconds, status, total_stock, created_at, released, refunded, rejected
+                FROM campaigns ORDER BY id
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var definition = new CampaignDefinition
+                {
+                    Name = reader.GetString(1),
+                    Discount = Discount.Restore(
+                        (DiscountKind)reader.GetInt32(2), reader.GetInt64(3), reader.GetInt32(4),
+                        NullableInt64(reader, 5), reader.GetInt64(6)),
+                    MinOrderAmount = reader.GetInt64(7),
+                    PerUserLimit = reader.GetInt32(8),
+                    ClaimStartsAtMs = NullableInt64(reader, 9),
+                    ClaimEndsAtMs = NullableInt64(reader, 10),
+                    Validity = new Validity(NullableInt64(reader, 11), NullableInt64(reader, 12), reader.IsDBNull(13) ? null : reader.GetInt32(13)),
+                    LockTtlSeconds = reader.GetInt32(14),
+                };
+                var row = new CampaignRow(ReadGuid(reader, 0), definition, (CampaignStatus)reader.GetInt32(15), reader.GetInt64(16), reader.GetInt64(17));
+                onCampaign(row, reader.GetInt64(18), reader.GetInt64(19), reader.IsDBNull(20) ? null : reader.GetString(20));
+            }
+        }
+
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT id, campaign_id, user_id, claimed_at, idempotency_key, status, valid_from, valid_to,
+                       order_id, order_amount, lock_expires_at, used_at, refunded_order_id
+                FROM coupons ORDER BY id
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var state = new CouponState
+                {
+                    Status = (CouponStatus)reader.GetInt32(5),
+                    ValidFromMs = reader.GetInt64(6),
+                    ValidToMs = reader.GetInt64(7),
+                    OrderId = reader.IsDBNull(8) ? null : reader.GetString(8),
+                    OrderAmount = reader.GetInt64(9),
+                    LockExpiresAtMs = reader.GetInt64(10),
+                    UsedAtMs = reader.GetInt64(11),
+                    RefundedOrderId = reader.IsDBNull(12) ? null : reader.GetString(12),
+                };
+                onCoupon(new CouponRow(
+                    ReadGuid(reader, 0), ReadGuid(reader, 1), reader.GetString(2), reader.GetInt64(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), state));
+            }
+        }
+    }
+
+    public static string FormatRejected(Dictionary<string, long> rejected)
+    {
+        var text = new StringBuilder();
+        foreach (var (code, count) in rejected)
+        {
+            text.Append(code).Append('=').Append(count.ToString(CultureInfo.InvariantCulture)).Append(';');
+        }
+
+        return text.ToString();
+    }
+
+    public static IEnumerable<(Outcome Outcome, long Count)> ParseRejected(string? text)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            yield break;
+        }
+
+        var byCode = OutcomeCodes.Refusals.ToDictionary(outcome => outcome.ToCode());
+        foreach (var part in text.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0
+                && byCode.TryGetValue(part[..equals], out var outcome)
+                && long.TryParse(part.AsSpan(equals + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                yield return (outcome, count);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _upsertCoupon.Dispose();
+        _upsertCampaign.Dispose();
+        _addCounters.Dispose();
+        _setRejected.Dispose();
+        _connection.Dispose();
+    }
+
+    private void WriteCoupon(SqliteTransaction transaction, in LogRecord record)
+    {
+        var coupon = record.Coupon!;
+        var state = record.State;
+        var p = _upsertCoupon.Parameters;
+        _upsertCoupon.Transaction = transaction;
+        p[0].Value = ToBytes(coupon.Id);
+        p[1].Value = ToBytes(coupon.Campaign.Id);
+        p[2].Value = coupon.UserId;
+        p[3].Value = coupon.ClaimedAtMs;
+        p[4].Value = (object?)coupon.IdempotencyKey ?? DBNull.Value;
+        p[5].Value = (int)state.Status;
+        p[6].Value = state.ValidFromMs;
+        p[7].Value = state.ValidToMs;
+        p[8].Value = (object?)state.OrderId ?? DBNull.Value;
+        p[9].Value = state.OrderAmount;
+        p[10].Value = state.LockExpiresAtMs;
+        p[11].Value = state.UsedAtMs;
+        p[12].Value = (object?)state.RefundedOrderId ?? DBNull.Value;
+        _upsertCoupon.ExecuteNonQuery();
+    }
+
+    private void WriteCampaign(SqliteTransaction transaction, CampaignRow row)
+    {
+        var d = row.Definition;
+        var p = _upsertCampaign.Parameters;
+        _upsertCampaign.Transaction = transaction;
+        p[0].Value = ToBytes(row.Id);
+        p[1].Value = d.Name;
+        p[2].Value = (int)d.Discount.Kind;
+        p[3].Value = d.Discount.AmountOff;
+        p[4].Value = d.Discount.PercentOff;
+        p[5].Value = (object?)d.Discount.MaxDiscount ?? DBNull.Value;
+        p[6].Value = d.Discount.Threshold;
+        p[7].Value = d.MinOrderAmount;
+        p[8].Value = d.PerUserLimit;
+        p[9].Value = (object?)d.ClaimStartsAtMs ?? DBNull.Value;
+        p[10].Value = (object?)d.ClaimEndsAtMs ?? DBNull.Value;
+        p[11].Value = (object?)d.Validity.FromMs ?? DBNull.Value;
+        p[12].Value = (object?)d.Validity.ToMs ?? DBNull.Value;
+        p[13].Value = (object?)d.Validity.Days ?? DBNull.Value;
+        p[14].Value = d.LockTtlSeconds;
+        p[15].Value = (int)row.Status;
+        p[16].Value = row.TotalStock;
+        p[17].Value = row.CreatedAtMs;
+        _upsertCampaign.ExecuteNonQuery();
+    }
+
+    private static void AddCounterDeltas(Dictionary<Guid, (long Released, long Refunded)> deltas, in LogRecord record)
+    {
+        var released = (record.Events & (CouponEvents.Released | CouponEvents.Lapsed)) != 0 ? 1 : 0;
+        var refunded = (record.Events & CouponEvents.Refunded) != 0 ? 1 : 0;
+        if (released + refunded == 0)
+        {
+            return;
+        }
+
+        var id = record.Coupon!.Campaign.Id;
+        deltas.TryGetValue(id, out var sum);
+        deltas[id] = (sum.Released + released, sum.Refunded + refunded);
+    }
+
+    /// <summary>Ids are stored big-endian, so that the byte order of version-7 ids is their time order.</summary>
+    private static byte[] ToBytes(Guid id) => id.ToByteArray(bigEndian: true);
+
+    private Guid ReadGuid(SqliteDataReader reader, int ordinal)
+    {
+        reader.GetBytes(ordinal, 0, _guidBuffer, 0, 16);
+        return new Guid(_guidBuffer, bigEndian: true);
+    }
+
+    private static long? NullableInt64(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    private void CreateSchema()
+    {
+        Execute("""
+            CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS campaigns (
+                id BLOB PRIMARY KEY, name TEXT NOT NULL,
+                discount_kind INTEGER NOT NULL, amount_off INTEGER NOT NULL, percent_off INTEGER NOT NULL,
+                max_discount INTEGER, threshold INTEGER NOT NULL, min_order_amount INTEGER NOT NULL,
+                per_user_limit INTEGER NOT NULL, claim_starts_at INTEGER, claim_ends_at INTEGER,
+                valid_from INTEGER, valid_to INTEGER, valid_days INTEGER, lock_ttl_seconds INTEGER NOT NULL,
+                status INTEGER NOT NULL, total_stock INTEGER NOT NULL, created_at INTEGER NOT NULL,
+                released INTEGER NOT NULL DEFAULT 0, refunded INTEGER NOT NULL DEFAULT 0, rejected TEXT
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS coupons (
+                id BLOB PRIMARY KEY, campaign_id BLOB NOT NULL, user_id TEXT NOT NULL, claimed_at INTEGER NOT NULL,
+                idempotency_key TEXT, status INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL,
+                order_id TEXT, order_amount INTEGER NOT NULL, lock_expires_at INTEGER NOT NULL,
+                used_at INTEGER NOT NULL, refunded_order_id TEXT
+            ) WITHOUT ROWID;
+            """);
+        using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT MAX(version) FROM schema_version";
+        var version = command.ExecuteScalar();
+        if (version is DBNull or null)
+        {
+            Execute(string.Create(CultureInfo.InvariantCulture, $"INSERT INTO schema_version (version) VALUES ({SchemaVersion});"));
+        }
+        else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) > SchemaVersion)
+        {
+            throw new InvalidOperationException($"the database has schema version {version}, newer than this build's {SchemaVersion}");
+        }
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private SqliteCommand Prepare(string sql, params string[] parameterNames)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameterNames)
+        {
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+
+        return command;
+    }
+}
+
+/// <summary>A coupon row as read back at recovery.</summary>
+internal readonly record struct CouponRow(Guid Id, Guid CampaignId, string UserId, long ClaimedAtMs, string? IdempotencyKey, CouponState State);
