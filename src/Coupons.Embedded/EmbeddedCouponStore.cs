@@ -26,6 +26,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
     private readonly ConcurrentDictionary<string, UserCoupons> _users = new(StringComparer.Ordinal);
     private SqliteJournal? _journal;
     private GroupCommitLog? _log;
+    private readonly Lock _sweepGate = new();
     private ITimer? _sweepTimer;
     private volatile bool _ready;
 
@@ -302,7 +303,15 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
     public int Sweep()
     {
         var log = Log();
-        var now = NowMs();
+        // One sweeper at a time: each queue is peeked, then dequeued, which is safe for a single consumer only.
+        lock (_sweepGate)
+        {
+            return SweepQueues(log, NowMs());
+        }
+    }
+
+    private int SweepQueues(GroupCommitLog log, long now)
+    {
         var swept = 0;
         foreach (var campaign in _campaigns.Values)
         {

@@ -31,7 +31,7 @@ internal sealed class GroupCommitLog : IDisposable
     private long _appended;
     private long _durable;
     private Exception? _failure;
-    private volatile bool _stopping;
+    private bool _stopping;
 
     public GroupCommitLog(SqliteJournal journal, int maxPending, TimeSpan idleFlushInterval)
     {
@@ -57,6 +57,11 @@ internal sealed class GroupCommitLog : IDisposable
         lock (_gate)
         {
             ThrowIfFailed();
+            if (_stopping)
+            {
+                throw new StorageUnavailableException("the store is closing");
+            }
+
             if (_open.Records.Count >= _maxPending)
             {
                 throw new OverloadedException("too many changes are waiting for the disk");
@@ -106,9 +111,14 @@ internal sealed class GroupCommitLog : IDisposable
     /// <summary>Completes once everything appended so far is on disk: what a reader waits for before answering.</summary>
     public ValueTask WhenSeenIsDurableAsync() => WhenDurableAsync(Appended);
 
+    /// <summary>Refuses new changes, writes those already appended, and stops the writer.</summary>
     public void Dispose()
     {
-        _stopping = true;
+        lock (_gate)
+        {
+            Volatile.Write(ref _stopping, true);
+        }
+
         _signal.Release();
         _writer.Join();
         _signal.Dispose();
@@ -126,7 +136,11 @@ internal sealed class GroupCommitLog : IDisposable
     {
         while (true)
         {
-            _signal.Wait(_idleFlushInterval);
+            if (!Volatile.Read(ref _stopping))
+            {
+                _signal.Wait(_idleFlushInterval);
+            }
+
             Batch batch;
             lock (_gate)
             {
