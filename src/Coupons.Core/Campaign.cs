@@ -60,6 +60,10 @@ public sealed record CampaignDefinition
         {
             errors["name"] = $"must be at most {MaxNameLength} characters";
         }
+        else if (Name.Any(char.IsControl))
+        {
+            errors["name"] = "must not contain control characters";
+        }
 
         if (!Money.IsValidAmount(MinOrderAmount))
         {

@@ -29,6 +29,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
     private readonly Lock _sweepGate = new();
     private ITimer? _sweepTimer;
     private volatile bool _ready;
+    private int _disposed;
 
     public EmbeddedCouponStore(EmbeddedStoreOptions options, TimeProvider time)
     {
@@ -58,6 +59,11 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _ready = false;
         _sweepTimer?.Dispose();
         _log?.Dispose();
@@ -315,16 +321,17 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         var swept = 0;
         foreach (var campaign in _campaigns.Values)
         {
+            // Dequeued only once swept: if the append throws (overloaded), the next sweep tries again.
             while (campaign.LockExpiries.TryPeek(out var head) && head.LockExpiresAtMs <= now)
             {
-                campaign.LockExpiries.TryDequeue(out _);
                 swept += SweepOne(log, head.Coupon, now);
+                campaign.LockExpiries.TryDequeue(out _);
             }
 
             while (campaign.ValidityEnds.TryPeek(out var coupon) && coupon.State.ValidToMs <= now)
             {
-                campaign.ValidityEnds.TryDequeue(out _);
                 swept += SweepOne(log, coupon, now);
+                campaign.ValidityEnds.TryDequeue(out _);
             }
         }
 

@@ -116,6 +116,11 @@ internal sealed class GroupCommitLog : IDisposable
     {
         lock (_gate)
         {
+            if (_stopping)
+            {
+                return;
+            }
+
             Volatile.Write(ref _stopping, true);
         }
 

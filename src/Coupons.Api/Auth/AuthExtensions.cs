@@ -58,11 +58,10 @@ public static class AuthExtensions
         services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
                 .RequireAuthenticatedUser().Build())
-            .AddPolicy(Admin, policy => policy.RequireRole("admin"))
-            .AddPolicy(EndUser, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => Caller.From(c.User).Role == CallerRole.User))
-            .AddPolicy(OwnerOrService, policy => policy.RequireAuthenticatedUser().RequireAssertion(c =>
-                Caller.From(c.User).Role is CallerRole.User or CallerRole.Service))
-            .AddPolicy(ServiceOrAdmin, policy => policy.RequireRole("service", "admin"));
+            .AddPolicy(Admin, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) == CallerRole.Admin))
+            .AddPolicy(EndUser, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) == CallerRole.User))
+            .AddPolicy(OwnerOrService, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) is CallerRole.User or CallerRole.Service))
+            .AddPolicy(ServiceOrAdmin, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) is CallerRole.Service or CallerRole.Admin));
         return services;
     }
 }

@@ -35,7 +35,7 @@ public static class Cursors
         }
 
         Span<byte> bytes = stackalloc byte[16];
-        if (text.Length != 22 || !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != 16)
+        if (text.Length != 22 || !Base64Url.IsValid(text) || !Base64Url.TryDecodeFromChars(text, bytes, out var written) || written != 16)
         {
             return false;
         }

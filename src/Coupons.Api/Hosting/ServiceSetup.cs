@@ -3,6 +3,7 @@ using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.WebUtilities;
 using OpenTelemetry.Metrics;
 
 namespace Coupons.Api.Hosting;
@@ -41,7 +42,12 @@ public static partial class ServiceSetup
     public static WebApplication MapCouponsService(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Problem details whatever the client's Accept header says: the contract promises JSON errors.
+        app.UseStatusCodePages(context =>
+        {
+            var status = context.HttpContext.Response.StatusCode;
+            return Problems.Create(status, Problems.CodeForStatus(status), ReasonPhrases.GetReasonPhrase(status)).ExecuteAsync(context.HttpContext);
+        });
         app.UseAuthentication();
         app.UseAuthorization();
 

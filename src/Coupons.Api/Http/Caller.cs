@@ -26,14 +26,28 @@ public readonly record struct Caller(string UserId, CallerRole Role)
     {
         var userId = principal.FindFirstValue(SubjectClaim)
             ?? throw new InvalidOperationException("an authenticated caller always has a subject");
-        var role = principal.FindFirstValue(RoleClaim) switch
+        return new Caller(userId, RoleOf(principal));
+    }
+
+    /// <summary>
+    /// The role of a principal, for authorization policies: never throws, and anything but an
+    /// authenticated principal with at most one known role is <see cref="CallerRole.Unknown"/>.
+    /// </summary>
+    public static CallerRole RoleOf(ClaimsPrincipal principal)
+    {
+        if (principal.Identity?.IsAuthenticated != true || principal.FindFirst(SubjectClaim) is null)
         {
-            null or "" => CallerRole.User,
-            "service" => CallerRole.Service,
-            "admin" => CallerRole.Admin,
+            return CallerRole.Unknown;
+        }
+
+        var roles = principal.FindAll(RoleClaim).Take(2).ToList();
+        return roles switch
+        {
+            [] => CallerRole.User,
+            [{ Value: "service" }] => CallerRole.Service,
+            [{ Value: "admin" }] => CallerRole.Admin,
             _ => CallerRole.Unknown,
         };
-        return new Caller(userId, role);
     }
 
     /// <summary>The owner a coupon must have for this caller to see it; null when the caller may see any.</summary>

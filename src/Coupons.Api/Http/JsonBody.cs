@@ -93,18 +93,42 @@ public static class JsonBody
         }
         catch (JsonException exception)
         {
-            var where = string.IsNullOrEmpty(exception.Path) ? "body" : exception.Path;
+            // Field names as the other validation errors give them: "discount.amountOff", not "$.discount.amountOff".
+            var where = string.IsNullOrEmpty(exception.Path) || exception.Path == "$" ? "body" : exception.Path.TrimStart('$').TrimStart('.');
             return (null, Problems.Validation(where, Describe(exception)));
         }
     }
 
+    /// <summary>
+    /// A short reason in the contract's words. The exception's own message names .NET types and can
+    /// echo parts of the input, so it is not passed on.
+    /// </summary>
     private static string Describe(JsonException exception)
     {
-        // The exception's own message can echo large parts of the input; keep what is useful and bounded.
         var message = exception.Message;
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        message = cut > 0 ? message[..cut] : message;
-        return message.Length > 200 ? message[..200] : message;
+        if (message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            return "is not a field of this request";
+        }
+
+        if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            return "appears more than once";
+        }
+
+        if (message.Contains("depth", StringComparison.OrdinalIgnoreCase))
+        {
+            return "is nested too deeply";
+        }
+
+        if (message.Contains("could not be converted", StringComparison.Ordinal))
+        {
+            return "has the wrong type, or is a number out of range";
+        }
+
+        return exception.LineNumber is { } line
+            ? $"is not valid JSON (line {line + 1}, byte {exception.BytePositionInLine + 1})"
+            : "is not valid JSON";
     }
 
     private static ProblemHttpResult TooLarge() =>
