@@ -44,7 +44,8 @@ run() { # name, then wrk arguments
   echo "$name $rps $p50 $p99"
 }
 
-baseline=$(run baseline http://127.0.0.1:5100/constant)
+# The baseline gets the same requests from the same script (a bearer token each, POST), and ignores them.
+baseline=$(TOKENS="$out/tokens" TARGET_PATH=/constant run baseline -s bench/scripts/claim.lua http://127.0.0.1:5100)
 claims=$(TOKENS="$out/tokens" CAMPAIGN="$campaign" run claims -s bench/scripts/claim.lua http://127.0.0.1:5101)
 stats=$(curl -sf "http://127.0.0.1:5101/v1/campaigns/$campaign/stats" -H "Authorization: Bearer $admin")
 

@@ -1,8 +1,9 @@
 -- wrk script: POST /v1/campaigns/<id>/claim, each request as the next user of a token file.
--- Set TOKENS (file of tokens, one per line) and CAMPAIGN in the environment.
+-- Set TOKENS (file of tokens, one per line) and CAMPAIGN in the environment; or TARGET_PATH to send
+-- the very same requests elsewhere (the baseline), so both sides cost the load generator the same.
 local tokens = {}
 for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
-local path = "/v1/campaigns/" .. os.getenv("CAMPAIGN") .. "/claim"
+local path = os.getenv("TARGET_PATH") or ("/v1/campaigns/" .. os.getenv("CAMPAIGN") .. "/claim")
 local counter = 0
 
 function setup(thread)
