@@ -489,30 +489,58 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
     private void Recover(SqliteJournal journal)
     {
         var stopwatch = Stopwatch.StartNew();
-        var lockedCoupons = new List<CouponEntry>();
-        journal.Load(
-            (row, released, refunded, rejected) =>
-            {
-                var campaign = new CampaignEntry(row.Id, row.Definition, row.CreatedAtMs, row.Status, row.TotalStock);
-                campaign.RestoreCounters(released, refunded, SqliteJournal.ParseRejected(rejected));
-                _campaigns[row.Id] = campaign;
-            },
-            row =>
-            {
-                if (!_campaigns.TryGetValue(row.CampaignId, out var campaign))
-                {
-                    throw new InvalidDataException($"coupon {row.Id} belongs to campaign {row.CampaignId}, which is not stored");
-                }
+        journal.LoadCampaigns((row, released, refunded, rejected) =>
+        {
+            var campaign = new CampaignEntry(row.Id, row.Definition, row.CreatedAtMs, row.Status, row.TotalStock);
+            campaign.RestoreCounters(released, refunded, SqliteJournal.ParseRejected(rejected));
+            _campaigns[row.Id] = campaign;
+        });
 
-                var coupon = new CouponEntry(row.Id, campaign, row.UserId, row.ClaimedAtMs, row.IdempotencyKey, row.State);
-                campaign.CountRecovered(row.State.Status);
-                var holding = _holdings.GetOrAdd(new HoldingKey(campaign.Id, row.UserId), static _ => new Holding());
-                Publish(holding, coupon);
-                if (row.State.Status == CouponStatus.Locked)
+        // One thread reads rows while this one builds the state from them: on two cores recovery
+        // takes about as long as the slower of the two instead of their sum.
+        var lockedCoupons = new List<CouponEntry>();
+        using var stop = new CancellationTokenSource();
+        using var chunks = new BlockingCollection<(CouponRow[] Rows, int Count)>(boundedCapacity: 16);
+        var reader = Task.Run(() =>
+        {
+            try
+            {
+                journal.LoadCoupons((rows, count) => chunks.Add((rows, count), stop.Token), chunkSize: 4096);
+            }
+            finally
+            {
+                chunks.CompleteAdding();
+            }
+        });
+        try
+        {
+            foreach (var (rows, count) in chunks.GetConsumingEnumerable())
+            {
+                for (var i = 0; i < count; i++)
                 {
-                    lockedCoupons.Add(coupon);
+                    if (RecoverCoupon(rows[i]) is { State.Status: CouponStatus.Locked } locked)
+                    {
+                        lockedCoupons.Add(locked);
+                    }
                 }
-            });
+            }
+        }
+        catch
+        {
+            stop.Cancel();
+            throw;
+        }
+        finally
+        {
+            // Rethrows a failure of the reader; after a failure here, waits for it to stop.
+            try
+            {
+                reader.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
 
         foreach (var coupon in lockedCoupons.OrderBy(c => c.State.LockExpiresAtMs))
         {
@@ -520,6 +548,19 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         }
 
         RecoveryTime = stopwatch.Elapsed;
+    }
+
+    private CouponEntry RecoverCoupon(in CouponRow row)
+    {
+        if (!_campaigns.TryGetValue(row.CampaignId, out var campaign))
+        {
+            throw new InvalidDataException($"coupon {row.Id} belongs to campaign {row.CampaignId}, which is not stored");
+        }
+
+        var coupon = new CouponEntry(row.Id, campaign, row.UserId, row.ClaimedAtMs, row.IdempotencyKey, row.State);
+        campaign.CountRecovered(row.State.Status);
+        Publish(_holdings.GetOrAdd(new HoldingKey(campaign.Id, row.UserId), static _ => new Holding()), coupon);
+        return coupon;
     }
 
     /// <summary>How long the last recovery from disk took.</summary>
