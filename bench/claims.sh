@@ -17,7 +17,7 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 dotnet build -c Release src/Coupons.Api -o "$out/api" >/dev/null
 dotnet build -c Release bench/Coupons.Baseline -o "$out/baseline" >/dev/null
 
-export DOTNET_gcServer=1
+export DOTNET_gcServer=${DOTNET_gcServer:-1}
 dotnet "$out/baseline/Coupons.Baseline.dll" --urls http://127.0.0.1:5100 >/dev/null 2>&1 &
 dotnet "$out/api/Coupons.Api.dll" --urls http://127.0.0.1:5101 --Coupons:Embedded:DataDir="$data" \
   --Coupons:Auth:SigningKey="$key" --Logging:LogLevel:Default=Warning >"$out/api.log" 2>&1 &
