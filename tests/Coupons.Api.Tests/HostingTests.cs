@@ -53,6 +53,21 @@ public sealed class HostingTests(CouponsApiFactory factory) : ApiTestBase<Coupon
     }
 
     [Fact]
+    public async Task The_openapi_document_declares_the_bearer_scheme_and_the_problem_answers()
+    {
+        using var response = await Anonymous.GetPathAsync("/openapi/v1.json");
+        var document = await response.AssertStatusAsync(HttpStatusCode.OK);
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("Bearer");
+        Assert.Equal("bearer", scheme.GetProperty("scheme").GetString());
+        Assert.Equal("JWT", scheme.GetProperty("bearerFormat").GetString());
+
+        var claim = document.GetProperty("paths").GetProperty("/v1/campaigns/{id}/claim").GetProperty("post");
+        Assert.Equal(1, claim.GetProperty("security").GetArrayLength());
+        var codes = claim.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToHashSet();
+        Assert.Superset(new HashSet<string> { "200", "201", "400", "401", "403", "404", "409", "503" }, codes);
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_request_bodies_and_the_idempotency_header()
     {
         using var response = await Anonymous.GetPathAsync("/openapi/v1.json");

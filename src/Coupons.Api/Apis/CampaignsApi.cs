@@ -12,27 +12,35 @@ public static class CampaignsApi
 {
     public static RouteGroupBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/campaigns").WithTags("Campaigns").RequireAuthorization();
+        var api = app.MapGroup("/v1/campaigns").WithTags("Campaigns").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
         api.MapPost("/", CreateCampaign).RequireAuthorization(AuthExtensions.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .WithName("CreateCampaign").WithSummary("Create a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, CreateCampaignRequest>();
         api.MapGet("/", ListCampaigns).RequireAuthorization(AuthExtensions.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
             .WithName("ListCampaigns").WithSummary("List campaigns, oldest first (admin).");
         api.MapGet("/{id}", GetCampaign)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetCampaign").WithSummary("A campaign with its remaining stock.");
         api.MapPost("/{id}/pause", (string id, ICouponStore store, CancellationToken ct) => ChangeStatus(id, CampaignCommand.Pause, store, ct))
-            .RequireAuthorization(AuthExtensions.Admin).WithName("PauseCampaign").WithSummary("Stop claims for a while (admin).");
+            .RequireAuthorization(AuthExtensions.Admin).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).WithName("PauseCampaign").WithSummary("Stop claims for a while (admin).");
         api.MapPost("/{id}/resume", (string id, ICouponStore store, CancellationToken ct) => ChangeStatus(id, CampaignCommand.Resume, store, ct))
-            .RequireAuthorization(AuthExtensions.Admin).WithName("ResumeCampaign").WithSummary("Take claims again (admin).");
+            .RequireAuthorization(AuthExtensions.Admin).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).WithName("ResumeCampaign").WithSummary("Take claims again (admin).");
         api.MapPost("/{id}/end", (string id, ICouponStore store, CancellationToken ct) => ChangeStatus(id, CampaignCommand.End, store, ct))
-            .RequireAuthorization(AuthExtensions.Admin).WithName("EndCampaign").WithSummary("End a campaign for good (admin).");
+            .RequireAuthorization(AuthExtensions.Admin).ProducesProblem(StatusCodes.Status404NotFound).WithName("EndCampaign").WithSummary("End a campaign for good (admin).");
         api.MapPost("/{id}/stock", AddStock).RequireAuthorization(AuthExtensions.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("AddStock").WithSummary("Add stock to a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, AddStockRequest>();
         api.MapPost("/{id}/claim", Claim).RequireAuthorization(AuthExtensions.EndUser)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithName("ClaimCoupon").WithSummary("Claim a coupon for the calling user; 201 when new, 200 when an Idempotency-Key is replayed.");
         api.MapGet("/{id}/stats", GetStats).RequireAuthorization(AuthExtensions.Admin)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetCampaignStats").WithSummary("Live counts of a campaign (admin).");
         return api;
     }

@@ -12,21 +12,27 @@ public static class CouponsApi
     public static RouteGroupBuilder MapCouponsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/me/coupons", ListMine).RequireAuthorization().WithTags("Coupons")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithName("ListMyCoupons").WithSummary("The calling user's coupons, oldest first.");
 
-        var api = app.MapGroup("/v1/coupons/{id}").WithTags("Coupons").RequireAuthorization();
+        var api = app.MapGroup("/v1/coupons/{id}").WithTags("Coupons").RequireAuthorization()
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/", GetCoupon)
             .WithName("GetCoupon").WithSummary("A coupon (its owner, the service or an admin; 404 for anyone else).");
         api.MapPost("/lock", Lock).RequireAuthorization(AuthExtensions.OwnerOrService)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("LockCoupon").WithSummary("Lock a coupon for an order; the lock lapses after the campaign's lockTtlSeconds.")
             .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
         api.MapPost("/redeem", Redeem).RequireAuthorization(AuthExtensions.OwnerOrService)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("RedeemCoupon").WithSummary("Use a coupon: confirm the order's lock, or lock and use in one step (orderAmount needed).")
             .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
         api.MapPost("/release", Release).RequireAuthorization(AuthExtensions.OwnerOrService)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("ReleaseCoupon").WithSummary("Release the order's lock.")
             .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
         api.MapPost("/refund", Refund).RequireAuthorization(AuthExtensions.ServiceOrAdmin)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("RefundCoupon").WithSummary("Return a used coupon to its holder (service or admin).")
             .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
         return api;

@@ -21,7 +21,12 @@ public static partial class ServiceSetup
             kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         });
-        services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, CouponsJsonContext.Default));
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, CouponsJsonContext.Default);
+            // Numbers are numbers, as JsonBody reads them; this also keeps "or a string" out of the OpenAPI schemas.
+            options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+        });
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
@@ -30,7 +35,7 @@ public static partial class ServiceSetup
         services.AddExceptionHandler<ExceptionToProblem>();
         services.AddCouponsAuth(configuration);
         services.AddCouponsStore(configuration);
-        services.AddOpenApi();
+        services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityTransformer>());
         // Request duration and connection metrics only: ASP.NET Core's other meters (authentication,
         // authorization, routing, …) record on every request and cost over a third of the throughput
         // of an authenticated read on a 2-core machine, for little a dashboard needs.
