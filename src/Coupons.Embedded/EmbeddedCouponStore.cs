@@ -25,7 +25,6 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
     private readonly ConcurrentDictionary<HoldingKey, Holding> _holdings = new();
     private readonly ConcurrentDictionary<string, UserCoupons> _users = new(StringComparer.Ordinal);
     private SqliteJournal? _journal;
-    private WalCheckpointer? _checkpointer;
     private GroupCommitLog? _log;
     private readonly Lock _sweepGate = new();
     private ITimer? _sweepTimer;
@@ -54,7 +53,6 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         _journal = new SqliteJournal(_options);
         Recover(_journal);
         _log = new GroupCommitLog(_journal, _options.MaxPendingChanges, _options.SweepInterval);
-        _checkpointer = new WalCheckpointer(_options.DatabasePath, _options.CheckpointInterval);
         _sweepTimer = _time.CreateTimer(_ => SweepSafely(), null, _options.SweepInterval, _options.SweepInterval);
         _ready = true;
     }
@@ -69,7 +67,6 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         _ready = false;
         _sweepTimer?.Dispose();
         _log?.Dispose();
-        _checkpointer?.Dispose();
         _journal?.Dispose();
     }
 

@@ -15,9 +15,6 @@ public sealed class EmbeddedStoreOptions
     /// <summary>How often lapsed locks and passed validities are swept into the stored state.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often committed pages are moved from the write-ahead log into the database file.</summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(250);
-
     /// <summary>
     /// Optional cap on the database size in SQLite pages (4 KiB each): past it writes fail as on a
     /// full disk, and the store stops taking writes. Unset means no cap.

@@ -33,7 +33,6 @@ internal sealed class SqliteJournal : IDisposable
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL;");
         Execute("PRAGMA synchronous=FULL;");
-        Execute("PRAGMA wal_autocheckpoint=0;"); // checkpoints run off the commit path, see WalCheckpointer
         if (options.MaxPageCount is { } maxPages)
         {
             Execute(string.Create(CultureInfo.InvariantCulture, $"PRAGMA max_page_count={maxPages};"));
