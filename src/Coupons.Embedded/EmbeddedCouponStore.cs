@@ -84,6 +84,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         var sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign)));
         _campaigns[campaign.Id] = campaign;
         await log.WhenDurableAsync(sequence).ConfigureAwait(false);
+        // Nothing else can have changed it yet: its id was not known before the line above.
         return campaign.ToInfo();
     }
 
@@ -113,7 +114,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         }
 
         Outcome outcome;
-        long sequence;
+        CampaignInfo info;
         lock (campaign.Gate)
         {
             var target = command switch
@@ -126,23 +127,24 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
             if (campaign.Status == target)
             {
                 outcome = Outcome.Replayed;
-                sequence = log.Appended;
             }
             else if (campaign.Status == CampaignStatus.Ended)
             {
                 outcome = Outcome.CampaignEnded;
-                sequence = log.Appended;
             }
             else
             {
-                sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign) with { Status = target }));
+                log.Append(LogRecord.ForCampaign(ToRow(campaign) with { Status = target }));
                 campaign.Status = target;
                 outcome = Outcome.Ok;
             }
+
+            info = campaign.ToInfo();
         }
 
-        await log.WhenDurableAsync(sequence).ConfigureAwait(false);
-        return new CampaignResult(outcome, campaign.ToInfo());
+        // The answer shows stock counts too, which claims change without this gate: wait for all seen.
+        await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
+        return new CampaignResult(outcome, info);
     }
 
     public async ValueTask<CampaignResult> AddStockAsync(Guid campaignId, long add, CancellationToken cancellationToken = default)
@@ -154,25 +156,30 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
             return new CampaignResult(Outcome.CampaignNotFound, null);
         }
 
-        long sequence;
+        Outcome outcome;
+        CampaignInfo info;
         lock (campaign.Gate)
         {
             if (campaign.Status == CampaignStatus.Ended)
             {
-                return new CampaignResult(Outcome.CampaignEnded, campaign.ToInfo());
+                outcome = Outcome.CampaignEnded;
             }
-
-            if (campaign.TotalStock + add > CampaignDefinition.MaxStock)
+            else if (campaign.TotalStock + add > CampaignDefinition.MaxStock)
             {
                 throw new ArgumentOutOfRangeException(nameof(add), $"total stock would pass {CampaignDefinition.MaxStock}");
             }
+            else
+            {
+                log.Append(LogRecord.ForCampaign(ToRow(campaign) with { TotalStock = campaign.TotalStock + add }));
+                campaign.AddStock(add);
+                outcome = Outcome.Ok;
+            }
 
-            sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign) with { TotalStock = campaign.TotalStock + add }));
-            campaign.AddStock(add);
+            info = campaign.ToInfo();
         }
 
-        await log.WhenDurableAsync(sequence).ConfigureAwait(false);
-        return new CampaignResult(Outcome.Ok, campaign.ToInfo());
+        await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
+        return new CampaignResult(outcome, info);
     }
 
     public async ValueTask<CouponResult> ClaimAsync(Guid campaignId, string userId, string? idempotencyKey, CancellationToken cancellationToken = default)
@@ -183,42 +190,53 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
             return new CouponResult(Outcome.CampaignNotFound, null);
         }
 
-        var holding = _holdings.GetOrAdd(new HoldingKey(campaignId, userId), static _ => new Holding());
+        var key = new HoldingKey(campaignId, userId);
+        if (!_holdings.TryGetValue(key, out var holding))
+        {
+            // A user without a holding has claimed nothing here: no replay, no limit. Refusals for a
+            // campaign that is not active or sold out are answered without creating one, so a storm
+            // of refused claims leaves nothing behind in memory.
+            var early = DecideClaim(campaign, claimedByUser: 0);
+            if (early != Outcome.Ok)
+            {
+                return await RefuseAsync(log, campaign, early).ConfigureAwait(false);
+            }
+
+            holding = _holdings.GetOrAdd(key, static _ => new Holding());
+        }
+
         Outcome outcome;
-        CouponEntry? coupon = null;
-        long sequence;
+        Coupon? answer = null;
+        long sequence = 0;
         lock (holding)
         {
-            if (idempotencyKey is not null && holding.ByIdempotencyKey?.TryGetValue(idempotencyKey, out coupon) == true)
+            if (idempotencyKey is not null && holding.ByIdempotencyKey?.TryGetValue(idempotencyKey, out var earlier) == true)
             {
                 outcome = Outcome.Replayed;
+                answer = earlier.ToCoupon(CouponRules.Observe(ReadState(earlier), NowMs()));
                 sequence = log.Appended;
             }
             else
             {
                 var now = NowMs();
-                outcome = CouponRules.DecideClaim(campaign.Status, campaign.Definition, holding.Claimed, campaign.TotalStock - campaign.Issued, now);
-                if (outcome == Outcome.Ok && !campaign.TryTakeStock())
-                {
-                    outcome = Outcome.SoldOut;
-                }
-
+                outcome = DecideClaim(campaign, holding.Claimed);
                 if (outcome == Outcome.Ok)
                 {
-                    coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, CouponRules.NewCoupon(campaign.Definition, now));
-                    try
+                    var coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, CouponRules.NewCoupon(campaign.Definition, now));
+                    sequence = log.AppendIf(LogRecord.ForCoupon(coupon, coupon.State, CouponEvents.None), static c => c.TryTakeStock(), campaign);
+                    if (sequence == 0)
                     {
-                        sequence = log.Append(LogRecord.ForCoupon(coupon, coupon.State, CouponEvents.None));
+                        outcome = Outcome.SoldOut;
                     }
-                    catch
+                    else
                     {
-                        campaign.ReturnStock();
-                        throw;
+                        // Taken before the coupon is published: from then on its owner may change it.
+                        answer = coupon.ToCoupon(coupon.State);
+                        Publish(holding, coupon);
                     }
-
-                    Publish(holding, coupon);
                 }
-                else
+
+                if (outcome != Outcome.Ok)
                 {
                     sequence = log.Appended;
                     CountRejection(campaign, outcome);
@@ -227,7 +245,21 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         }
 
         await log.WhenDurableAsync(sequence).ConfigureAwait(false);
-        return new CouponResult(outcome, coupon?.ToCoupon(CouponRules.Observe(ReadState(coupon), NowMs())));
+        return new CouponResult(outcome, answer);
+    }
+
+    private Outcome DecideClaim(CampaignEntry campaign, int claimedByUser)
+    {
+        // Issued before total: total only grows, so this order never sees more issued than stock.
+        var issued = campaign.Issued;
+        return CouponRules.DecideClaim(campaign.Status, campaign.Definition, claimedByUser, campaign.TotalStock - issued, NowMs());
+    }
+
+    private async ValueTask<CouponResult> RefuseAsync(GroupCommitLog log, CampaignEntry campaign, Outcome outcome)
+    {
+        CountRejection(campaign, outcome);
+        await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
+        return new CouponResult(outcome, null);
     }
 
     public async ValueTask<CouponResult> GetCouponAsync(Guid couponId, string? ownerId, CancellationToken cancellationToken = default)

@@ -7,8 +7,9 @@ public sealed class EmbeddedStoreOptions
     public string DataDir { get; set; } = "data";
 
     /// <summary>
-    /// Most changes waiting for the disk at once. Beyond it writes are refused with 503
-    /// <c>overloaded</c> instead of queueing without bound.
+    /// Most changes waiting for the next commit. Beyond it writes are refused with 503
+    /// <c>overloaded</c> instead of queueing without bound. With the batch being written (never
+    /// larger), at most twice this many changes are in memory and not yet on disk.
     /// </summary>
     public int MaxPendingChanges { get; set; } = 100_000;
 

@@ -54,8 +54,6 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
         }
     }
 
-    public void ReturnStock() => Interlocked.Decrement(ref _issued);
-
     public void AddStock(long add) => Interlocked.Add(ref _totalStock, add);
 
     /// <summary>Counts a coupon found on disk at recovery.</summary>
@@ -99,7 +97,8 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
     public bool CountRejection(Outcome outcome)
     {
         Interlocked.Increment(ref _rejected[(int)outcome]);
-        return Interlocked.Exchange(ref _rejectedDirty, 1) == 0;
+        // A plain read first: in a sold-out storm the flag is almost always set already.
+        return Volatile.Read(ref _rejectedDirty) == 0 && Interlocked.Exchange(ref _rejectedDirty, 1) == 0;
     }
 
     /// <summary>Marks the rejection counters written; called before they are read for writing.</summary>
@@ -120,11 +119,21 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
         return result;
     }
 
-    public CampaignInfo ToInfo() => new(Id, Definition, Status, TotalStock, Issued, CreatedAtMs);
+    // Issued is read before total stock in both: total only grows, so a reader never sees more
+    // issued than stock, whatever claims and stock additions run meanwhile.
+    public CampaignInfo ToInfo()
+    {
+        var issued = Issued;
+        return new(Id, Definition, Status, TotalStock, issued, CreatedAtMs);
+    }
 
-    public CampaignStats ToStats() => new(
-        Id, TotalStock, Issued, Volatile.Read(ref _locked), Volatile.Read(ref _used), Released, Refunded,
-        Volatile.Read(ref _expired), RejectedByCode());
+    public CampaignStats ToStats()
+    {
+        var issued = Issued;
+        return new(
+            Id, TotalStock, issued, Volatile.Read(ref _locked), Volatile.Read(ref _used), Released, Refunded,
+            Volatile.Read(ref _expired), RejectedByCode());
+    }
 
     private void CountStatus(CouponStatus status, int delta)
     {

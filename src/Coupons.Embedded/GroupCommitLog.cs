@@ -44,15 +44,34 @@ internal sealed class GroupCommitLog : IDisposable
 
     public bool IsFailed => Volatile.Read(ref _failure) is not null;
 
-    /// <summary>The sequence number of the last change appended: wait for it to cover everything seen so far.</summary>
-    public long Appended => Interlocked.Read(ref _appended);
+    /// <summary>
+    /// The sequence number of the last change appended: wait for it to cover everything seen so far.
+    /// Read under the log's lock, so a change made together with its append (see <see cref="AppendIf"/>)
+    /// that a reader saw is always covered.
+    /// </summary>
+    public long Appended
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _appended;
+            }
+        }
+    }
 
     public long Durable => Interlocked.Read(ref _durable);
 
     /// <summary>Appends a change; returns its sequence number. Throws when failed or when too much is waiting.</summary>
-    public long Append(in LogRecord record)
+    public long Append(in LogRecord record) => AppendIf<object?>(record, null, null);
+
+    /// <summary>
+    /// Appends a change only if <paramref name="condition"/> holds, checked under the log's lock so
+    /// that what it takes (a unit of stock) and the record that stands for it become visible together:
+    /// nobody can see the one without the other. Returns 0 when the condition does not hold.
+    /// </summary>
+    public long AppendIf<TState>(in LogRecord record, Func<TState, bool>? condition, TState state)
     {
-        bool wake;
         long sequence;
         lock (_gate)
         {
@@ -62,20 +81,24 @@ internal sealed class GroupCommitLog : IDisposable
                 throw new StorageUnavailableException("the store is closing");
             }
 
+            // The batch filling counts; the one being written (at most as large) is already on its way.
             if (_open.Records.Count >= _maxPending)
             {
                 throw new OverloadedException("too many changes are waiting for the disk");
             }
 
+            if (condition is not null && !condition(state))
+            {
+                return 0;
+            }
+
             _open.Records.Add(record);
             sequence = ++_appended;
             _open.LastSequence = sequence;
-            wake = _open.Records.Count == 1;
-        }
-
-        if (wake)
-        {
-            _signal.Release();
+            if (_open.Records.Count == 1)
+            {
+                _signal.Release();
+            }
         }
 
         return sequence;
@@ -111,7 +134,10 @@ internal sealed class GroupCommitLog : IDisposable
     /// <summary>Completes once everything appended so far is on disk: what a reader waits for before answering.</summary>
     public ValueTask WhenSeenIsDurableAsync() => WhenDurableAsync(Appended);
 
-    /// <summary>Refuses new changes, writes those already appended, and stops the writer.</summary>
+    /// <summary>
+    /// Refuses new changes, writes those already appended, and stops the writer. The semaphore is
+    /// left to the garbage collector: it holds no handle, and a late appender may still release it.
+    /// </summary>
     public void Dispose()
     {
         lock (_gate)
@@ -126,7 +152,6 @@ internal sealed class GroupCommitLog : IDisposable
 
         _signal.Release();
         _writer.Join();
-        _signal.Dispose();
     }
 
     private void ThrowIfFailed()
