@@ -134,8 +134,12 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
             }
             else
             {
-                log.Append(LogRecord.ForCampaign(ToRow(campaign) with { Status = target }));
-                campaign.Status = target;
+                // The status changes under the log's lock, with its record: a claim, which checks the
+                // status under the same lock as it appends, is wholly before the change or wholly after.
+                log.AppendIf(
+                    LogRecord.ForCampaign(ToRow(campaign) with { Status = target }),
+                    static change => { change.Campaign.Status = change.Target; return true; },
+                    (Campaign: campaign, Target: target));
                 outcome = Outcome.Ok;
             }
 
@@ -223,10 +227,14 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
                 if (outcome == Outcome.Ok)
                 {
                     var coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, CouponRules.NewCoupon(campaign.Definition, now));
-                    sequence = log.AppendIf(LogRecord.ForCoupon(coupon, coupon.State, CouponEvents.None), static c => c.TryTakeStock(), campaign);
+                    sequence = log.AppendIf(
+                        LogRecord.ForCoupon(coupon, coupon.State, CouponEvents.None),
+                        static c => c.Status == CampaignStatus.Active && c.TryTakeStock(),
+                        campaign);
                     if (sequence == 0)
                     {
-                        outcome = Outcome.SoldOut;
+                        // Paused or ended since the decision above, or the last unit went meanwhile.
+                        outcome = campaign.Status == CampaignStatus.Active ? Outcome.SoldOut : Outcome.CampaignNotActive;
                     }
                     else
                     {

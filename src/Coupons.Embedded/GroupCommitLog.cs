@@ -67,8 +67,10 @@ internal sealed class GroupCommitLog : IDisposable
 
     /// <summary>
     /// Appends a change only if <paramref name="condition"/> holds, checked under the log's lock so
-    /// that what it takes (a unit of stock) and the record that stands for it become visible together:
-    /// nobody can see the one without the other. Returns 0 when the condition does not hold.
+    /// that what it changes in memory (a unit of stock taken, a campaign's status) and the record that
+    /// stands for it become visible together: nobody can see the one without the other, and changes
+    /// made this way are ordered exactly as their records. Returns 0 when the condition does not hold.
+    /// Keep conditions to a few instructions: every append waits on this lock.
     /// </summary>
     public long AppendIf<TState>(in LogRecord record, Func<TState, bool>? condition, TState state)
     {

@@ -66,6 +66,54 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
+    public async Task No_claim_succeeds_after_a_pause_has_returned_even_one_that_started_before()
+    {
+        const int threadCount = 16;
+        using var test = TestStore.Create();
+        var campaign = await test.Store.CreateCampaignAsync(Terms.AmountOff(perUserLimit: 1_000), 1_000_000);
+        var store = test.Store;
+        using var stop = new CancellationTokenSource();
+        var claimsAfterPause = 0;
+        var paused = 0;
+
+        // Dedicated threads: refusals complete synchronously, and loops of them on pool threads would
+        // starve the pool this test's own continuations need.
+        var claimers = Enumerable.Range(0, threadCount).Select(thread => Task.Factory.StartNew(
+            () =>
+            {
+                for (var i = 0; !stop.IsCancellationRequested; i++)
+                {
+                    var startedAfterPause = Volatile.Read(ref paused) == 2;
+                    var result = Threads.Wait(store.ClaimAsync(campaign.Id, Terms.User((thread * 100_000) + i), null));
+                    // A claim that started after the pause returned must be refused; the stats check
+                    // below covers the ones that started before it and finished after.
+                    if (result.Outcome == Outcome.Ok && startedAfterPause)
+                    {
+                        Interlocked.Increment(ref claimsAfterPause);
+                    }
+                }
+            },
+            stop.Token,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default)).ToList();
+
+        await Task.Delay(300);
+        Volatile.Write(ref paused, 1);
+        var pause = await store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.Pause);
+        var issuedWhenPaused = pause.Campaign!.Issued;
+        Volatile.Write(ref paused, 2);
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await Task.WhenAll(claimers);
+
+        Assert.Equal(Outcome.Ok, pause.Outcome);
+        Assert.True(issuedWhenPaused > 0, "claims should have been made before the pause");
+        Assert.Equal(0, claimsAfterPause);
+        var stats = await store.GetStatsAsync(campaign.Id);
+        Assert.Equal(issuedWhenPaused, stats!.Issued);
+    }
+
+    [Fact]
     public async Task Thirty_two_orders_redeeming_one_coupon_at_once_use_it_once()
     {
         const int threadCount = 32;
