@@ -99,10 +99,9 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
     public async ValueTask<Page<CampaignInfo>> ListCampaignsAsync(Guid? after, int limit, CancellationToken cancellationToken = default)
     {
         var log = Log();
-        var page = Paginate(_campaigns.Values.Where(c => after is null || c.Id.CompareTo(after.Value) > 0), c => c.Id, limit)
-            .Select(c => c.ToInfo()).ToList();
+        var page = Paginate(_campaigns.Values.Where(c => after is null || c.Id.CompareTo(after.Value) > 0), c => c.Id, limit, c => c.ToInfo());
         await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
-        return new Page<CampaignInfo>(page.Count > limit ? page[..limit] : page, page.Count > limit ? page[limit - 1].Id : null);
+        return page;
     }
 
     public async ValueTask<CampaignResult> ChangeCampaignStatusAsync(Guid campaignId, CampaignCommand command, CancellationToken cancellationToken = default)
@@ -290,11 +289,11 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         var entries = _users.TryGetValue(userId, out var user) ? user.Snapshot() : [];
         var matching = entries
             .Where(c => after is null || c.Id.CompareTo(after.Value) > 0)
-            .Select(c => (c.Id, Coupon: c.ToCoupon(CouponRules.Observe(ReadState(c), now))))
-            .Where(c => status is null || c.Coupon.Status == status);
-        var page = Paginate(matching, c => c.Id, limit).Select(c => c.Coupon).ToList();
+            .Select(c => (Entry: c, State: CouponRules.Observe(ReadState(c), now)))
+            .Where(c => status is null || c.State.Status == status);
+        var page = Paginate(matching, c => c.Entry.Id, limit, c => c.Entry.ToCoupon(c.State));
         await log.WhenSeenIsDurableAsync().ConfigureAwait(false);
-        return new Page<Coupon>(page.Count > limit ? page[..limit] : page, page.Count > limit ? page[limit - 1].Id : null);
+        return page;
     }
 
     public ValueTask<Redemption> LockAsync(Guid couponId, string? ownerId, string orderId, long orderAmount, CancellationToken cancellationToken = default)
@@ -504,11 +503,19 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         }
     }
 
-    private static List<T> Paginate<T>(IEnumerable<T> items, Func<T, Guid> id, int limit)
+    /// <summary>One page in id order; only the items on the page are turned into answers.</summary>
+    private static Page<TResult> Paginate<T, TResult>(IEnumerable<T> items, Func<T, Guid> id, int limit, Func<T, TResult> toResult)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         // One more than asked, to know whether there is a next page.
-        return [.. items.OrderBy(id).Take(limit + 1)];
+        var page = items.OrderBy(id).Take(limit + 1).ToList();
+        var more = page.Count > limit;
+        if (more)
+        {
+            page.RemoveAt(limit);
+        }
+
+        return new Page<TResult>([.. page.Select(toResult)], more ? id(page[^1]) : null);
     }
 
     private static CampaignRow ToRow(CampaignEntry campaign) =>

@@ -60,8 +60,6 @@ internal sealed class GroupCommitLog : IDisposable
         }
     }
 
-    public long Durable => Interlocked.Read(ref _durable);
-
     /// <summary>Appends a change; returns its sequence number. Throws when failed or when too much is waiting.</summary>
     public long Append(in LogRecord record) => AppendIf<object?>(record, null, null);
 

@@ -113,12 +113,6 @@ public static class CampaignsApi
             return Problems.For(Outcome.CampaignNotFound);
         }
 
-        var campaign = await store.GetCampaignAsync(campaignId, ct).ConfigureAwait(false);
-        if (campaign is not null && campaign.TotalStock + add > CampaignDefinition.MaxStock)
-        {
-            return Problems.Validation("add", $"the total stock would pass {CampaignDefinition.MaxStock}");
-        }
-
         try
         {
             var result = await store.AddStockAsync(campaignId, add, ct).ConfigureAwait(false);
@@ -126,7 +120,7 @@ public static class CampaignsApi
         }
         catch (ArgumentOutOfRangeException)
         {
-            // Two additions raced past the cap between the check above and the store's own check.
+            // The store checks the cap under the campaign's lock, where concurrent additions are ordered.
             return Problems.Validation("add", $"the total stock would pass {CampaignDefinition.MaxStock}");
         }
     }
