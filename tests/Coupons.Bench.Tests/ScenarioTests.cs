@@ -1,0 +1,126 @@
+using Coupons.Bench.Scenarios;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Coupons.Bench.Tests;
+
+/// <summary>The service on real Kestrel (loopback, a free port) and a fresh embedded store, for the scenarios to drive over HTTP.</summary>
+public sealed class LiveServiceFixture : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "coupons-bench-tests-" + Guid.NewGuid().ToString("N"));
+
+    public Uri Url { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        UseKestrel(0);
+        StartServer();
+        Url = CreateClient().BaseAddress!;
+        await Service.ServiceProcess.WaitReadyAsync(Url, null, TimeSpan.FromSeconds(30), CancellationToken.None);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("Coupons:Embedded:DataDir", _dataDir);
+        builder.UseSetting("Coupons:Auth:SigningKey", Cli.DefaultSigningKey);
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+    }
+}
+
+public class ScenarioTests(LiveServiceFixture service) : IClassFixture<LiveServiceFixture>
+{
+    private Task<BenchContext> Context(int connections = 8, int users = 50) => BenchContext.CreateAsync(
+        new CommonOptions(service.Url, null, Cli.DefaultSigningKey, connections, users, TimeSpan.FromSeconds(0.3), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), null, null, Quiet: true),
+        TextWriter.Null, CancellationToken.None);
+
+    [Fact]
+    public async Task A_flash_sale_sells_exactly_its_stock_and_the_verifier_agrees_with_the_server()
+    {
+        await using var context = await Context();
+
+        var report = await Scenarios.Scenarios.FlashAsync(context, users: 400, stock: 60, perUserLimit: 1, rate: 800, secondAttempts: 0.2, null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        var answers = report.Steps.Single().Result.Answers["claim"];
+        Assert.Equal(60, answers["201"]);
+        Assert.Equal(480, answers.Values.Sum());
+        Assert.Contains(report.Findings, finding => finding.Contains("issued: expected 60, acknowledged 60, server 60", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_flash_sale_with_two_coupons_a_user_holds_the_limit()
+    {
+        await using var context = await Context();
+
+        var report = await Scenarios.Scenarios.FlashAsync(context, users: 100, stock: 500, perUserLimit: 2, rate: 500, secondAttempts: 1, null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        // Every user claims twice with one key (the replay) and once... half of them with a second key.
+        Assert.Contains(report.Findings, finding => finding.Contains("issued: expected 150, acknowledged 150, server 150", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_mix_locks_and_redeems_coupons_claimed_in_the_run_without_errors()
+    {
+        await using var context = await Context();
+
+        var report = await Scenarios.Scenarios.MixAsync(context, new Ratio(3, 7), rate: 170, TimeSpan.FromSeconds(1), null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        var step = report.Steps.Single().Result;
+        Assert.True(step.ByKind["redeem"].Count > 0);
+        Assert.Equal(step.ByKind["lock"].Count, step.Answers["lock"]["200"]);
+        Assert.Equal(step.ByKind["redeem"].Count, step.Answers["redeem"]["200"]);
+        Assert.Equal(step.ByKind["claim"].Count, step.Answers["claim"]["201"]);
+    }
+
+    [Fact]
+    public async Task A_ramp_reports_each_step_and_the_rate_held_within_the_slo()
+    {
+        await using var context = await Context();
+
+        var report = await Scenarios.Scenarios.RampAsync(
+            context, WorkloadKind.Claim, new Ratio(3, 7), "/constant", from: 50, to: 150, steps: 2, TimeSpan.FromSeconds(1), sloMs: 10_000, thenAtFraction: 0.5, stopWhenSaturated: true, null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        Assert.Equal(["50/s", "150/s", "50% of max"], report.Steps.Select(step => step.Name));
+        Assert.Contains(report.Findings, finding => finding.StartsWith("highest rate held with p99 ≤ 10000 ms: 150 req/s", StringComparison.Ordinal));
+        Assert.All(report.Steps, step => Assert.True(step.Result.Held, $"{step.Name}: {step.Result.AchievedPerSecond}/s"));
+    }
+
+    [Fact]
+    public async Task A_soak_reports_windows_and_drift_with_no_errors()
+    {
+        await using var context = await Context();
+
+        var report = await Scenarios.Scenarios.SoakAsync(context, WorkloadKind.Claim, new Ratio(3, 7), rate: 100, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(1), null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        Assert.Contains(report.Findings, finding => finding.StartsWith("drift first → last window", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_tools_tokens_are_accepted_and_roles_respected()
+    {
+        await using var context = await Context();
+        var campaign = await context.CreateCampaignAsync("tokens", 5, 1, CancellationToken.None);
+
+        var asUser = await context.Client.ClaimAsync(campaign, context.Tokens.Issue("someone"), null, CancellationToken.None);
+        var asService = await context.Client.ClaimAsync(campaign, context.ServiceToken, null, CancellationToken.None);
+        var forged = await context.Client.ClaimAsync(campaign, new Service.Tokens("another-key-that-is-long-enough-0123456789", TimeProvider.System).Issue("x"), null, CancellationToken.None);
+
+        Assert.Equal(201, asUser.Status);
+        Assert.Equal(403, asService.Status);
+        Assert.Equal(401, forged.Status);
+    }
+}

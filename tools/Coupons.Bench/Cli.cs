@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Globalization;
+using Coupons.Bench.Reporting;
+using Coupons.Bench.Scenarios;
+
+namespace Coupons.Bench;
+
+/// <summary>The command line: one command per scenario, sharing the target and reporting options.</summary>
+internal static class Cli
+{
+    /// <summary>The key the tool gives a service it starts itself; pass the service's key with <c>--url</c>.</summary>
+    public const string DefaultSigningKey = "coupons-bench-signing-key-0123456789abcdef";
+
+    private static readonly Option<Uri?> Url = new("--url") { Description = "Target service (e.g. http://127.0.0.1:5000). Without it the tool builds and starts the service on a fresh embedded data dir." };
+    private static readonly Option<string?> Service = new("--service") { Description = "Coupons.Api.dll to start instead of building src/Coupons.Api." };
+    private static readonly Option<string> SigningKey = new("--signing-key") { Description = "The service's signing key (Coupons:Auth:SigningKey), to mint tokens.", DefaultValueFactory = _ => DefaultSigningKey };
+    private static readonly Option<int> Connections = new("--connections", "-c") { Description = "Keep-alive connections (the most requests in flight).", DefaultValueFactory = _ => 64 };
+    private static readonly Option<int> Users = new("--users") { Description = "Distinct users the claims cycle through.", DefaultValueFactory = _ => 10_000 };
+    private static readonly Option<double> WarmupSeconds = new("--warmup") { Description = "Seconds of warm-up per phase, sent but not measured.", DefaultValueFactory = _ => 5 };
+    private static readonly Option<double> DrainSeconds = new("--drain") { Description = "Seconds a phase may run over to answer what was sent; arrivals not started by then are dropped.", DefaultValueFactory = _ => 5 };
+    private static readonly Option<double> TimeoutSeconds = new("--timeout") { Description = "Seconds before a request counts as failed.", DefaultValueFactory = _ => 10 };
+    private static readonly Option<string?> Output = new("--out", "-o") { Description = "Folder for result.json, summary.md and chart.svg (default bench/results/<scenario>-<time>)." };
+    private static readonly Option<int?> ServerPid = new("--server-pid") { Description = "Process id of the target, to report its memory." };
+    private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "No live progress line." };
+
+    private static readonly Option<WorkloadKind> Workload = new("--workload", "-w") { Description = "claim, mix or constant (the baseline's endpoint).", DefaultValueFactory = _ => WorkloadKind.Claim };
+    private static readonly Option<string> RatioOption = new("--ratio") { Description = "Claims to redemptions (lock then redeem).", DefaultValueFactory = _ => "3:7" };
+    private static readonly Option<string> ConstantPath = new("--path") { Description = "Path of the constant endpoint (with --workload constant).", DefaultValueFactory = _ => "/constant" };
+    private static readonly Option<double> Rate = new("--rate", "-r") { Description = "Requests per second.", DefaultValueFactory = _ => 2_000 };
+    private static readonly Option<double> DurationSeconds = new("--duration", "-d") { Description = "Seconds measured.", DefaultValueFactory = _ => 30 };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Coupons load tool: open-model load (fixed arrival rate, latency from the intended send time) with HdrHistogram percentiles.");
+        root.Subcommands.Add(RampCommand());
+        root.Subcommands.Add(MixCommand());
+        root.Subcommands.Add(FlashCommand());
+        root.Subcommands.Add(SoakCommand());
+        return root;
+    }
+
+    private static Command RampCommand()
+    {
+        var from = new Option<double>("--from") { Description = "Rate of the first step (req/s).", DefaultValueFactory = _ => 1_000 };
+        var to = new Option<double>("--to") { Description = "Rate of the last step (req/s).", DefaultValueFactory = _ => 20_000 };
+        var steps = new Option<int>("--steps") { Description = "Number of steps, evenly spaced.", DefaultValueFactory = _ => 10 };
+        var stepSeconds = new Option<double>("--step-duration") { Description = "Seconds measured per step.", DefaultValueFactory = _ => 10 };
+        var slo = new Option<double>("--slo-ms") { Description = "The p99 a step must stay within to count as held.", DefaultValueFactory = _ => 5 };
+        var thenAt = new Option<double?>("--then-at") { Description = "After the ramp, one more step at this fraction of the maximum achieved (e.g. 0.7)." };
+        var keepGoing = new Option<bool>("--no-stop") { Description = "Run every step even after the server saturates." };
+        var command = WithCommon(new Command("ramp", "Steps of rising rate; per step the achieved rate and percentiles; the highest rate held within the SLO."),
+            Workload, RatioOption, ConstantPath, from, to, steps, stepSeconds, slo, thenAt, keepGoing);
+        command.SetAction((parse, cancel) => RunAsync(parse, "ramp", (context, progress) => Scenarios.Scenarios.RampAsync(
+            context, parse.GetValue(Workload), Ratio.Parse(parse.GetValue(RatioOption)!), parse.GetValue(ConstantPath)!, parse.GetValue(from), parse.GetValue(to),
+            parse.GetValue(steps), TimeSpan.FromSeconds(parse.GetValue(stepSeconds)), parse.GetValue(slo), parse.GetValue(thenAt), !parse.GetValue(keepGoing), progress, cancel), cancel));
+        return command;
+    }
+
+    private static Command MixCommand()
+    {
+        var command = WithCommon(new Command("mix", "Claims and redemptions (lock then redeem of coupons claimed earlier) at a ratio, 3:7 by default."),
+            RatioOption, Rate, DurationSeconds);
+        command.SetAction((parse, cancel) => RunAsync(parse, "mix", (context, progress) => Scenarios.Scenarios.MixAsync(
+            context, Ratio.Parse(parse.GetValue(RatioOption)!), parse.GetValue(Rate), TimeSpan.FromSeconds(parse.GetValue(DurationSeconds)), progress, cancel), cancel));
+        return command;
+    }
+
+    private static Command FlashCommand()
+    {
+        var users = new Option<int>("--flash-users", "-u") { Description = "Users racing.", DefaultValueFactory = _ => 100_000 };
+        var stock = new Option<long>("--stock", "-s") { Description = "Coupons on sale.", DefaultValueFactory = _ => 10_000 };
+        var limit = new Option<int>("--limit") { Description = "Coupons per user.", DefaultValueFactory = _ => 1 };
+        var again = new Option<double>("--second-attempts") { Description = "Share of users who claim a second time (half replaying their key, half with a new one).", DefaultValueFactory = _ => 0.1 };
+        var rate = new Option<double>("--rate", "-r") { Description = "Claims per second.", DefaultValueFactory = _ => 5_000 };
+        var command = WithCommon(new Command("flash", "U users race for stock S; verifies exactly min(S, demand) issued, limits held, no coupon twice, only sold_out/limit_reached refusals."),
+            users, stock, limit, again, rate);
+        command.SetAction((parse, cancel) => RunAsync(parse, "flash", (context, progress) => Scenarios.Scenarios.FlashAsync(
+            context, parse.GetValue(users), parse.GetValue(stock), parse.GetValue(limit), parse.GetValue(rate), parse.GetValue(again), progress, cancel), cancel));
+        return command;
+    }
+
+    private static Command SoakCommand()
+    {
+        var window = new Option<double>("--window") { Description = "Seconds per reporting window.", DefaultValueFactory = _ => 10 };
+        var command = WithCommon(new Command("soak", "A fixed rate for a duration; latency and server memory per window, and their drift."),
+            Workload, RatioOption, Rate, DurationSeconds, window);
+        command.SetAction((parse, cancel) => RunAsync(parse, "soak", (context, progress) => Scenarios.Scenarios.SoakAsync(
+            context, parse.GetValue(Workload), Ratio.Parse(parse.GetValue(RatioOption)!), parse.GetValue(Rate), TimeSpan.FromSeconds(parse.GetValue(DurationSeconds)),
+            TimeSpan.FromSeconds(parse.GetValue(window)), progress, cancel), cancel));
+        return command;
+    }
+
+    private static Command WithCommon(Command command, params Option[] specific)
+    {
+        foreach (var option in new Option[] { Url, Service, SigningKey, Connections, Users, WarmupSeconds, DrainSeconds, TimeoutSeconds, Output, ServerPid, Quiet }.Concat(specific))
+        {
+            command.Options.Add(option);
+        }
+
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult parse, string scenario, Func<BenchContext, IProgress<string>?, Task<RunReport>> run, CancellationToken cancellationToken)
+    {
+        var options = new CommonOptions(
+            parse.GetValue(Url), parse.GetValue(Service), parse.GetValue(SigningKey)!, parse.GetValue(Connections), parse.GetValue(Users),
+            TimeSpan.FromSeconds(parse.GetValue(WarmupSeconds)), TimeSpan.FromSeconds(parse.GetValue(DrainSeconds)), TimeSpan.FromSeconds(parse.GetValue(TimeoutSeconds)),
+            parse.GetValue(Output), parse.GetValue(ServerPid), parse.GetValue(Quiet));
+        if (options.Connections is < 1 or > 10_000 || options.Users is < 1 or > 10_000_000)
+        {
+            Console.Error.WriteLine("--connections must be 1..10000 and --users 1..10000000");
+            return 2;
+        }
+
+        IProgress<string>? progress = options.Quiet ? null : new ProgressLine(Console.Error);
+        await using var context = await BenchContext.CreateAsync(options, Console.Error, cancellationToken);
+        var report = await run(context, progress);
+        var folder = options.OutputFolder ?? Path.Combine("bench", "results", $"{scenario}-{DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}");
+        var markdown = report.Write(folder);
+        Console.Error.WriteLine();
+        Console.WriteLine(markdown);
+        Console.WriteLine($"results: {Path.GetFullPath(folder)} (result.json, summary.md, chart.svg)");
+        return report.Passed ? 0 : 1;
+    }
+
+    /// <summary>A progress line rewritten in place on a terminal, one line per report elsewhere.</summary>
+    private sealed class ProgressLine(TextWriter writer) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            if (Console.IsErrorRedirected)
+            {
+                writer.WriteLine(value);
+            }
+            else
+            {
+                writer.Write("\r" + value.PadRight(Math.Max(0, Console.WindowWidth - 1)));
+            }
+        }
+    }
+}

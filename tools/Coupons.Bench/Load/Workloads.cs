@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Coupons.Bench.Service;
+
+namespace Coupons.Bench.Load;
+
+/// <summary>Claims of one campaign, each arrival as the next of a set of users.</summary>
+public sealed class ClaimWorkload(CouponsClient client, Guid campaignId, string[] userTokens, ConcurrentQueue<Guid>? claimed = null) : IWorkload
+{
+    public IReadOnlyList<string> Kinds { get; } = ["claim"];
+
+    public double RequestsPerOperation => 1;
+
+    public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
+    {
+        var token = userTokens[arrival.Number % userTokens.Length];
+        var answer = await client.ClaimAsync(campaignId, token, null, cancellationToken);
+        meter.Record(0, arrival.IntendedTimestamp, answer, answer.IsSuccess, arrival.Measured);
+        if (answer.IsSuccess)
+        {
+            claimed?.Enqueue(answer.CouponId);
+        }
+    }
+}
+
+/// <summary>
+/// The baseline's load: the same method, path shape and bearer header as a claim, sent to an
+/// endpoint that does no work, so the load generator's cost per request is the same on both sides.
+/// </summary>
+public sealed class ConstantWorkload(CouponsClient client, string path, string[] userTokens) : IWorkload
+{
+    public IReadOnlyList<string> Kinds { get; } = ["constant"];
+
+    public double RequestsPerOperation => 1;
+
+    public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
+    {
+        var answer = await client.SendAsync(HttpMethod.Post, path, userTokens[arrival.Number % userTokens.Length], cancellationToken);
+        meter.Record(0, arrival.IntendedTimestamp, answer, answer.IsSuccess, arrival.Measured);
+    }
+}
+
+/// <summary>
+/// Claims and redemptions at a ratio (3:7 by default). A redemption is what checkout does with a
+/// coupon claimed earlier in the run: lock it for an order, then redeem it for the same order, two
+/// requests in a row. Coupons come from a pool that the run fills before it starts and that every
+/// claim of the run adds to.
+/// </summary>
+public sealed class MixWorkload : IWorkload
+{
+    public const long OrderAmount = 10_000;
+    private readonly CouponsClient _client;
+    private readonly Guid _campaignId;
+    private readonly string[] _userTokens;
+    private readonly string _serviceToken;
+    private readonly ConcurrentQueue<Guid> _pool;
+    private readonly int _claims;
+    private readonly int _redemptions;
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+    private long _starved;
+
+    public MixWorkload(CouponsClient client, Guid campaignId, string[] userTokens, string serviceToken, ConcurrentQueue<Guid> pool, int claims, int redemptions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(claims);
+        ArgumentOutOfRangeException.ThrowIfNegative(redemptions);
+        ArgumentOutOfRangeException.ThrowIfZero(claims + redemptions);
+        _client = client;
+        _campaignId = campaignId;
+        _userTokens = userTokens;
+        _serviceToken = serviceToken;
+        _pool = pool;
+        _claims = claims;
+        _redemptions = redemptions;
+    }
+
+    public IReadOnlyList<string> Kinds { get; } = ["claim", "lock", "redeem"];
+
+    public double RequestsPerOperation => (_claims + 2.0 * _redemptions) / (_claims + _redemptions);
+
+    /// <summary>Redemptions that found no coupon in the pool (the pool was too small for the run).</summary>
+    public long Starved => Volatile.Read(ref _starved);
+
+    /// <summary>Coupons a run at <paramref name="requestsPerSecond"/> for <paramref name="seconds"/> takes from the pool beyond what its own claims add.</summary>
+    public long PoolNeeded(double requestsPerSecond, double seconds)
+    {
+        var operations = requestsPerSecond / RequestsPerOperation * seconds;
+        var net = operations * (_redemptions - _claims) / (_claims + _redemptions);
+        return (long)Math.Ceiling(Math.Max(0, net) * 1.1) + 1_000;
+    }
+
+    /// <summary>Whether arrival <paramref name="number"/> is a claim: spread evenly, the same for the same number.</summary>
+    public bool IsClaim(long number) => (number * _claims) % (_claims + _redemptions) < _claims;
+
+    public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
+    {
+        if (IsClaim(arrival.Number))
+        {
+            var token = _userTokens[arrival.Number % _userTokens.Length];
+            var claim = await _client.ClaimAsync(_campaignId, token, null, cancellationToken);
+            meter.Record(0, arrival.IntendedTimestamp, claim, claim.IsSuccess, arrival.Measured);
+            if (claim.IsSuccess)
+            {
+                _pool.Enqueue(claim.CouponId);
+            }
+
+            return;
+        }
+
+        if (!_pool.TryDequeue(out var couponId))
+        {
+            Interlocked.Increment(ref _starved);
+            meter.Record(1, arrival.IntendedTimestamp, new Answer(0, "no_coupon_in_pool", Guid.Empty), expected: false, arrival.Measured);
+            return;
+        }
+
+        var orderId = $"{_runId}-{arrival.Number}";
+        var locked = await _client.LockAsync(couponId, _serviceToken, orderId, OrderAmount, cancellationToken);
+        meter.Record(1, arrival.IntendedTimestamp, locked, locked.IsSuccess, arrival.Measured);
+        if (!locked.IsSuccess)
+        {
+            return;
+        }
+
+        var redeemStarted = Stopwatch.GetTimestamp();
+        var redeemed = await _client.RedeemAsync(couponId, _serviceToken, orderId, OrderAmount, cancellationToken);
+        meter.Record(2, redeemStarted, redeemed, redeemed.IsSuccess, arrival.Measured);
+    }
+}

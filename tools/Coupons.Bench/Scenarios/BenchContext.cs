@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Coupons.Bench.Service;
+
+namespace Coupons.Bench.Scenarios;
+
+/// <summary>The options every scenario shares.</summary>
+public sealed record CommonOptions(
+    Uri? Url,
+    string? ServiceAssembly,
+    string SigningKey,
+    int Connections,
+    int Users,
+    TimeSpan Warmup,
+    TimeSpan Drain,
+    TimeSpan RequestTimeout,
+    string? OutputFolder,
+    int? ServerPid,
+    bool Quiet);
+
+/// <summary>
+/// What a scenario runs against: the target (given by URL or started here), a client, tokens for
+/// an admin, the order system and a set of users, and a probe of the server's memory.
+/// </summary>
+public sealed class BenchContext : IAsyncDisposable
+{
+    private readonly ServiceProcess? _service;
+    private readonly int? _serverPid;
+
+    private BenchContext(CommonOptions options, ServiceProcess? service, Uri url, TextWriter log)
+    {
+        Options = options;
+        _service = service;
+        _serverPid = service?.ProcessId ?? options.ServerPid;
+        Url = url;
+        Log = log;
+        Tokens = new Tokens(options.SigningKey, TimeProvider.System);
+        AdminToken = Tokens.Issue("bench-admin", "admin");
+        ServiceToken = Tokens.Issue("bench-orders", "service");
+        Client = new CouponsClient(url, options.Connections, options.RequestTimeout);
+    }
+
+    public CommonOptions Options { get; }
+    public Uri Url { get; }
+    public TextWriter Log { get; }
+    public Tokens Tokens { get; }
+    public string AdminToken { get; }
+    public string ServiceToken { get; }
+    public CouponsClient Client { get; }
+
+    public string TargetDescription => _service is null ? Url.ToString() : $"{Url} (started by the tool, fresh embedded store)";
+
+    public static async Task<BenchContext> CreateAsync(CommonOptions options, TextWriter log, CancellationToken cancellationToken)
+    {
+        if (options.Url is not null)
+        {
+            return new BenchContext(options, null, options.Url, log);
+        }
+
+        var service = await ServiceProcess.StartAsync(options.ServiceAssembly, options.SigningKey, log, cancellationToken);
+        return new BenchContext(options, service, service.Url, log);
+    }
+
+    /// <summary>The server's resident memory in MB, when its process is known (started here or <c>--server-pid</c>).</summary>
+    public double? ServerMemoryMb()
+    {
+        if (_serverPid is not { } pid)
+        {
+            return null;
+        }
+
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    var kilobytes = long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+                    return Math.Round(kilobytes / 1024.0, 1);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return null;
+    }
+
+    /// <summary>Creates a campaign for a load test; returns its id.</summary>
+    public Task<Guid> CreateCampaignAsync(string name, long stock, int perUserLimit, CancellationToken cancellationToken) =>
+        Client.CreateCampaignAsync(
+            AdminToken,
+            $$$"""{"name":"{{{name}}}","discount":{"type":"amount_off","amountOff":500},"totalStock":{{{stock}}},"perUserLimit":{{{perUserLimit}}},"validity":{"days":30}}""",
+            cancellationToken);
+
+    /// <summary>Claims as fast as the connections allow until <paramref name="pool"/> holds <paramref name="count"/> coupons (not measured).</summary>
+    public async Task FillPoolAsync(Guid campaignId, string[] userTokens, ConcurrentQueue<Guid> pool, long count, CancellationToken cancellationToken)
+    {
+        var missing = count - pool.Count;
+        if (missing <= 0)
+        {
+            return;
+        }
+
+        Log.WriteLine($"claiming {missing} coupons for redemptions to use");
+        long next = 0;
+        long failures = 0;
+        var offset = Random.Shared.Next(userTokens.Length);
+        await Task.WhenAll(Enumerable.Range(0, Options.Connections).Select(_ => Task.Run(async () =>
+        {
+            while (Interlocked.Increment(ref next) <= missing && Volatile.Read(ref failures) < 100)
+            {
+                var token = userTokens[(int)((offset + Interlocked.Read(ref next)) % userTokens.Length)];
+                var answer = await Client.ClaimAsync(campaignId, token, null, cancellationToken);
+                if (answer.IsSuccess)
+                {
+                    pool.Enqueue(answer.CouponId);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }, cancellationToken)));
+        if (failures >= 100)
+        {
+            throw new InvalidOperationException("filling the coupon pool failed: claims were refused");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (_service is not null)
+        {
+            await _service.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using Coupons.Bench.Load;
+
+namespace Coupons.Bench.Scenarios;
+
+/// <summary>What a ramp or soak sends: claims, the claim/redeem mix, or the baseline's constant endpoint.</summary>
+public enum WorkloadKind
+{
+    Claim,
+    Mix,
+    Constant,
+}
+
+/// <summary>A ratio such as 3:7 of claims to redemptions.</summary>
+public readonly record struct Ratio(int Claims, int Redemptions)
+{
+    public static Ratio Parse(string text)
+    {
+        var parts = text.Split(':');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out var claims) || !int.TryParse(parts[1], out var redemptions)
+            || claims < 0 || redemptions < 0 || claims + redemptions == 0 || claims > 1000 || redemptions > 1000)
+        {
+            throw new FormatException($"'{text}' is not a ratio like 3:7");
+        }
+
+        return new Ratio(claims, redemptions);
+    }
+
+    public override string ToString() => $"{Claims}:{Redemptions}";
+}
+
+/// <summary>Builds the workload of a ramp or soak, with the campaign and coupon pool it needs.</summary>
+internal sealed class WorkloadFactory
+{
+    private readonly BenchContext _context;
+    private readonly WorkloadKind _kind;
+    private readonly Ratio _ratio;
+    private readonly string _constantPath;
+    private readonly string[] _users;
+    private readonly ConcurrentQueue<Guid> _pool = new();
+    private Guid _campaignId;
+
+    public WorkloadFactory(BenchContext context, WorkloadKind kind, Ratio ratio, string constantPath)
+    {
+        _context = context;
+        _kind = kind;
+        _ratio = ratio;
+        _constantPath = constantPath;
+        _users = context.Tokens.Users($"u{Guid.NewGuid().ToString("N")[..6]}-", context.Options.Users);
+    }
+
+    public string Describe() => _kind switch
+    {
+        WorkloadKind.Claim => "claims",
+        WorkloadKind.Mix => $"mix {_ratio} (claims : lock+redeem)",
+        _ => $"POST {_constantPath} (baseline)",
+    };
+
+    /// <summary>The workload for a phase at <paramref name="requestsPerSecond"/> lasting <paramref name="seconds"/> (pool filled as needed).</summary>
+    public async Task<IWorkload> ForPhaseAsync(double requestsPerSecond, double seconds, CancellationToken cancellationToken)
+    {
+        if (_kind == WorkloadKind.Constant)
+        {
+            return new ConstantWorkload(_context.Client, _constantPath, _users);
+        }
+
+        if (_campaignId == Guid.Empty)
+        {
+            _campaignId = await _context.CreateCampaignAsync($"bench {_kind}", 1_000_000_000, 1_000, cancellationToken);
+        }
+
+        if (_kind == WorkloadKind.Claim)
+        {
+            return new ClaimWorkload(_context.Client, _campaignId, _users);
+        }
+
+        var mix = new MixWorkload(_context.Client, _campaignId, _users, _context.ServiceToken, _pool, _ratio.Claims, _ratio.Redemptions);
+        await _context.FillPoolAsync(_campaignId, _users, _pool, mix.PoolNeeded(requestsPerSecond, seconds), cancellationToken);
+        return mix;
+    }
+}
