@@ -11,7 +11,7 @@ internal static class Cli
     /// <summary>The key the tool gives a service it starts itself; pass the service's key with <c>--url</c>.</summary>
     public const string DefaultSigningKey = "coupons-bench-signing-key-0123456789abcdef";
 
-    private static readonly Option<Uri?> Url = new("--url") { Description = "Target service (e.g. http://127.0.0.1:5000). Without it the tool builds and starts the service on a fresh embedded data dir." };
+    private static readonly Option<string?> Url = new("--url") { Description = "Target service (e.g. http://127.0.0.1:5000). Without it the tool builds and starts the service on a fresh embedded data dir." };
     private static readonly Option<string?> Service = new("--service") { Description = "Coupons.Api.dll to start instead of building src/Coupons.Api." };
     private static readonly Option<string> SigningKey = new("--signing-key") { Description = "The service's signing key (Coupons:Auth:SigningKey), to mint tokens.", DefaultValueFactory = _ => DefaultSigningKey };
     private static readonly Option<int> Connections = new("--connections", "-c") { Description = "Keep-alive connections (the most requests in flight).", DefaultValueFactory = _ => 64 };
@@ -102,8 +102,15 @@ internal static class Cli
 
     private static async Task<int> RunAsync(ParseResult parse, string scenario, Func<BenchContext, IProgress<string>?, Task<RunReport>> run, CancellationToken cancellationToken)
     {
+        var url = parse.GetValue(Url);
+        if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out _) || !url.StartsWith("http", StringComparison.Ordinal)))
+        {
+            Console.Error.WriteLine($"--url: '{url}' is not an http(s) URL");
+            return 2;
+        }
+
         var options = new CommonOptions(
-            parse.GetValue(Url), parse.GetValue(Service), parse.GetValue(SigningKey)!, parse.GetValue(Connections), parse.GetValue(Users),
+            url is null ? null : new Uri(url), parse.GetValue(Service), parse.GetValue(SigningKey)!, parse.GetValue(Connections), parse.GetValue(Users),
             TimeSpan.FromSeconds(parse.GetValue(WarmupSeconds)), TimeSpan.FromSeconds(parse.GetValue(DrainSeconds)), TimeSpan.FromSeconds(parse.GetValue(TimeoutSeconds)),
             parse.GetValue(Output), parse.GetValue(ServerPid), parse.GetValue(Quiet));
         if (options.Connections is < 1 or > 10_000 || options.Users is < 1 or > 10_000_000)
