@@ -21,9 +21,8 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
     private readonly EmbeddedStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<Guid, CampaignEntry> _campaigns = new();
-    private readonly ConcurrentDictionary<Guid, CouponEntry> _coupons = new();
-    private readonly ConcurrentDictionary<HoldingKey, Holding> _holdings = new();
-    private readonly ConcurrentDictionary<string, UserCoupons> _users = new(StringComparer.Ordinal);
+    private readonly CouponIndex _coupons = new();
+    private readonly UserIndex _users = new();
     private SqliteJournal? _journal;
     private GroupCommitLog? _log;
     private readonly Lock _sweepGate = new();
@@ -193,8 +192,8 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
             return new CouponResult(Outcome.CampaignNotFound, null);
         }
 
-        var key = new HoldingKey(campaignId, userId);
-        if (!_holdings.TryGetValue(key, out var holding))
+        var holding = _users.Find(userId, campaign);
+        if (holding is null)
         {
             // A user without a holding has claimed nothing here: no replay, no limit. Refusals for a
             // campaign that is not active or sold out are answered without creating one, so a storm
@@ -205,7 +204,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
                 return await RefuseAsync(log, campaign, early).ConfigureAwait(false);
             }
 
-            holding = _holdings.GetOrAdd(key, static _ => new Holding());
+            holding = _users.GetOrAdd(userId, campaign);
         }
 
         Outcome outcome;
@@ -286,7 +285,12 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
     {
         var log = Log();
         var now = NowMs();
-        var entries = _users.TryGetValue(userId, out var user) ? user.Snapshot() : [];
+        var entries = _users.Recovered(userId).ToList();
+        for (var holding = _users.FirstHolding(userId); holding is not null; holding = holding.Next)
+        {
+            holding.CopyTo(entries);
+        }
+
         var matching = entries
             .Where(c => after is null || c.Id.CompareTo(after.Value) > 0)
             .Select(c => (Entry: c, State: CouponRules.Observe(ReadState(c), now)))
@@ -370,7 +374,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
             while (campaign.ValidityEnds.TryPeek(out var coupon) && coupon.State.ValidToMs <= now)
             {
                 swept += SweepOne(log, coupon, now);
-                campaign.ValidityEnds.TryDequeue(out _);
+                campaign.ValidityEnds.Dequeue();
             }
         }
 
@@ -473,14 +477,8 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
 
     private void Publish(Holding holding, CouponEntry coupon)
     {
-        holding.Claimed++;
-        if (coupon.IdempotencyKey is { } key)
-        {
-            (holding.ByIdempotencyKey ??= new Dictionary<string, CouponEntry>(StringComparer.Ordinal))[key] = coupon;
-        }
-
-        _coupons[coupon.Id] = coupon;
-        _users.GetOrAdd(coupon.UserId, static _ => new UserCoupons()).Add(coupon);
+        holding.Add(coupon);
+        _coupons.Add(coupon);
         coupon.Campaign.ValidityEnds.Enqueue(coupon);
     }
 
@@ -543,72 +541,12 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
             _campaigns[row.Id] = campaign;
         });
 
-        // One thread reads rows while this one builds the state from them: on two cores recovery
-        // takes about as long as the slower of the two instead of their sum.
-        var lockedCoupons = new List<CouponEntry>();
-        using var stop = new CancellationTokenSource();
-        using var chunks = new BlockingCollection<(CouponRow[] Rows, int Count)>(boundedCapacity: 16);
-        var reader = Task.Run(() =>
-        {
-            try
-            {
-                journal.LoadCoupons((rows, count) => chunks.Add((rows, count), stop.Token), chunkSize: 4096);
-            }
-            finally
-            {
-                chunks.CompleteAdding();
-            }
-        });
-        try
-        {
-            foreach (var (rows, count) in chunks.GetConsumingEnumerable())
-            {
-                for (var i = 0; i < count; i++)
-                {
-                    if (RecoverCoupon(rows[i]) is { State.Status: CouponStatus.Locked } locked)
-                    {
-                        lockedCoupons.Add(locked);
-                    }
-                }
-            }
-        }
-        catch
-        {
-            stop.Cancel();
-            throw;
-        }
-        finally
-        {
-            // Rethrows a failure of the reader; after a failure here, waits for it to stop.
-            try
-            {
-                reader.GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-            }
-        }
-
-        foreach (var coupon in lockedCoupons.OrderBy(c => c.State.LockExpiresAtMs))
-        {
-            coupon.Campaign.LockExpiries.Enqueue((coupon, coupon.State.LockExpiresAtMs));
-        }
-
+        RecoverySteps = Recovery.Run(journal, _options.DatabasePath, [.. _campaigns.Values], _coupons, _users);
         RecoveryTime = stopwatch.Elapsed;
     }
 
-    private CouponEntry RecoverCoupon(in CouponRow row)
-    {
-        if (!_campaigns.TryGetValue(row.CampaignId, out var campaign))
-        {
-            throw new InvalidDataException($"coupon {row.Id} belongs to campaign {row.CampaignId}, which is not stored");
-        }
-
-        var coupon = new CouponEntry(row.Id, campaign, row.UserId, row.ClaimedAtMs, row.IdempotencyKey, row.State);
-        campaign.CountRecovered(row.State.Status);
-        Publish(_holdings.GetOrAdd(new HoldingKey(campaign.Id, row.UserId), static _ => new Holding()), coupon);
-        return coupon;
-    }
+    /// <summary>How long each step of the last recovery took, for reports.</summary>
+    public string? RecoverySteps { get; private set; }
 
     /// <summary>How long the last recovery from disk took.</summary>
     public TimeSpan RecoveryTime { get; private set; }

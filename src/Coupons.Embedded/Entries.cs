@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Coupons.Core;
 
 namespace Coupons.Embedded;
@@ -34,7 +35,7 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
     public ConcurrentQueue<(CouponEntry Coupon, long LockExpiresAtMs)> LockExpiries { get; } = new();
 
     /// <summary>Coupons by end of validity (claim order is validity order), for the sweeper.</summary>
-    public ConcurrentQueue<CouponEntry> ValidityEnds { get; } = new();
+    public SweepQueue ValidityEnds { get; } = new();
 
     /// <summary>Takes one unit of stock unless none is left. Lock-free: claims of one campaign never wait on each other.</summary>
     public bool TryTakeStock()
@@ -56,11 +57,13 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
 
     public void AddStock(long add) => Interlocked.Add(ref _totalStock, add);
 
-    /// <summary>Counts a coupon found on disk at recovery.</summary>
-    public void CountRecovered(CouponStatus status)
+    /// <summary>Adds the counts of coupons found on disk at recovery (before the store takes requests).</summary>
+    public void CountRecovered(in RecoveredCounts counts)
     {
-        _issued++;
-        CountStatus(status, +1);
+        _issued += counts.Issued;
+        _locked += counts.Locked;
+        _used += counts.Used;
+        _expired += counts.Expired;
     }
 
     public void RestoreCounters(long released, long refunded, IEnumerable<(Outcome Outcome, long Count)> rejected)
@@ -170,33 +173,212 @@ internal sealed class CouponEntry(Guid id, CampaignEntry campaign, string userId
     public Coupon ToCoupon(in CouponState state) => Coupon.From(Id, Campaign.Id, UserId, ClaimedAtMs, state, Campaign.Definition);
 }
 
-/// <summary>What one user holds of one campaign: the count against the per-user limit and the idempotency keys used.</summary>
+/// <summary>
+/// What one user holds of one campaign: the count against the per-user limit (every coupon ever
+/// claimed) and the idempotency keys used, and the coupons claimed since the store started (those
+/// recovered from disk are listed from the <see cref="UserIndex"/>). Changes under <c>lock (holding)</c>.
+/// A user's holdings form a chain: the first is what the user index finds, the others hang off it
+/// (<see cref="Next"/>, appended with a compare-and-swap, never removed).
+/// </summary>
+/// <remarks>
+/// A holding is made when its user first claims after a start, from the coupons recovered for that
+/// user and campaign, so recovery makes no object per user.
+/// </remarks>
 internal sealed class Holding
 {
-    public int Claimed;
-    public Dictionary<string, CouponEntry>? ByIdempotencyKey;
-}
+    // Most users claim one coupon of a campaign: it is kept inline, any others in an array.
+    private CouponEntry? _first;
+    private CouponEntry[]? _more;
+    private int _added;
+    private int _claimed;
+    private Holding? _next;
 
-internal readonly record struct HoldingKey(Guid CampaignId, string UserId);
-
-/// <summary>All coupons of one user, for listing.</summary>
-internal sealed class UserCoupons
-{
-    private readonly List<CouponEntry> _coupons = [];
-
-    public void Add(CouponEntry coupon)
+    public Holding(string userId, CampaignEntry campaign, IEnumerable<CouponEntry> recovered)
     {
-        lock (_coupons)
+        UserId = userId;
+        Campaign = campaign;
+        foreach (var coupon in recovered)
         {
-            _coupons.Add(coupon);
+            _claimed++;
+            Remember(coupon);
         }
     }
 
-    public CouponEntry[] Snapshot()
+    public string UserId { get; }
+    public CampaignEntry Campaign { get; }
+    public Dictionary<string, CouponEntry>? ByIdempotencyKey { get; private set; }
+
+    public Holding? Next => Volatile.Read(ref _next);
+
+    /// <summary>Coupons ever claimed, recovered ones included; read under the holding's lock.</summary>
+    public int Claimed => _claimed;
+
+    /// <summary>Adds a coupon claimed now; under the holding's lock.</summary>
+    public void Add(CouponEntry coupon)
     {
-        lock (_coupons)
+        Debug.Assert(coupon.Campaign == Campaign && coupon.UserId == UserId);
+        if (_added == 0)
         {
-            return [.. _coupons];
+            _first = coupon;
+        }
+        else
+        {
+            _more ??= new CouponEntry[1];
+            if (_added - 1 == _more.Length)
+            {
+                Array.Resize(ref _more, _more.Length * 2);
+            }
+
+            _more[_added - 1] = coupon;
+        }
+
+        _added++;
+        _claimed++;
+        Remember(coupon);
+    }
+
+    /// <summary>Adds the coupons claimed since the store started to <paramref name="into"/>.</summary>
+    public void CopyTo(List<CouponEntry> into)
+    {
+        lock (this)
+        {
+            if (_first is { } first)
+            {
+                into.Add(first);
+            }
+
+            into.AddRange(_more.AsSpan(0, Math.Max(0, _added - 1)));
+        }
+    }
+
+    private void Remember(CouponEntry coupon)
+    {
+        if (coupon.IdempotencyKey is { } key)
+        {
+            (ByIdempotencyKey ??= new Dictionary<string, CouponEntry>(StringComparer.Ordinal))[key] = coupon;
+        }
+    }
+
+    /// <summary>This user's holding of <paramref name="campaign"/> in the chain starting here, or null.</summary>
+    public Holding? Find(CampaignEntry campaign)
+    {
+        for (var holding = this; holding is not null; holding = holding.Next)
+        {
+            if (holding.Campaign == campaign)
+            {
+                return holding;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>This user's holding of <paramref name="campaign"/>, appended to the chain (made by <paramref name="create"/>) if there is none yet.</summary>
+    public Holding FindOrAdd(CampaignEntry campaign, Func<CampaignEntry, Holding> create)
+    {
+        Holding? added = null;
+        var holding = this;
+        while (true)
+        {
+            if (holding.Campaign == campaign)
+            {
+                return holding;
+            }
+
+            if (holding.Next is { } next)
+            {
+                holding = next;
+                continue;
+            }
+
+            added ??= create(campaign);
+            if (Interlocked.CompareExchange(ref holding._next, added, null) is null)
+            {
+                return added;
+            }
+        }
+    }
+}
+
+/// <summary>Per-campaign counts of recovered coupons, summed by each recovery worker and then added up.</summary>
+internal struct RecoveredCounts
+{
+    public long Issued;
+    public long Locked;
+    public long Used;
+    public long Expired;
+
+    public void Count(CouponStatus status)
+    {
+        Issued++;
+        switch (status)
+        {
+            case CouponStatus.Locked:
+                Locked++;
+                break;
+            case CouponStatus.Used:
+                Used++;
+                break;
+            case CouponStatus.Expired:
+                Expired++;
+                break;
+            default:
+                break;
+        }
+    }
+}
+
+/// <summary>
+/// The sweeper's queue of coupons by end of validity: the recovered coupons first, kept as the
+/// arrays recovery built them in (claim order), then those claimed since, in a concurrent queue.
+/// Any thread may enqueue; only one may peek and dequeue at a time (the sweeper holds its gate).
+/// </summary>
+internal sealed class SweepQueue
+{
+    private readonly ConcurrentQueue<CouponEntry> _live = new();
+    private (CouponEntry[] Coupons, int Count)[] _recovered = [];
+    private int _segment;
+    private int _index;
+
+    /// <summary>Sets the recovered coupons, in claim order; before the store takes requests.</summary>
+    public void SetRecovered((CouponEntry[] Coupons, int Count)[] segments)
+    {
+        _recovered = segments;
+        _segment = 0;
+        _index = 0;
+    }
+
+    public void Enqueue(CouponEntry coupon) => _live.Enqueue(coupon);
+
+    public bool TryPeek([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CouponEntry? coupon)
+    {
+        while (_segment < _recovered.Length)
+        {
+            var (coupons, count) = _recovered[_segment];
+            if (_index < count)
+            {
+                coupon = coupons[_index];
+                return true;
+            }
+
+            // Let the collector have what was swept.
+            _recovered[_segment] = default;
+            _segment++;
+            _index = 0;
+        }
+
+        return _live.TryPeek(out coupon);
+    }
+
+    public void Dequeue()
+    {
+        if (TryPeek(out _) && _segment < _recovered.Length)
+        {
+            _index++;
+        }
+        else
+        {
+            _live.TryDequeue(out _);
         }
     }
 }

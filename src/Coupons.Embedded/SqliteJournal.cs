@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Coupons.Core;
 using Microsoft.Data.Sqlite;
@@ -141,76 +143,147 @@ internal sealed class SqliteJournal : IDisposable
     }
 
     /// <summary>
-    /// Reads every coupon in id order (which is claim order), handing them over in chunks of
-    /// <paramref name="chunkSize"/> so another thread can build the state while this one reads.
-    /// Uses SQLite's own API rather than ADO.NET: recovery time is time the service is not ready,
-    /// and the ADO.NET reader's per-column calls cost several times more.
+    /// Splits the coupons into about <paramref name="count"/> ranges of ids for
+    /// <see cref="LoadCouponRange"/>: equal spans of the id space between the lowest and the highest
+    /// id. Ids are version 7, time first, so a range is a stretch of claim time; more ranges than
+    /// readers lets the readers even out stretches of busier and quieter times. Empty when there
+    /// are no coupons.
     /// </summary>
-    public void LoadCoupons(Action<CouponRow[], int> onChunk, int chunkSize)
+    public List<CouponRange> SplitCoupons(int count)
     {
-        var chunk = new CouponRow[chunkSize];
-        var count = 0;
-        const string sql = """
-            SELECT id, campaign_id, user_id, claimed_at, idempotency_key, status, valid_from, valid_to,
-                   order_id, order_amount, lock_expires_at, used_at, refunded_order_id
-            FROM coupons ORDER BY id
-            """;
         var db = _connection.Handle!;
+        if (FirstId(db, "SELECT id FROM coupons ORDER BY id LIMIT 1") is not { } lowest
+            || FirstId(db, "SELECT id FROM coupons ORDER BY id DESC LIMIT 1") is not { } highest)
+        {
+            return [];
+        }
+
+        var low = BinaryPrimitives.ReadUInt128BigEndian(lowest);
+        var step = ((BinaryPrimitives.ReadUInt128BigEndian(highest) - low) / (UInt128)count) + UInt128.One;
+        var ranges = new List<CouponRange>(count);
+        byte[]? from = null;
+        for (var i = 1; i < count; i++)
+        {
+            var to = new byte[16];
+            BinaryPrimitives.WriteUInt128BigEndian(to, low + (step * (UInt128)(uint)i));
+            ranges.Add(new CouponRange(from, to));
+            from = to;
+        }
+
+        ranges.Add(new CouponRange(from, null));
+        return ranges;
+    }
+
+    /// <summary>
+    /// Reads the coupons of one range in id order (which is claim order) on a read-only connection
+    /// of its own, so that several ranges can be read at once. Uses SQLite's own API rather than
+    /// ADO.NET: recovery time is time the service is not ready, and the ADO.NET reader's per-column
+    /// calls cost several times more.
+    /// </summary>
+    public static void LoadCouponRange(string databasePath, CouponRange range, ICouponRowSink sink)
+    {
+        // Opened without SQLite's connection mutex: this connection is used by this thread only, and
+        // the mutex taken on every column read was a tenth of the time.
+        var opened = raw.sqlite3_open_v2(databasePath, out var db, raw.SQLITE_OPEN_READONLY | raw.SQLITE_OPEN_NOMUTEX, null);
+        using var closing = db;
+        Check(opened, db);
+        // Pages read through a memory map are not copied into SQLite's cache: a tenth less time.
+        Check(raw.sqlite3_exec(db, "PRAGMA mmap_size=" + new FileInfo(databasePath).Length.ToString(CultureInfo.InvariantCulture)), db);
+        var sql = "SELECT id, campaign_id, user_id, claimed_at, idempotency_key, status, valid_from, valid_to, " +
+            "order_id, order_amount, lock_expires_at, used_at, refunded_order_id FROM coupons" +
+            (range.From, range.To) switch
+            {
+                (null, null) => "",
+                (null, _) => " WHERE id < ?1",
+                (_, null) => " WHERE id >= ?1",
+                _ => " WHERE id >= ?1 AND id < ?2",
+            } + " ORDER BY id";
         Check(raw.sqlite3_prepare_v2(db, sql, out var statement), db);
         using (statement)
         {
-            int step;
-            while ((step = raw.sqlite3_step(statement)) == raw.SQLITE_ROW)
+            var parameter = 1;
+            foreach (var bound in (ReadOnlySpan<byte[]?>)[range.From, range.To])
             {
-                var state = new CouponState
+                if (bound is not null)
                 {
-                    Status = (CouponStatus)raw.sqlite3_column_int(statement, 5),
-                    ValidFromMs = raw.sqlite3_column_int64(statement, 6),
-                    ValidToMs = raw.sqlite3_column_int64(statement, 7),
-                    OrderId = NullableText(statement, 8),
-                    OrderAmount = raw.sqlite3_column_int64(statement, 9),
-                    LockExpiresAtMs = raw.sqlite3_column_int64(statement, 10),
-                    UsedAtMs = raw.sqlite3_column_int64(statement, 11),
-                    RefundedOrderId = NullableText(statement, 12),
-                };
-                chunk[count++] = new CouponRow(
-                    BlobGuid(statement, 0), BlobGuid(statement, 1), Text(statement, 2),
-                    raw.sqlite3_column_int64(statement, 3), NullableText(statement, 4), state);
-                if (count == chunkSize)
-                {
-                    onChunk(chunk, count);
-                    chunk = new CouponRow[chunkSize];
-                    count = 0;
+                    Check(raw.sqlite3_bind_blob(statement, parameter++, bound), db);
                 }
             }
 
-            if (count > 0)
+            var added = false;
+            statement.DangerousAddRef(ref added);
+            try
             {
-                onChunk(chunk, count);
+                ReadRows(statement.DangerousGetHandle(), sink, db);
+            }
+            finally
+            {
+                if (added)
+                {
+                    statement.DangerousRelease();
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ReadRows(IntPtr statement, ICouponRowSink sink, sqlite3 db)
+    {
+        int step;
+        while ((step = SqliteNative.sqlite3_step(statement)) == raw.SQLITE_ROW)
+        {
+            var state = new CouponState
+            {
+                Status = (CouponStatus)SqliteNative.sqlite3_column_int(statement, 5),
+                ValidFromMs = SqliteNative.sqlite3_column_int64(statement, 6),
+                ValidToMs = SqliteNative.sqlite3_column_int64(statement, 7),
+                OrderId = NullableText(statement, 8),
+                OrderAmount = SqliteNative.sqlite3_column_int64(statement, 9),
+                LockExpiresAtMs = SqliteNative.sqlite3_column_int64(statement, 10),
+                UsedAtMs = SqliteNative.sqlite3_column_int64(statement, 11),
+                RefundedOrderId = NullableText(statement, 12),
+            };
+            sink.Add(new CouponRow(
+                Id(statement, 0), Id(statement, 1), Encoding.UTF8.GetString(SqliteNative.Blob(statement, 2)),
+                SqliteNative.sqlite3_column_int64(statement, 3), NullableText(statement, 4), state));
+        }
+
+        if (step != raw.SQLITE_DONE)
+        {
+            Check(step, db);
+        }
+    }
+
+    private static UInt128 Id(IntPtr statement, int column)
+    {
+        var bytes = SqliteNative.Blob(statement, column);
+        return bytes.Length == 16
+            ? BinaryPrimitives.ReadUInt128BigEndian(bytes)
+            : throw new InvalidDataException($"a stored id has {bytes.Length} bytes, not 16");
+    }
+
+    private static string? NullableText(IntPtr statement, int column) =>
+        SqliteNative.sqlite3_column_type(statement, column) == raw.SQLITE_NULL ? null : Encoding.UTF8.GetString(SqliteNative.Blob(statement, column));
+
+    private static byte[]? FirstId(sqlite3 db, string sql)
+    {
+        Check(raw.sqlite3_prepare_v2(db, sql, out var statement), db);
+        using (statement)
+        {
+            var step = raw.sqlite3_step(statement);
+            if (step == raw.SQLITE_ROW)
+            {
+                return raw.sqlite3_column_blob(statement, 0).ToArray();
             }
 
             if (step != raw.SQLITE_DONE)
             {
                 Check(step, db);
             }
+
+            return null;
         }
     }
-
-    private static Guid BlobGuid(sqlite3_stmt statement, int column)
-    {
-        var bytes = raw.sqlite3_column_blob(statement, column);
-        if (bytes.Length != 16)
-        {
-            throw new InvalidDataException($"a stored id has {bytes.Length} bytes, not 16");
-        }
-
-        return new Guid(bytes, bigEndian: true);
-    }
-
-    private static string Text(sqlite3_stmt statement, int column) => Encoding.UTF8.GetString(raw.sqlite3_column_blob(statement, column));
-
-    private static string? NullableText(sqlite3_stmt statement, int column) =>
-        raw.sqlite3_column_type(statement, column) == raw.SQLITE_NULL ? null : Text(statement, column);
 
     private static void Check(int result, sqlite3 db)
     {
@@ -383,5 +456,15 @@ internal sealed class SqliteJournal : IDisposable
     }
 }
 
+/// <summary>Ids from <see cref="From"/> (inclusive) to <see cref="To"/> (exclusive), both stored big-endian; null for no bound.</summary>
+internal sealed record CouponRange(byte[]? From, byte[]? To);
+
+/// <summary>Takes the rows <see cref="SqliteJournal.LoadCouponRange"/> reads, one at a time.</summary>
+internal interface ICouponRowSink
+{
+    void Add(in CouponRow row);
+}
+
 /// <summary>A coupon row as read back at recovery.</summary>
-internal readonly record struct CouponRow(Guid Id, Guid CampaignId, string UserId, long ClaimedAtMs, string? IdempotencyKey, CouponState State);
+/// <remarks>Ids as the big-endian numbers they are stored as: their order is claim order.</remarks>
+internal readonly record struct CouponRow(UInt128 Id, UInt128 CampaignId, string UserId, long ClaimedAtMs, string? IdempotencyKey, CouponState State);

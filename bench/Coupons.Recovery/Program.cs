@@ -1,0 +1,3 @@
+using Coupons.Recovery;
+
+return await RecoveryBench.RunAsync(args).ConfigureAwait(false);
