@@ -224,9 +224,10 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
                 outcome = DecideClaim(campaign, holding.Claimed);
                 if (outcome == Outcome.Ok)
                 {
-                    var coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, CouponRules.NewCoupon(campaign.Definition, now));
+                    var state = CouponRules.NewCoupon(campaign.Definition, now);
+                    var coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, state);
                     sequence = log.AppendIf(
-                        LogRecord.ForCoupon(coupon, coupon.State, CouponEvents.None),
+                        LogRecord.ForCoupon(coupon, state, CouponEvents.None),
                         static c => c.Status == CampaignStatus.Active && c.TryTakeStock(),
                         campaign);
                     if (sequence == 0)
@@ -237,7 +238,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
                     else
                     {
                         // Taken before the coupon is published: from then on its owner may change it.
-                        answer = coupon.ToCoupon(coupon.State);
+                        answer = coupon.ToCoupon(state);
                         Publish(holding, coupon);
                     }
                 }
@@ -371,7 +372,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
                 campaign.LockExpiries.TryDequeue(out _);
             }
 
-            while (campaign.ValidityEnds.TryPeek(out var coupon) && coupon.State.ValidToMs <= now)
+            while (campaign.ValidityEnds.TryPeek(out var coupon) && coupon.ValidToMs <= now)
             {
                 swept += SweepOne(log, coupon, now);
                 campaign.ValidityEnds.Dequeue();

@@ -35,7 +35,7 @@ internal static class Recovery
         var phases = new List<(string Name, TimeSpan At)>();
         var workers = Math.Max(1, Environment.ProcessorCount);
         var ranges = journal.SplitCoupons(workers * RangesPerWorker);
-        var campaignsById = campaigns.Select((campaign, ordinal) => (campaign, ordinal)).ToDictionary(c => Ids.ToKey(c.campaign.Id), c => (c.campaign, c.ordinal));
+        var campaignsById = campaigns.Select((campaign, ordinal) => (campaign, ordinal)).ToDictionary(c => c.campaign.Id, c => (c.campaign, c.ordinal));
         var readers = new RangeReader[ranges.Count];
         var noCollections = TryPauseCollections(databasePath);
         try
@@ -69,7 +69,7 @@ internal static class Recovery
             }
         }
 
-        coupons.SetRecovered([.. chunks.Select(c => new SortedChunk(c.Ids, c.Coupons, c.Count))]);
+        coupons.SetRecovered([.. chunks.Select(c => new SortedChunk(c.Coupons, c.Count))]);
         QueueForSweeper(chunks);
         foreach (var coupon in readers.SelectMany(r => r.Locked).OrderBy(c => c.State.LockExpiresAtMs))
         {
@@ -123,22 +123,42 @@ internal static class Recovery
         }
     }
 
-    /// <summary>Worker <paramref name="worker"/>'s share of the users: those whose hash falls to it, so each holding is built by one thread.</summary>
+    /// <summary>Worker <paramref name="worker"/>'s share of the users: those whose hash falls to it, so each user's coupons are added by one thread.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void IndexUsers(Chunk[] chunks, int worker, int workers, UserIndex users)
     {
-        // Chunks are taken in claim order, so each holding lists its coupons in claim order.
+        // The table is far larger than the caches, so nearly every coupon's slot is a miss: its
+        // slot is asked for (prefetched) when the coupon is seen and filled a few coupons later.
+        // Coupons are taken in claim order, and so are they added.
+        const int Ahead = 16;
+        var waiting = new (CouponEntry Coupon, int Hash)[Ahead];
+        var seen = 0L;
         foreach (var chunk in chunks)
         {
             var hashes = chunk.UserHashes;
             for (var i = 0; i < chunk.Count; i++)
             {
                 var hash = hashes[i];
-                if ((uint)hash % (uint)workers == (uint)worker)
+                if ((int)(((ulong)(uint)hash * (ulong)workers) >> 32) != worker)
                 {
-                    users.AddRecovered(chunk.Coupons[i], hash);
+                    continue;
                 }
+
+                users.Prefetch(hash);
+                ref var slot = ref waiting[seen++ % Ahead];
+                if (slot.Coupon is not null)
+                {
+                    users.AddRecovered(slot.Coupon, slot.Hash);
+                }
+
+                slot = (chunk.Coupons[i], hash);
             }
+        }
+
+        for (var left = Math.Min(seen, Ahead); left > 0; left--)
+        {
+            var (coupon, hash) = waiting[(seen - left) % Ahead];
+            users.AddRecovered(coupon, hash);
         }
     }
 
@@ -192,10 +212,9 @@ internal static class Recovery
         }
     }
 
-    /// <summary>Up to <see cref="ChunkSize"/> recovered coupons in claim order, with their ids, and their owners' hashes until those are indexed.</summary>
+    /// <summary>Up to <see cref="ChunkSize"/> recovered coupons in claim order, with their owners' hashes until those are indexed.</summary>
     private sealed class Chunk
     {
-        public UInt128[] Ids { get; } = new UInt128[ChunkSize];
         public CouponEntry[] Coupons { get; } = new CouponEntry[ChunkSize];
         public int[] UserHashes { get; set; } = new int[ChunkSize];
         public int Count { get; set; }
@@ -205,11 +224,11 @@ internal static class Recovery
     }
 
     /// <summary>Turns the rows of one range into entries, counting them by campaign and noting the locked ones.</summary>
-    private sealed class RangeReader(Dictionary<UInt128, (CampaignEntry Campaign, int Ordinal)> campaigns) : ICouponRowSink
+    private sealed class RangeReader(Dictionary<Guid, (CampaignEntry Campaign, int Ordinal)> campaigns) : ICouponRowSink
     {
         private Chunk? _chunk;
         private (CampaignEntry Campaign, int Ordinal) _last;
-        private UInt128 _lastId;
+        private Guid _lastId;
         private bool _mixed;
 
         public List<Chunk> Chunks { get; } = [];
@@ -221,11 +240,11 @@ internal static class Recovery
         {
             if ((_last.Campaign is null || _lastId != row.CampaignId) && !campaigns.TryGetValue(_lastId = row.CampaignId, out _last))
             {
-                throw new InvalidDataException($"coupon {Ids.ToGuid(row.Id)} belongs to campaign {Ids.ToGuid(row.CampaignId)}, which is not stored");
+                throw new InvalidDataException($"coupon {row.Id} belongs to campaign {row.CampaignId}, which is not stored");
             }
 
             var campaign = _last.Campaign;
-            var coupon = new CouponEntry(Ids.ToGuid(row.Id), campaign, row.UserId, row.ClaimedAtMs, row.IdempotencyKey, row.State);
+            var coupon = new CouponEntry(row.Id, campaign, row.UserId, row.ClaimedAtMs, row.IdempotencyKey, row.State);
             Counts[_last.Ordinal].Count(row.State.Status);
             if (row.State.Status == CouponStatus.Locked)
             {
@@ -245,7 +264,6 @@ internal static class Recovery
             }
 
             var i = _chunk.Count++;
-            _chunk.Ids[i] = row.Id;
             _chunk.Coupons[i] = coupon;
             _chunk.UserHashes[i] = row.UserId.GetHashCode();
             Debug.Assert(i < ChunkSize);

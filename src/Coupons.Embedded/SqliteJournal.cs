@@ -243,6 +243,7 @@ internal sealed class SqliteJournal : IDisposable
                 UsedAtMs = SqliteNative.sqlite3_column_int64(statement, 11),
                 RefundedOrderId = NullableText(statement, 12),
             };
+
             sink.Add(new CouponRow(
                 Id(statement, 0), Id(statement, 1), Encoding.UTF8.GetString(SqliteNative.Blob(statement, 2)),
                 SqliteNative.sqlite3_column_int64(statement, 3), NullableText(statement, 4), state));
@@ -254,11 +255,11 @@ internal sealed class SqliteJournal : IDisposable
         }
     }
 
-    private static UInt128 Id(IntPtr statement, int column)
+    private static Guid Id(IntPtr statement, int column)
     {
         var bytes = SqliteNative.Blob(statement, column);
         return bytes.Length == 16
-            ? BinaryPrimitives.ReadUInt128BigEndian(bytes)
+            ? new Guid(bytes, bigEndian: true)
             : throw new InvalidDataException($"a stored id has {bytes.Length} bytes, not 16");
     }
 
@@ -466,5 +467,4 @@ internal interface ICouponRowSink
 }
 
 /// <summary>A coupon row as read back at recovery.</summary>
-/// <remarks>Ids as the big-endian numbers they are stored as: their order is claim order.</remarks>
-internal readonly record struct CouponRow(UInt128 Id, UInt128 CampaignId, string UserId, long ClaimedAtMs, string? IdempotencyKey, CouponState State);
+internal readonly record struct CouponRow(Guid Id, Guid CampaignId, string UserId, long ClaimedAtMs, string? IdempotencyKey, CouponState State);
