@@ -26,7 +26,7 @@ internal static class Recovery
     private const long MinPausedBytes = 256L << 20;
 
     /// <summary>Ranges per worker: more than one, so that a busy stretch of claim time does not leave one worker reading alone.</summary>
-    private const int RangesPerWorker = 8;
+    private const int RangesPerWorker = 32;
 
     /// <summary>Rebuilds the state; returns how long each step took, for the recovery report.</summary>
     public static string Run(SqliteJournal journal, string databasePath, IReadOnlyCollection<CampaignEntry> campaigns, CouponIndex coupons, UserIndex users)
@@ -91,7 +91,9 @@ internal static class Recovery
     {
         var databaseBytes = new FileInfo(databasePath).Length + (File.Exists(databasePath + "-wal") ? new FileInfo(databasePath + "-wal").Length : 0);
         var wanted = databaseBytes * 3;
-        if (wanted < MinPausedBytes || wanted > GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 2 || GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+        // The collector commits (not touches) a few times what is asked, one share per heap: ask
+        // only where that leaves most of the memory free.
+        if (wanted < MinPausedBytes || wanted * 4 > GC.GetGCMemoryInfo().TotalAvailableMemoryBytes || GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
         {
             return false;
         }
@@ -198,18 +200,39 @@ internal static class Recovery
         }
     }
 
-    /// <summary>Runs <paramref name="body"/> for 0 .. count-1 on up to <paramref name="workers"/> threads; rethrows the first failure as it was thrown.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> for 0 .. count-1 on this thread and workers - 1 threads of its
+    /// own, each taking the next number; rethrows the first failure as it was thrown. Threads of
+    /// its own rather than the pool's: at a server's start the pool may be slow to add a thread,
+    /// and a worker that starts late is recovery time lost.
+    /// </summary>
     private static void InParallel(int workers, int count, Action<int> body)
     {
-        try
+        var next = -1;
+        ExceptionDispatchInfo? failure = null;
+        void Work()
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, body);
+            try
+            {
+                int i;
+                while (Volatile.Read(ref failure) is null && (i = Interlocked.Increment(ref next)) < count)
+                {
+                    body(i);
+                }
+            }
+            catch (Exception exception)
+            {
+                Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(exception), null);
+            }
         }
-        catch (AggregateException failure)
-        {
-            ExceptionDispatchInfo.Capture(failure.Flatten().InnerExceptions[0]).Throw();
-            throw;
-        }
+
+        var threads = Enumerable.Range(1, Math.Max(0, Math.Min(workers, count) - 1))
+            .Select(i => new Thread(Work) { IsBackground = true, Name = $"coupons-recovery-{i}" })
+            .ToList();
+        threads.ForEach(t => t.Start());
+        Work();
+        threads.ForEach(t => t.Join());
+        failure?.Throw();
     }
 
     /// <summary>Up to <see cref="ChunkSize"/> recovered coupons in claim order, with their owners' hashes until those are indexed.</summary>
