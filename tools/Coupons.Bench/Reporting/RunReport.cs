@@ -6,8 +6,12 @@ using Coupons.Bench.Load;
 
 namespace Coupons.Bench.Reporting;
 
-/// <summary>One phase of a run, named (e.g. <c>12000/s</c>), with where it starts on the run's clock.</summary>
-public sealed record StepReport(string Name, double StartsAtSeconds, PhaseResult Result);
+/// <summary>
+/// One phase of a run, named (e.g. <c>12000/s</c>), with where it starts on the run's clock, and the
+/// CPU time per request of the server (when its process is known) and of this tool: what a request
+/// costs, a figure that other load on the machine disturbs far less than throughput.
+/// </summary>
+public sealed record StepReport(string Name, double StartsAtSeconds, PhaseResult Result, double? ServerCpuMicrosecondsPerRequest = null, double? ToolCpuMicrosecondsPerRequest = null);
 
 /// <summary>Where the run happened, so figures are read against the right machine.</summary>
 public sealed record MachineInfo(int Cores, string Os, string Runtime, long MemoryMb)
@@ -59,13 +63,13 @@ public sealed record RunReport(
         text.AppendLine(c, $"{StartedAt:yyyy-MM-dd HH:mm} UTC · {Machine.Cores} cores · {Machine.MemoryMb / 1024} GiB · {Machine.Os} · {Machine.Runtime}");
         text.AppendLine(c, $"settings: {string.Join(", ", Settings.Select(pair => $"{pair.Key}={pair.Value}"))}");
         text.AppendLine();
-        text.AppendLine("| step | target req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | dropped |");
-        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| step | target req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | dropped | server CPU µs/req | tool CPU µs/req |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var step in Steps)
         {
             var r = step.Result;
             var l = r.All;
-            text.AppendLine(c, $"| {step.Name} | {r.TargetPerSecond:0} | {r.AchievedPerSecond:0} | {l.P50Ms:0.00} | {l.P90Ms:0.00} | {l.P99Ms:0.00} | {l.P999Ms:0.00} | {l.MaxMs:0.00} | {r.Errors} | {r.Dropped} |");
+            text.AppendLine(c, $"| {step.Name} | {r.TargetPerSecond:0} | {r.AchievedPerSecond:0} | {l.P50Ms:0.00} | {l.P90Ms:0.00} | {l.P99Ms:0.00} | {l.P999Ms:0.00} | {l.MaxMs:0.00} | {r.Errors} | {r.Dropped} | {step.ServerCpuMicrosecondsPerRequest:0} | {step.ToolCpuMicrosecondsPerRequest:0} |");
         }
 
         var kinds = Steps.SelectMany(step => step.Result.ByKind.Keys).Distinct().ToList();

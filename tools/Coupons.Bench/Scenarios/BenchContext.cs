@@ -90,6 +90,28 @@ public sealed class BenchContext : IAsyncDisposable
         return null;
     }
 
+    /// <summary>CPU seconds the server has used so far (user + system), when its process is known.</summary>
+    public double? ServerCpuSeconds()
+    {
+        if (_serverPid is not { } pid)
+        {
+            return null;
+        }
+
+        try
+        {
+            // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, after the ")" that ends the name.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return ticks / 100.0;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Creates a campaign for a load test; returns its id.</summary>
     public Task<Guid> CreateCampaignAsync(string name, long stock, int perUserLimit, CancellationToken cancellationToken) =>
         Client.CreateCampaignAsync(

@@ -140,7 +140,7 @@ public static class Scenarios
         {
             ArrivalLimit = workload.Arrivals,
         };
-        var result = await LoadEngine.RunAsync(workload, settings, context.ServerMemoryMb, progress, cancellationToken);
+        var (result, serverCpu, toolCpu) = await MeasureCpuAsync(context, () => LoadEngine.RunAsync(workload, settings, context.ServerMemoryMb, progress, cancellationToken));
         var stats = await context.Client.StatsAsync(context.AdminToken, campaignId, cancellationToken);
         var verdict = FlashVerifier.Verify(stock, perUserLimit, workload.Answers(), stats);
         var findings = new List<string>
@@ -158,7 +158,7 @@ public static class Scenarios
 
         var report = Settings(context, ("users", users.ToString(CultureInfo.InvariantCulture)), ("stock", stock.ToString(CultureInfo.InvariantCulture)),
             ("perUserLimit", perUserLimit.ToString(CultureInfo.InvariantCulture)), ("rate", F(rate)), ("secondAttempts", F(secondAttempts)));
-        return new RunReport("flash", started, context.TargetDescription, MachineInfo.Current(), report, [new StepReport($"{F(rate)}/s", 0, result)], findings, failures);
+        return new RunReport("flash", started, context.TargetDescription, MachineInfo.Current(), report, [new StepReport($"{F(rate)}/s", 0, result, serverCpu, toolCpu)], findings, failures);
     }
 
     private static async Task<StepReport> PhaseAsync(
@@ -168,13 +168,27 @@ public static class Scenarios
         var workload = await factory.ForPhaseAsync(rate, (options.Warmup + duration + options.Drain).TotalSeconds, cancellationToken);
         context.Log.WriteLine($"{name}: {factory.Describe()} at {F(rate)} req/s for {duration.TotalSeconds} s after {options.Warmup.TotalSeconds} s of warm-up");
         var settings = new PhaseSettings(rate, duration, options.Warmup, options.Connections, options.Drain);
-        var result = await LoadEngine.RunAsync(workload, settings, context.ServerMemoryMb, progress, cancellationToken);
+        var (result, serverCpu, toolCpu) = await MeasureCpuAsync(context, () => LoadEngine.RunAsync(workload, settings, context.ServerMemoryMb, progress, cancellationToken));
         if (workload is MixWorkload { Starved: > 0 } mix)
         {
             context.Log.WriteLine($"warning: {mix.Starved} redemption(s) found no coupon in the pool");
         }
 
-        return new StepReport(name, startsAt, result);
+        return new StepReport(name, startsAt, result, serverCpu, toolCpu);
+    }
+
+    /// <summary>Runs a phase and divides the CPU time the server and this tool used by the requests answered.</summary>
+    private static async Task<(PhaseResult Result, double? ServerCpu, double ToolCpu)> MeasureCpuAsync(BenchContext context, Func<Task<PhaseResult>> run)
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        var toolBefore = self.TotalProcessorTime;
+        var serverBefore = context.ServerCpuSeconds();
+        var result = await run();
+        var serverAfter = context.ServerCpuSeconds();
+        self.Refresh();
+        var requests = Math.Max(1, result.Requests);
+        var server = serverBefore is { } before && serverAfter is { } after ? Math.Round((after - before) * 1e6 / requests, 1) : (double?)null;
+        return (result, server, Math.Round((self.TotalProcessorTime - toolBefore).TotalMicroseconds / requests, 1));
     }
 
     private static Dictionary<string, string> Settings(BenchContext context, params (string Key, string Value)[] specific)
