@@ -152,6 +152,7 @@ internal static class RecoveryBench
         using var second = ApiProcess.Start(dll, dir);
         var recovered = await second.WaitReadyAsync(http, TimeSpan.FromMinutes(5)).ConfigureAwait(false);
         var rssMiB = second.ResidentMiB();
+        var cpu = second.ProcessorTime();
         var issued = 0L;
         foreach (var id in await CampaignIdsAsync(http, second.BaseAddress, admin).ConfigureAwait(false))
         {
@@ -159,7 +160,7 @@ internal static class RecoveryBench
             issued += stats.RootElement.GetProperty("issued").GetInt64();
         }
 
-        Console.WriteLine($"after kill -9: start → ready {recovered.TotalSeconds:F2} s; RSS when ready {rssMiB:N0} MiB; issued {issued:N0}");
+        Console.WriteLine($"after kill -9: start → ready {recovered.TotalSeconds:F2} s (CPU used by then {cpu.TotalSeconds:F2} s, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}); RSS when ready {rssMiB:N0} MiB; issued {issued:N0}");
         Console.WriteLine($"  {second.RecoveryLine}");
         second.Kill();
         if (issued != coupons)
@@ -268,7 +269,10 @@ internal static class RecoveryBench
             return api;
         }
 
-        /// <summary>Polls <c>/health/ready</c> every 10 ms; returns the time since the process was started.</summary>
+        private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(
+            int.TryParse(Environment.GetEnvironmentVariable("RECOVERY_POLL_MS"), out var ms) ? ms : 10);
+
+        /// <summary>Polls <c>/health/ready</c> every RECOVERY_POLL_MS (10 ms unless set); returns the time since the process was started.</summary>
         public async Task<TimeSpan> WaitReadyAsync(HttpClient http, TimeSpan limit)
         {
             var ready = new Uri(BaseAddress, "/health/ready");
@@ -292,7 +296,7 @@ internal static class RecoveryBench
                     // Not listening yet.
                 }
 
-                await Task.Delay(10).ConfigureAwait(false);
+                await Task.Delay(PollInterval).ConfigureAwait(false);
             }
 
             throw new TimeoutException($"not ready after {limit}");
@@ -302,6 +306,14 @@ internal static class RecoveryBench
         {
             var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
             return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], Invariant) / 1024;
+        }
+
+        /// <summary>User and system time the process used so far, from <c>/proc</c> (clock ticks of 1/100 s).</summary>
+        public TimeSpan ProcessorTime()
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return TimeSpan.FromSeconds((long.Parse(fields[11], Invariant) + long.Parse(fields[12], Invariant)) / 100.0);
         }
 
         public void Kill()
