@@ -24,7 +24,7 @@ public static class Scenarios
         var saturatedSteps = 0;
         for (var i = 0; i < steps; i++)
         {
-            var rate = steps == 1 ? from : from + (to - from) * i / (steps - 1);
+            var rate = Math.Round(steps == 1 ? from : from + (to - from) * i / (steps - 1));
             var step = await PhaseAsync(context, factory, $"{F(rate)}/s", rate, stepDuration, clock, progress, cancellationToken);
             results.Add(step);
             clock += step.Result.Series.Count > 0 ? step.Result.Series[^1].AtSeconds : stepDuration.TotalSeconds;
