@@ -92,6 +92,26 @@ public class LoadEngineTests
     }
 
     [Fact]
+    public async Task Concurrent_recording_loses_no_count()
+    {
+        var meter = new Meter(["op"]);
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        {
+            for (var i = 0; i < 50_000; i++)
+            {
+                meter.Record(0, start, new Answer(200, null, Guid.Empty), expected: true, measured: true);
+            }
+        })));
+
+        Assert.Equal(400_000, meter.Requests);
+        Assert.Equal(400_000, meter.Summary(0).Count);
+        Assert.Equal(400_000, meter.SummaryOfAll().Count);
+        Assert.Equal(400_000, meter.Tally(0)["200"]);
+    }
+
+    [Fact]
     public async Task The_report_writes_json_markdown_and_a_well_formed_svg()
     {
         var result = await LoadEngine.RunAsync(

@@ -90,8 +90,10 @@ public sealed class Meter
     public IReadOnlyDictionary<string, long> Tally(int kind) =>
         _tallies[kind].OrderBy(pair => pair.Key.Label, StringComparer.Ordinal).ToDictionary(pair => pair.Key.Label, pair => pair.Value);
 
+    // Many workers record at once: the recorder's histograms must take concurrent writes (a plain
+    // LongHistogram loses counts and then fails to iterate).
     private static Recorder NewRecorder() =>
-        new(1, HighestMicroseconds, 3, static (id, lowest, highest, digits) => new LongHistogram(id, lowest, highest, digits));
+        new(1, HighestMicroseconds, 3, static (id, lowest, highest, digits) => new LongConcurrentHistogram(id, lowest, highest, digits));
 }
 
 /// <summary>Percentiles of one histogram, in milliseconds.</summary>
