@@ -17,9 +17,17 @@ public static class AuthExtensions
     {
         var signingKey = SigningKey.Resolve(configuration);
         services.AddSingleton(signingKey);
+        var tokenCacheSize = configuration.GetValue("Coupons:Auth:TokenCacheSize", 20_000);
+        if (tokenCacheSize < 0)
+        {
+            throw new InvalidOperationException("Coupons:Auth:TokenCacheSize must be 0 (no cache) or more");
+        }
+
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
         {
             options.MapInboundClaims = false;
+            options.TokenHandlers.Clear();
+            options.TokenHandlers.Add(new CachingTokenHandler(tokenCacheSize, TimeProvider.System) { MapInboundClaims = false });
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = SigningKey.Issuer,
