@@ -186,7 +186,9 @@ internal sealed class UserIndex
         }
 
         // Claims recovered from disk count: the holding is made from them the first time it is needed.
-        return Recovered(userId).Any(c => c.Campaign == campaign) ? GetOrAdd(userId, campaign) : null;
+        // Most users hold nothing recovered (every refusal in a sold-out storm comes here): look the
+        // slot up first, so that only those who do pay for walking their coupons.
+        return RecoveredSlot(userId) is not null && Recovered(userId).Any(c => c.Campaign == campaign) ? GetOrAdd(userId, campaign) : null;
     }
 
     /// <summary>The user's holding of <paramref name="campaign"/>, created if there is none.</summary>

@@ -65,7 +65,8 @@ public class ScenarioTests(LiveServiceFixture service) : IClassFixture<LiveServi
         var report = await Scenarios.Scenarios.FlashAsync(context, users: 100, stock: 500, perUserLimit: 2, rate: 500, secondAttempts: 1, null, CancellationToken.None);
 
         Assert.True(report.Passed, string.Join("; ", report.Failures));
-        // Every user claims twice with one key (the replay) and once... half of them with a second key.
+        // 100 first claims; then every user tries again, half replaying their key (same coupon back)
+        // and half with a new key (a second coupon, within the limit of 2): 150 coupons.
         Assert.Contains(report.Findings, finding => finding.Contains("issued: expected 150, acknowledged 150, server 150", StringComparison.Ordinal));
     }
 

@@ -83,6 +83,7 @@ public static class LoadEngine
                 if (Stopwatch.GetTimestamp() > dropAfter)
                 {
                     Interlocked.Increment(ref dropped);
+                    // Tallied under the first kind: an arrival not sent never became a particular request.
                     meter.RecordDropped(0);
                     continue;
                 }

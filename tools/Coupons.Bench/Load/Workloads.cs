@@ -5,7 +5,7 @@ using Coupons.Bench.Service;
 namespace Coupons.Bench.Load;
 
 /// <summary>Claims of one campaign, each arrival as the next of a set of users.</summary>
-public sealed class ClaimWorkload(CouponsClient client, Guid campaignId, string[] userTokens, ConcurrentQueue<Guid>? claimed = null) : IWorkload
+public sealed class ClaimWorkload(CouponsClient client, Guid campaignId, string[] userTokens) : IWorkload
 {
     public IReadOnlyList<string> Kinds { get; } = ["claim"];
 
@@ -16,10 +16,6 @@ public sealed class ClaimWorkload(CouponsClient client, Guid campaignId, string[
         var token = userTokens[arrival.Number % userTokens.Length];
         var answer = await client.ClaimAsync(campaignId, token, null, cancellationToken);
         meter.Record(0, arrival.IntendedTimestamp, answer, answer.IsSuccess, arrival.Measured);
-        if (answer.IsSuccess)
-        {
-            claimed?.Enqueue(answer.CouponId);
-        }
     }
 }
 
