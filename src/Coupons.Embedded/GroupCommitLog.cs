@@ -24,6 +24,7 @@ internal sealed class GroupCommitLog : IDisposable
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly ConcurrentQueue<CampaignEntry> _dirtyCounters = new();
+    private readonly List<CampaignEntry> _dirty = [];
     private readonly Thread _writer;
     private Batch _open = new();
     private Batch? _flushing;
@@ -235,7 +236,8 @@ internal sealed class GroupCommitLog : IDisposable
 
     private List<CampaignEntry> DrainDirtyCounters()
     {
-        var dirty = new List<CampaignEntry>();
+        var dirty = _dirty;
+        dirty.Clear();
         while (_dirtyCounters.TryDequeue(out var campaign))
         {
             campaign.ClearRejectedDirty();

@@ -24,30 +24,59 @@ public readonly record struct Caller(string UserId, CallerRole Role)
 
     public static Caller From(ClaimsPrincipal principal)
     {
-        var userId = principal.FindFirstValue(SubjectClaim)
-            ?? throw new InvalidOperationException("an authenticated caller always has a subject");
-        return new Caller(userId, RoleOf(principal));
+        var (userId, role) = Read(principal);
+        return new Caller(userId ?? throw new InvalidOperationException("an authenticated caller always has a subject"), role);
     }
 
     /// <summary>
     /// The role of a principal, for authorization policies: never throws, and anything but an
     /// authenticated principal with at most one known role is <see cref="CallerRole.Unknown"/>.
     /// </summary>
-    public static CallerRole RoleOf(ClaimsPrincipal principal)
+    public static CallerRole RoleOf(ClaimsPrincipal principal) => Read(principal).Role;
+
+    /// <summary>
+    /// The subject and role in one pass over the claims. Every authorized request reads them twice
+    /// (policy, then endpoint); <see cref="ClaimsPrincipal.FindAll(string)"/> and LINQ cost a
+    /// kilobyte of garbage per request here.
+    /// </summary>
+    private static (string? UserId, CallerRole Role) Read(ClaimsPrincipal principal)
     {
-        if (principal.Identity?.IsAuthenticated != true || principal.FindFirst(SubjectClaim) is null)
+        if (principal.Identity?.IsAuthenticated != true)
         {
-            return CallerRole.Unknown;
+            return (null, CallerRole.Unknown);
         }
 
-        var roles = principal.FindAll(RoleClaim).Take(2).ToList();
-        return roles switch
+        string? subject = null;
+        string? role = null;
+        var roles = 0;
+        foreach (var identity in principal.Identities)
         {
-            [] => CallerRole.User,
-            [{ Value: "service" }] => CallerRole.Service,
-            [{ Value: "admin" }] => CallerRole.Admin,
+            foreach (var claim in identity.Claims)
+            {
+                if (subject is null && string.Equals(claim.Type, SubjectClaim, StringComparison.Ordinal))
+                {
+                    subject = claim.Value;
+                }
+                else if (string.Equals(claim.Type, RoleClaim, StringComparison.Ordinal))
+                {
+                    role = claim.Value;
+                    roles++;
+                }
+            }
+        }
+
+        if (subject is null)
+        {
+            return (null, CallerRole.Unknown);
+        }
+
+        return (subject, (roles, role) switch
+        {
+            (0, _) => CallerRole.User,
+            (1, "service") => CallerRole.Service,
+            (1, "admin") => CallerRole.Admin,
             _ => CallerRole.Unknown,
-        };
+        });
     }
 
     /// <summary>The owner a coupon must have for this caller to see it; null when the caller may see any.</summary>
