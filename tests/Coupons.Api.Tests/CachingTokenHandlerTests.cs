@@ -1,6 +1,7 @@
 using Coupons.Api.Auth;
 using Coupons.Api.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Coupons.Api.Tests;
@@ -27,10 +28,40 @@ public class CachingTokenHandlerTests
 
         var first = await handler.ValidateTokenAsync(token, Parameters);
         var second = await handler.ValidateTokenAsync(token, Parameters);
+        var third = await handler.ValidateTokenAsync(token, Parameters);
 
         Assert.True(first.IsValid);
-        Assert.Same(first, second);
+        Assert.IsType<JsonWebToken>(first.SecurityToken);
+        Assert.True(second.IsValid);
+        var remembered = Assert.IsType<RememberedToken>(second.SecurityToken);
+        Assert.Same(remembered, third.SecurityToken);
+        Assert.Equal(first.SecurityToken.ValidTo, remembered.ValidTo);
+        Assert.Equal(first.SecurityToken.ValidFrom, remembered.ValidFrom);
         Assert.Equal("alice", second.ClaimsIdentity.FindFirst("sub")?.Value);
+    }
+
+    [Fact]
+    public async Task Each_hit_gets_an_identity_of_its_own_with_the_claims_validation_gave()
+    {
+        var handler = new CachingTokenHandler(10, TimeProvider.System);
+        var token = TokenIssuer.Issue(CouponsApiFactory.Key, "orders", "service", TimeSpan.FromHours(1), DateTimeOffset.UtcNow.AddMinutes(-1));
+
+        var validated = (await handler.ValidateTokenAsync(token, Parameters)).ClaimsIdentity;
+        var second = (await handler.ValidateTokenAsync(token, Parameters)).ClaimsIdentity;
+        var third = (await handler.ValidateTokenAsync(token, Parameters)).ClaimsIdentity;
+
+        Assert.NotSame(second, third);
+        Assert.Equal(Describe(validated), Describe(second));
+        Assert.Equal(validated.AuthenticationType, second.AuthenticationType);
+        Assert.True(second.IsAuthenticated);
+        Assert.Equal(validated.NameClaimType, second.NameClaimType);
+        Assert.Equal(validated.RoleClaimType, second.RoleClaimType);
+        // A change one request makes to its identity is not seen by the next.
+        second.AddClaim(new System.Security.Claims.Claim("role", "admin"));
+        Assert.Equal(Describe(validated), Describe(third));
+
+        static string[] Describe(System.Security.Claims.ClaimsIdentity identity) =>
+            [.. identity.Claims.Select(c => $"{c.Type}={c.Value} ({c.ValueType}, {c.Issuer})")];
     }
 
     [Fact]
@@ -47,10 +78,12 @@ public class CachingTokenHandlerTests
         time.Advance(TimeSpan.FromSeconds(31));
         var afterExpiry = await handler.ValidateTokenAsync(token, Parameters);
 
-        Assert.Same(first, stillUsable);
+        Assert.IsType<JsonWebToken>(first.SecurityToken);
+        Assert.IsType<RememberedToken>(stillUsable.SecurityToken);
         // Past expiry plus clock skew the cache is not used; the library validates against the real
-        // clock, for which the token is still valid, so a new result comes back.
-        Assert.NotSame(first, afterExpiry);
+        // clock, for which the token is still valid, so its own result comes back.
+        Assert.True(afterExpiry.IsValid);
+        Assert.IsType<JsonWebToken>(afterExpiry.SecurityToken);
     }
 
     [Fact]
@@ -101,7 +134,9 @@ public class CachingTokenHandlerTests
         var first = await handler.ValidateTokenAsync(token, Parameters);
         var second = await handler.ValidateTokenAsync(token, Parameters);
 
-        Assert.NotSame(first, second);
+        Assert.IsType<JsonWebToken>(first.SecurityToken);
+        Assert.IsType<JsonWebToken>(second.SecurityToken);
+        Assert.NotSame(first.SecurityToken, second.SecurityToken);
         Assert.Equal(0, handler.Count);
     }
 }
