@@ -1,0 +1,356 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Coupons.Core;
+using StackExchange.Redis;
+
+namespace Coupons.Redis;
+
+/// <summary>
+/// The scale-out store's hot state on Redis (one node or a cluster): every decision is one Lua
+/// script touching one hash slot, which appends its event to that slot's stream in the same atomic
+/// step (see <c>Scripts/*.lua</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Campaign definitions never change once created, so each node caches them for good; what does
+/// change (status, stock) is read from Redis and checked inside the scripts.
+/// </para>
+/// <para>
+/// Not yet here (issue 4 is in progress): lock, redeem, release, refund, the user's coupon list,
+/// lapses and expiry in the stats, split stock for hot campaigns, and the PostgreSQL persister.
+/// Those operations throw <see cref="NotSupportedException"/>; the API does not offer this store yet.
+/// </para>
+/// </remarks>
+public sealed class RedisCouponStore : ICouponStore, IDisposable
+{
+    private static readonly Dictionary<string, Outcome> Outcomes = BuildOutcomes();
+
+    private readonly ConnectionMultiplexer _redis;
+    private readonly IDatabase _db;
+    private readonly RedisKeys _keys;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<Guid, CampaignDefinition> _definitions = new();
+
+    private RedisCouponStore(ConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider time)
+    {
+        _redis = redis;
+        _db = redis.GetDatabase();
+        _keys = new RedisKeys(options.KeyPrefix);
+        _time = time;
+    }
+
+    public bool IsReady => _redis.IsConnected;
+
+    public static async Task<RedisCouponStore> ConnectAsync(RedisStoreOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var redis = await ConnectionMultiplexer.ConnectAsync(options.Configuration).ConfigureAwait(false);
+        return new RedisCouponStore(redis, options, time);
+    }
+
+    public ValueTask<CampaignInfo> CreateCampaignAsync(CampaignDefinition definition, long totalStock, CancellationToken cancellationToken = default) =>
+        Guard(async () =>
+        {
+            ArgumentNullException.ThrowIfNull(definition);
+            var now = NowMs();
+            var id = Guid.CreateVersion7(_time.GetUtcNow());
+            var slot = RedisKeys.CampaignSlot(id);
+            RedisValue[] values = [RedisKeys.Id(id), totalStock, definition.PerUserLimit, now, .. DefinitionFields(definition)];
+            await Script.Create.RunAsync(_db, [_keys.Campaign(id), _keys.Bucket(id, 0), _keys.Events(slot)], values).ConfigureAwait(false);
+            // Listed once it exists whole: a crash before this leaves a campaign nobody can list, not a half one.
+            await Task.WhenAll(
+                _db.SortedSetAddAsync(_keys.Campaigns, RedisKeys.Id(id), 0),
+                _db.SetAddAsync(_keys.Streams, _keys.Events(slot))).ConfigureAwait(false);
+            _definitions[id] = definition;
+            return new CampaignInfo(id, definition, CampaignStatus.Active, totalStock, 0, now);
+        });
+
+    public ValueTask<CampaignInfo?> GetCampaignAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
+        Guard(() => ReadCampaignAsync(campaignId));
+
+    public ValueTask<Page<CampaignInfo>> ListCampaignsAsync(Guid? after, int limit, CancellationToken cancellationToken = default) =>
+        Guard(async () =>
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+            var ids = after is { } id
+                ? await _db.SortedSetRangeByValueAsync(_keys.Campaigns, RedisKeys.Id(id), default, Exclude.Start, Order.Ascending, 0, limit + 1).ConfigureAwait(false)
+                : await _db.SortedSetRangeByValueAsync(_keys.Campaigns, default, default, Exclude.None, Order.Ascending, 0, limit + 1).ConfigureAwait(false);
+            var campaigns = await Task.WhenAll(ids.Take(limit).Select(v => ReadCampaignAsync(Guid.ParseExact(v.ToString(), "N")))).ConfigureAwait(false);
+            var items = campaigns.OfType<CampaignInfo>().ToList();
+            return new Page<CampaignInfo>(items, ids.Length > limit && items.Count > 0 ? items[^1].Id : null);
+        });
+
+    public ValueTask<CampaignResult> ChangeCampaignStatusAsync(Guid campaignId, CampaignCommand command, CancellationToken cancellationToken = default) =>
+        Guard(async () =>
+        {
+            var target = command switch
+            {
+                CampaignCommand.Pause => "paused",
+                CampaignCommand.Resume => "active",
+                CampaignCommand.End => "ended",
+                _ => throw new ArgumentOutOfRangeException(nameof(command), command, "unknown campaign command"),
+            };
+            return await RunCampaignScriptAsync(Script.Status, campaignId, target).ConfigureAwait(false);
+        });
+
+    public ValueTask<CampaignResult> AddStockAsync(Guid campaignId, long add, CancellationToken cancellationToken = default) =>
+        Guard(async () =>
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(add);
+            return await RunCampaignScriptAsync(Script.Stock, campaignId, add, CampaignDefinition.MaxStock).ConfigureAwait(false);
+        });
+
+    public ValueTask<CouponResult> ClaimAsync(Guid campaignId, string userId, string? idempotencyKey, CancellationToken cancellationToken = default) =>
+        Guard(async () =>
+        {
+            ArgumentException.ThrowIfNullOrEmpty(userId);
+            if (await DefinitionAsync(campaignId).ConfigureAwait(false) is not { } terms)
+            {
+                return new CouponResult(Outcome.CampaignNotFound, null);
+            }
+
+            const int bucket = 0;
+            var now = NowMs();
+            var state = CouponRules.NewCoupon(terms, now);
+            var slot = RedisKeys.BucketSlot(campaignId, bucket);
+            var couponId = CouponIds.New(slot, now);
+            var windowOpen = CouponRules.IsClaimable(CampaignStatus.Active, terms, now);
+            RedisKey[] keys =
+            [
+                _keys.Bucket(campaignId, bucket), _keys.ClaimsByUser(campaignId, bucket), _keys.IdempotencyKeys(campaignId, bucket),
+                _keys.Coupon(couponId), _keys.Events(slot),
+            ];
+            RedisValue[] values =
+            [
+                userId, idempotencyKey is null ? "" : IdempotencyField(userId, idempotencyKey), RedisKeys.Id(couponId), now,
+                windowOpen ? "1" : "0", state.ValidFromMs, state.ValidToMs, RedisKeys.Id(campaignId), bucket, idempotencyKey ?? "",
+            ];
+            var answer = (RedisResult[])(await Script.Claim.RunAsync(_db, keys, values).ConfigureAwait(false))!;
+            var outcome = Outcomes[(string)answer[0]!];
+            switch (outcome)
+            {
+                case Outcome.Ok:
+                    return new CouponResult(outcome, Coupon.From(couponId, campaignId, userId, now, state, terms));
+                case Outcome.Replayed:
+                    var earlier = Guid.ParseExact((string)answer[1]!, "N");
+                    return new CouponResult(outcome, await ReadCouponAsync(earlier, null).ConfigureAwait(false)
+                        ?? throw new InvalidOperationException($"the coupon {earlier} of an idempotency key is missing"));
+                default:
+                    return new CouponResult(outcome, null);
+            }
+        });
+
+    public ValueTask<CouponResult> GetCouponAsync(Guid couponId, string? ownerId, CancellationToken cancellationToken = default) =>
+        Guard(async () => await ReadCouponAsync(couponId, ownerId).ConfigureAwait(false) is { } coupon
+            ? new CouponResult(Outcome.Ok, coupon)
+            : new CouponResult(Outcome.CouponNotFound, null));
+
+    public ValueTask<Page<Coupon>> ListUserCouponsAsync(string userId, CouponStatus? status, Guid? after, int limit, CancellationToken cancellationToken = default) =>
+        throw NotYet("listing a user's coupons");
+
+    public ValueTask<Redemption> LockAsync(Guid couponId, string? ownerId, string orderId, long orderAmount, CancellationToken cancellationToken = default) =>
+        throw NotYet("lock");
+
+    public ValueTask<Redemption> RedeemAsync(Guid couponId, string? ownerId, string orderId, long? orderAmount, CancellationToken cancellationToken = default) =>
+        throw NotYet("redeem");
+
+    public ValueTask<CouponResult> ReleaseAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default) =>
+        throw NotYet("release");
+
+    public ValueTask<CouponResult> RefundAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default) =>
+        throw NotYet("refund");
+
+    public ValueTask<CampaignStats?> GetStatsAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
+        Guard(async () =>
+        {
+            var fields = await _db.HashGetAllAsync(_keys.Bucket(campaignId, 0)).ConfigureAwait(false);
+            if (fields.Length == 0)
+            {
+                return null;
+            }
+
+            var counts = fields.Where(f => f.Name != "status").ToDictionary(f => (string)f.Name!, f => (long)f.Value, StringComparer.Ordinal);
+            var rejected = counts.Where(c => c.Key.StartsWith("rejected:", StringComparison.Ordinal) && c.Value > 0)
+                .ToDictionary(c => c.Key["rejected:".Length..], c => c.Value, StringComparer.Ordinal);
+            return (CampaignStats?)new CampaignStats(
+                campaignId, Count(counts, "total"), Count(counts, "issued"), Count(counts, "locked"), Count(counts, "used"),
+                Count(counts, "released"), Count(counts, "refunded"), Count(counts, "expired"), rejected);
+        });
+
+    public void Dispose() => _redis.Dispose();
+
+    /// <summary>The field of an idempotency key: the user's id and the key, told apart by the id's length.</summary>
+    internal static string IdempotencyField(string userId, string key) =>
+        userId.Length.ToString(CultureInfo.InvariantCulture) + ":" + userId + key;
+
+    private async Task<CampaignResult> RunCampaignScriptAsync(Script script, Guid campaignId, params RedisValue[] arguments)
+    {
+        var slot = RedisKeys.CampaignSlot(campaignId);
+        var answer = (RedisResult[])(await script.RunAsync(
+            _db,
+            [_keys.Campaign(campaignId), _keys.Bucket(campaignId, 0), _keys.Events(slot)],
+            [RedisKeys.Id(campaignId), .. arguments]).ConfigureAwait(false))!;
+        var code = (string)answer[0]!;
+        if (code == "too_much")
+        {
+            throw new ArgumentOutOfRangeException(nameof(arguments), $"total stock would pass {CampaignDefinition.MaxStock}");
+        }
+
+        var outcome = Outcomes[code];
+        if (outcome == Outcome.CampaignNotFound || await DefinitionAsync(campaignId).ConfigureAwait(false) is not { } terms)
+        {
+            return new CampaignResult(Outcome.CampaignNotFound, null);
+        }
+
+        var created = (long)await _db.HashGetAsync(_keys.Campaign(campaignId), "createdAt").ConfigureAwait(false);
+        var info = new CampaignInfo(campaignId, terms, ParseStatus((string)answer[1]!), (long)answer[2], (long)answer[3], created);
+        return new CampaignResult(outcome, info);
+    }
+
+    private async Task<CampaignInfo?> ReadCampaignAsync(Guid campaignId)
+    {
+        var batch = _db.CreateBatch();
+        var campaign = batch.HashGetAllAsync(_keys.Campaign(campaignId));
+        var bucket = batch.HashGetAsync(_keys.Bucket(campaignId, 0), ["total", "issued"]);
+        batch.Execute();
+        var fields = (await campaign.ConfigureAwait(false)).ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
+        if (fields.Count == 0)
+        {
+            return null;
+        }
+
+        var terms = _definitions.GetOrAdd(campaignId, _ => ParseDefinition(fields));
+        var stock = await bucket.ConfigureAwait(false);
+        return new CampaignInfo(campaignId, terms, ParseStatus(fields["status"]!), (long)stock[0], (long)stock[1], (long)fields["createdAt"]);
+    }
+
+    private async Task<CampaignDefinition?> DefinitionAsync(Guid campaignId)
+    {
+        if (_definitions.TryGetValue(campaignId, out var known))
+        {
+            return known;
+        }
+
+        var fields = await _db.HashGetAllAsync(_keys.Campaign(campaignId)).ConfigureAwait(false);
+        return fields.Length == 0
+            ? null
+            : _definitions.GetOrAdd(campaignId, _ => ParseDefinition(fields.ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal)));
+    }
+
+    private async Task<Coupon?> ReadCouponAsync(Guid couponId, string? ownerId)
+    {
+        var fields = (await _db.HashGetAllAsync(_keys.Coupon(couponId)).ConfigureAwait(false))
+            .ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
+        if (fields.Count == 0)
+        {
+            return null;
+        }
+
+        var userId = (string)fields["user"]!;
+        if (ownerId is not null && ownerId != userId)
+        {
+            return null;
+        }
+
+        var campaignId = Guid.ParseExact((string)fields["campaign"]!, "N");
+        var terms = await DefinitionAsync(campaignId).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"the campaign {campaignId} of coupon {couponId} is missing");
+        var state = new CouponState
+        {
+            Status = ParseCouponStatus((string)fields["status"]!),
+            ValidFromMs = (long)fields["validFrom"],
+            ValidToMs = (long)fields["validTo"],
+            OrderId = NullableText(fields, "orderId"),
+            OrderAmount = NullableNumber(fields, "orderAmount") ?? 0,
+            LockExpiresAtMs = NullableNumber(fields, "lockExpiresAt") ?? 0,
+            UsedAtMs = NullableNumber(fields, "usedAt") ?? 0,
+            RefundedOrderId = NullableText(fields, "refundedOrderId"),
+        };
+        return Coupon.From(couponId, campaignId, userId, (long)fields["claimedAt"], CouponRules.Observe(state, NowMs()), terms);
+    }
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static NotSupportedException NotYet(string what) => new($"{what} is not in the Redis store yet");
+
+    private static async ValueTask<T> Guard<T>(Func<Task<T>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (RedisConnectionException exception)
+        {
+            throw new StorageUnavailableException("Redis cannot be reached", exception);
+        }
+        catch (RedisTimeoutException exception)
+        {
+            throw new StorageUnavailableException("Redis did not answer in time", exception);
+        }
+    }
+
+    private static long Count(Dictionary<string, long> counts, string name) => counts.GetValueOrDefault(name);
+
+    private static string? NullableText(Dictionary<string, RedisValue> fields, string name) =>
+        fields.TryGetValue(name, out var value) && !value.IsNullOrEmpty ? (string?)value : null;
+
+    private static long? NullableNumber(Dictionary<string, RedisValue> fields, string name) =>
+        fields.TryGetValue(name, out var value) && !value.IsNullOrEmpty ? (long)value : null;
+
+    private static RedisValue[] DefinitionFields(CampaignDefinition d) =>
+    [
+        "name", d.Name,
+        "discountKind", (int)d.Discount.Kind,
+        "amountOff", d.Discount.AmountOff,
+        "percentOff", d.Discount.PercentOff,
+        "maxDiscount", d.Discount.MaxDiscount is { } max ? max : "",
+        "threshold", d.Discount.Threshold,
+        "minOrderAmount", d.MinOrderAmount,
+        "perUserLimit", d.PerUserLimit,
+        "claimStartsAt", d.ClaimStartsAtMs is { } start ? start : "",
+        "claimEndsAt", d.ClaimEndsAtMs is { } end ? end : "",
+        "validFrom", d.Validity.FromMs is { } from ? from : "",
+        "validTo", d.Validity.ToMs is { } to ? to : "",
+        "validDays", d.Validity.Days is { } days ? days : "",
+        "lockTtlSeconds", d.LockTtlSeconds,
+    ];
+
+    private static CampaignDefinition ParseDefinition(Dictionary<string, RedisValue> f) => new()
+    {
+        Name = (string)f["name"]!,
+        Discount = Discount.Restore(
+            (DiscountKind)(int)f["discountKind"], (long)f["amountOff"], (int)f["percentOff"], NullableNumber(f, "maxDiscount"), (long)f["threshold"]),
+        MinOrderAmount = (long)f["minOrderAmount"],
+        PerUserLimit = (int)f["perUserLimit"],
+        ClaimStartsAtMs = NullableNumber(f, "claimStartsAt"),
+        ClaimEndsAtMs = NullableNumber(f, "claimEndsAt"),
+        Validity = new Validity(NullableNumber(f, "validFrom"), NullableNumber(f, "validTo"), (int?)NullableNumber(f, "validDays")),
+        LockTtlSeconds = (int)f["lockTtlSeconds"],
+    };
+
+    private static CampaignStatus ParseStatus(string status) => status switch
+    {
+        "active" => CampaignStatus.Active,
+        "paused" => CampaignStatus.Paused,
+        "ended" => CampaignStatus.Ended,
+        _ => throw new InvalidDataException($"unknown campaign status '{status}'"),
+    };
+
+    private static CouponStatus ParseCouponStatus(string status) => status switch
+    {
+        "unused" => CouponStatus.Unused,
+        "locked" => CouponStatus.Locked,
+        "used" => CouponStatus.Used,
+        "expired" => CouponStatus.Expired,
+        "revoked" => CouponStatus.Revoked,
+        _ => throw new InvalidDataException($"unknown coupon status '{status}'"),
+    };
+
+    private static Dictionary<string, Outcome> BuildOutcomes()
+    {
+        var outcomes = OutcomeCodes.Refusals.ToDictionary(o => o.ToCode(), StringComparer.Ordinal);
+        outcomes["ok"] = Outcome.Ok;
+        outcomes["replayed"] = Outcome.Replayed;
+        return outcomes;
+    }
+}

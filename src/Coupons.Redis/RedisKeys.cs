@@ -1,0 +1,41 @@
+using System.Globalization;
+
+namespace Coupons.Redis;
+
+/// <summary>
+/// Where everything lives. A campaign and its first bucket sit in the campaign's hash slot (from its
+/// id); a coupon sits in its bucket's slot, which its id carries (see <see cref="CouponIds"/>); each
+/// slot used has one event stream. The prefix comes before the hash tag, so it moves nothing.
+/// </summary>
+internal sealed class RedisKeys(string prefix)
+{
+    /// <summary>Every campaign id, for listing in id order (a sorted set of equal scores, read by lex).</summary>
+    public string Campaigns { get; } = prefix + "campaigns";
+
+    /// <summary>Every event stream, for the persisters to find.</summary>
+    public string Streams { get; } = prefix + "streams";
+
+    public static int CampaignSlot(Guid campaignId) => HashSlots.Of(Id(campaignId));
+
+    /// <summary>The slot of a campaign's bucket: bucket 0 is in the campaign's slot.</summary>
+    public static int BucketSlot(Guid campaignId, int bucket) =>
+        bucket == 0 ? CampaignSlot(campaignId) : HashSlots.Of(Id(campaignId) + ":" + bucket.ToString(CultureInfo.InvariantCulture));
+
+    public string Campaign(Guid campaignId) => Slot(CampaignSlot(campaignId)) + "campaign:" + Id(campaignId);
+
+    public string Bucket(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "bucket:" + Key(campaignId, bucket);
+
+    public string ClaimsByUser(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "users:" + Key(campaignId, bucket);
+
+    public string IdempotencyKeys(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "idempotency:" + Key(campaignId, bucket);
+
+    public string Coupon(Guid couponId) => Slot(CouponIds.SlotOf(couponId)) + "coupon:" + Id(couponId);
+
+    public string Events(int slot) => Slot(slot) + "events";
+
+    public static string Id(Guid id) => id.ToString("N");
+
+    private static string Key(Guid campaignId, int bucket) => Id(campaignId) + ":" + bucket.ToString(CultureInfo.InvariantCulture);
+
+    private string Slot(int slot) => prefix + "{" + HashSlots.TagFor(slot) + "}:";
+}

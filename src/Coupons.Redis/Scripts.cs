@@ -1,0 +1,49 @@
+using System.Security.Cryptography;
+using System.Text;
+using StackExchange.Redis;
+
+namespace Coupons.Redis;
+
+/// <summary>
+/// A Lua script shipped with the store: called by its SHA1 (EVALSHA), and sent whole (EVAL, which
+/// also caches it on that node) only when a node answers that it does not know it, as after a
+/// restart or on a node of the cluster it has not run on yet.
+/// </summary>
+internal sealed class Script
+{
+    private Script(string name, string text)
+    {
+        Name = name;
+        Text = text;
+        Hash = SHA1.HashData(Encoding.UTF8.GetBytes(text));
+    }
+
+    public string Name { get; }
+    public string Text { get; }
+    public byte[] Hash { get; }
+
+    public static readonly Script Claim = Load("claim");
+    public static readonly Script Create = Load("create");
+    public static readonly Script Status = Load("status");
+    public static readonly Script Stock = Load("stock");
+
+    public async Task<RedisResult> RunAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values)
+    {
+        try
+        {
+            return await db.ScriptEvaluateAsync(Hash, keys, values).ConfigureAwait(false);
+        }
+        catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            return await db.ScriptEvaluateAsync(Text, keys, values).ConfigureAwait(false);
+        }
+    }
+
+    private static Script Load(string name)
+    {
+        using var stream = typeof(Script).Assembly.GetManifestResourceStream($"Coupons.Redis.Scripts.{name}.lua")
+            ?? throw new InvalidOperationException($"the script {name}.lua is not in the assembly");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return new Script(name, reader.ReadToEnd());
+    }
+}

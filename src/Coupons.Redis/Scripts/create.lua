@@ -1,0 +1,19 @@
+-- Creates a campaign: its record, its first bucket, and the event, in the campaign's hash slot.
+-- KEYS: 1 campaign (hash), 2 bucket 0 (hash), 3 the slot's event stream
+-- ARGV: 1 campaign id, 2 total stock, 3 per-user limit, 4 created at (ms), then the definition as
+--       field, value pairs
+local campaign, bucket, stream = KEYS[1], KEYS[2], KEYS[3]
+if redis.call('EXISTS', campaign) == 1 then
+  return 0
+end
+
+local fields = {}
+for i = 5, #ARGV do
+  fields[#fields + 1] = ARGV[i]
+end
+
+redis.call('HSET', bucket, 'status', 'active', 'total', ARGV[2], 'issued', 0, 'limit', ARGV[3])
+redis.call('HSET', campaign, 'status', 'active', 'createdAt', ARGV[4], 'buckets', 1, unpack(fields))
+redis.call('XADD', stream, '*', 'event', 'campaign', 'campaign', ARGV[1], 'status', 'active',
+  'total', ARGV[2], 'createdAt', ARGV[4], unpack(fields))
+return 1

@@ -1,0 +1,24 @@
+-- Pauses, resumes or ends a campaign: the campaign and its bucket change together, with the event.
+-- KEYS: 1 campaign (hash), 2 bucket 0 (hash), 3 the slot's event stream
+-- ARGV: 1 campaign id, 2 the target status (active, paused, ended)
+-- Returns {outcome, status, total, issued}: ok, replayed (already so) or campaign_ended.
+local campaign, bucket, stream = KEYS[1], KEYS[2], KEYS[3]
+local status = redis.call('HGET', campaign, 'status')
+if not status then
+  return {'campaign_not_found'}
+end
+
+local outcome = 'ok'
+if status == ARGV[2] then
+  outcome = 'replayed'
+elseif status == 'ended' then
+  outcome = 'campaign_ended'
+else
+  status = ARGV[2]
+  redis.call('HSET', campaign, 'status', status)
+  redis.call('HSET', bucket, 'status', status)
+  redis.call('XADD', stream, '*', 'event', 'status', 'campaign', ARGV[1], 'status', status)
+end
+
+local total, issued = unpack(redis.call('HMGET', bucket, 'total', 'issued'))
+return {outcome, status, total, issued}

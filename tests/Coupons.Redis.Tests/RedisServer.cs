@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Coupons.Redis.Tests;
+
+/// <summary>
+/// A real redis-server for the tests, started on a free loopback port in a temporary folder, with
+/// AOF on and fsync on every write (as the store's durability needs), stopped and deleted at the
+/// end. The binary is <c>redis-server</c> on the PATH, or <c>COUPONS_REDIS_SERVER</c>.
+/// </summary>
+public sealed class RedisServer : IAsyncLifetime
+{
+    private Process? _process;
+
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "coupons-redis-tests", Guid.NewGuid().ToString("N"));
+
+    public int Port { get; private set; }
+
+    public string Configuration => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Dir);
+        Port = FreePort();
+        var binary = Environment.GetEnvironmentVariable("COUPONS_REDIS_SERVER") ?? "redis-server";
+        var start = new ProcessStartInfo(binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", Dir,
+            "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+        }
+        catch (System.ComponentModel.Win32Exception exception)
+        {
+            throw new InvalidOperationException(
+                $"cannot run '{binary}': install redis-server (apt-get install redis-server) or set COUPONS_REDIS_SERVER", exception);
+        }
+
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var deadline = Stopwatch.StartNew();
+        while (!await AnswersAsync().ConfigureAwait(false))
+        {
+            if (_process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                throw new InvalidOperationException($"redis-server did not answer on port {Port} (exited: {_process.HasExited})");
+            }
+
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(Dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a leftover temporary folder does not fail a test.
+        }
+    }
+
+    private async Task<bool> AnswersAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port).ConfigureAwait(false);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray()).ConfigureAwait(false);
+            var buffer = new byte[16];
+            var read = await stream.ReadAsync(buffer).ConfigureAwait(false);
+            return read > 0 && buffer[0] == (byte)'+';
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisCollection : ICollectionFixture<RedisServer>
+{
+    public const string Name = "redis";
+}
