@@ -16,13 +16,23 @@ namespace Coupons.Redis;
 /// change (status, stock) is read from Redis and checked inside the scripts.
 /// </para>
 /// <para>
-/// Not yet here (issue 4 is in progress): lock, redeem, release, refund, the user's coupon list,
-/// lapses and expiry in the stats, split stock for hot campaigns, and the PostgreSQL persister.
-/// Those operations throw <see cref="NotSupportedException"/>; the API does not offer this store yet.
+/// Claims decide inside their script (stock and limits are contended). A coupon's other changes
+/// (lock, redeem, release, refund) are decided by the rules of Coupons.Core on the state read, and
+/// stored by <c>transition.lua</c> only if the coupon's version is still the one read, with the
+/// counters and the event; a conflict decides again. So the state machine lives in one place.
+/// </para>
+/// <para>
+/// Not yet here (issue 4 is in progress): the user's coupon list, the sweeper that moves lapsed
+/// locks and passed validities into the stats, split stock for hot campaigns, and the PostgreSQL
+/// persister. Listing a user's coupons throws <see cref="NotSupportedException"/>; the API does not
+/// offer this store yet.
 /// </para>
 /// </remarks>
 public sealed class RedisCouponStore : ICouponStore, IDisposable
 {
+    /// <summary>How often a coupon's change is decided again when others keep changing it first.</summary>
+    private const int MaxAttempts = 16;
+
     private static readonly Dictionary<string, Outcome> Outcomes = BuildOutcomes();
 
     private readonly ConnectionMultiplexer _redis;
@@ -148,17 +158,47 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     public ValueTask<Page<Coupon>> ListUserCouponsAsync(string userId, CouponStatus? status, Guid? after, int limit, CancellationToken cancellationToken = default) =>
         throw NotYet("listing a user's coupons");
 
-    public ValueTask<Redemption> LockAsync(Guid couponId, string? ownerId, string orderId, long orderAmount, CancellationToken cancellationToken = default) =>
-        throw NotYet("lock");
+    public ValueTask<Redemption> LockAsync(Guid couponId, string? ownerId, string orderId, long orderAmount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(orderAmount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(orderAmount, Money.MaxAmount);
+        return Guard(() => ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.Lock(ref state, terms, orderId, orderAmount, now, out quote, out events)));
+    }
 
-    public ValueTask<Redemption> RedeemAsync(Guid couponId, string? ownerId, string orderId, long? orderAmount, CancellationToken cancellationToken = default) =>
-        throw NotYet("redeem");
+    public ValueTask<Redemption> RedeemAsync(Guid couponId, string? ownerId, string orderId, long? orderAmount, CancellationToken cancellationToken = default)
+    {
+        if (orderAmount is { } amount)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(amount, nameof(orderAmount));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(amount, Money.MaxAmount, nameof(orderAmount));
+        }
+
+        return Guard(() => ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.Redeem(ref state, terms, orderId, orderAmount, now, out quote, out events)));
+    }
 
     public ValueTask<CouponResult> ReleaseAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default) =>
-        throw NotYet("release");
+        Guard(async () =>
+        {
+            var result = await ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition _, long now, out DiscountQuote quote, out CouponEvents events) =>
+            {
+                quote = default;
+                return CouponRules.Release(ref state, orderId, now, out events);
+            }).ConfigureAwait(false);
+            return new CouponResult(result.Outcome, result.Coupon);
+        });
 
     public ValueTask<CouponResult> RefundAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default) =>
-        throw NotYet("refund");
+        Guard(async () =>
+        {
+            var result = await ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition _, long now, out DiscountQuote quote, out CouponEvents events) =>
+            {
+                quote = default;
+                return CouponRules.Refund(ref state, orderId, now, out events);
+            }).ConfigureAwait(false);
+            return new CouponResult(result.Outcome, result.Coupon);
+        });
 
     public ValueTask<CampaignStats?> GetStatsAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
         Guard(async () =>
@@ -237,7 +277,13 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             : _definitions.GetOrAdd(campaignId, _ => ParseDefinition(fields.ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal)));
     }
 
-    private async Task<Coupon?> ReadCouponAsync(Guid couponId, string? ownerId)
+    private async Task<Coupon?> ReadCouponAsync(Guid couponId, string? ownerId) =>
+        await ReadStoredAsync(couponId, ownerId).ConfigureAwait(false) is { } stored
+            ? stored.ToCoupon(CouponRules.Observe(stored.State, NowMs()))
+            : null;
+
+    /// <summary>A coupon as stored, with the version its next change must find; null when missing or someone else's.</summary>
+    private async Task<StoredCoupon?> ReadStoredAsync(Guid couponId, string? ownerId)
     {
         var fields = (await _db.HashGetAllAsync(_keys.Coupon(couponId)).ConfigureAwait(false))
             .ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
@@ -266,8 +312,72 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             UsedAtMs = NullableNumber(fields, "usedAt") ?? 0,
             RefundedOrderId = NullableText(fields, "refundedOrderId"),
         };
-        return Coupon.From(couponId, campaignId, userId, (long)fields["claimedAt"], CouponRules.Observe(state, NowMs()), terms);
+        return new StoredCoupon(couponId, campaignId, (int)fields["bucket"], userId, (long)fields["claimedAt"], state, terms, (string)fields["version"]!);
     }
+
+    private delegate Outcome CouponChange(ref CouponState state, CampaignDefinition terms, long nowMs, out DiscountQuote quote, out CouponEvents events);
+
+    /// <summary>
+    /// Reads a coupon, runs one rule of Coupons.Core on it, and stores the result with
+    /// <c>transition.lua</c> if the coupon is still as read; otherwise reads and decides again. Only
+    /// the orders racing for one coupon ever meet here, so a retry is rare.
+    /// </summary>
+    private async Task<Redemption> ChangeAsync(Guid couponId, string? ownerId, CouponChange change)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await ReadStoredAsync(couponId, ownerId).ConfigureAwait(false) is not { } stored)
+            {
+                return new Redemption(Outcome.CouponNotFound, null, default);
+            }
+
+            var before = stored.State;
+            var after = before;
+            var outcome = change(ref after, stored.Terms, NowMs(), out var quote, out var events);
+            var refusal = outcome.IsSuccess() ? "" : outcome.ToCode();
+            if (events == CouponEvents.None)
+            {
+                if (refusal.Length > 0)
+                {
+                    await _db.HashIncrementAsync(_keys.Bucket(stored.CampaignId, stored.Bucket), "rejected:" + refusal).ConfigureAwait(false);
+                }
+
+                return new Redemption(outcome, stored.ToCoupon(after), quote);
+            }
+
+            var slot = CouponIds.SlotOf(couponId);
+            RedisKey[] keys =
+            [
+                _keys.Coupon(couponId), _keys.Bucket(stored.CampaignId, stored.Bucket), _keys.Events(slot),
+                _keys.LockExpiries(stored.CampaignId, stored.Bucket),
+            ];
+            RedisValue[] values =
+            [
+                stored.Version, RedisKeys.Id(couponId), RedisKeys.Id(stored.CampaignId), EventNames(events), StatusName(after.Status),
+                after.OrderId ?? "", after.OrderAmount, after.LockExpiresAtMs, after.UsedAtMs, after.RefundedOrderId ?? "",
+                Gauge(CouponStatus.Locked, before, after), Gauge(CouponStatus.Used, before, after), Gauge(CouponStatus.Expired, before, after),
+                (events & (CouponEvents.Released | CouponEvents.Lapsed)) != 0 ? 1 : 0, (events & CouponEvents.Refunded) != 0 ? 1 : 0,
+                refusal,
+            ];
+            var answer = (RedisResult[])(await Script.Transition.RunAsync(_db, keys, values).ConfigureAwait(false))!;
+            if ((string)answer[0]! == "ok")
+            {
+                return new Redemption(outcome, stored.ToCoupon(after), quote);
+            }
+
+            if (attempt >= MaxAttempts)
+            {
+                throw new OverloadedException($"the coupon {couponId} kept changing while it was being changed");
+            }
+        }
+    }
+
+    private static int Gauge(CouponStatus status, in CouponState before, in CouponState after) =>
+        (after.Status == status ? 1 : 0) - (before.Status == status ? 1 : 0);
+
+    private static string EventNames(CouponEvents events) => events.ToString().Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant();
+
+    private static string StatusName(CouponStatus status) => status.ToString().ToLowerInvariant();
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -345,6 +455,12 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         "revoked" => CouponStatus.Revoked,
         _ => throw new InvalidDataException($"unknown coupon status '{status}'"),
     };
+
+    private sealed record StoredCoupon(
+        Guid Id, Guid CampaignId, int Bucket, string UserId, long ClaimedAtMs, CouponState State, CampaignDefinition Terms, string Version)
+    {
+        public Coupon ToCoupon(in CouponState state) => Coupon.From(Id, CampaignId, UserId, ClaimedAtMs, state, Terms);
+    }
 
     private static Dictionary<string, Outcome> BuildOutcomes()
     {

@@ -29,6 +29,8 @@ internal sealed class RedisKeys(string prefix)
 
     public string IdempotencyKeys(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "idempotency:" + Key(campaignId, bucket);
 
+    public string LockExpiries(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "lockexpiries:" + Key(campaignId, bucket);
+
     public string Coupon(Guid couponId) => Slot(CouponIds.SlotOf(couponId)) + "coupon:" + Id(couponId);
 
     public string Events(int slot) => Slot(slot) + "events";

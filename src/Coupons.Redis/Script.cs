@@ -26,6 +26,7 @@ internal sealed class Script
     public static readonly Script Create = Load("create");
     public static readonly Script Status = Load("status");
     public static readonly Script Stock = Load("stock");
+    public static readonly Script Transition = Load("transition");
 
     public async Task<RedisResult> RunAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values)
     {

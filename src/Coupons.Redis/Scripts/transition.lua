@@ -1,0 +1,42 @@
+-- Stores a coupon's new state if nobody changed it since it was read (its version), with the
+-- campaign's counters and the event, in one atomic step; the caller decided the change with the
+-- rules of Coupons.Core and decides again on a conflict. Every key is in the coupon's hash slot.
+-- KEYS: 1 coupon (hash), 2 its campaign's bucket (hash), 3 the slot's event stream,
+--       4 the bucket's lock expiries (sorted set, for the sweeper)
+-- ARGV: 1 the version read, 2 coupon id, 3 campaign id, 4 events (names, comma-separated),
+--       5 status, 6 order id, 7 order amount, 8 lock expires at, 9 used at, 10 refunded order id,
+--       11-15 changes of the locked, used, expired, released and refunded counters,
+--       16 the refusal to count ('' for none)
+-- Returns {'ok', new version} or {'conflict'}.
+local coupon, bucket, stream, expiries = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local version = redis.call('HGET', coupon, 'version')
+if version ~= ARGV[1] then
+  return {'conflict'}
+end
+
+local nextVersion = tonumber(version) + 1
+redis.call('HSET', coupon, 'status', ARGV[5], 'orderId', ARGV[6], 'orderAmount', ARGV[7],
+  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'version', nextVersion)
+
+local counters = {'locked', 'used', 'expired', 'released', 'refunded'}
+for i, name in ipairs(counters) do
+  local change = tonumber(ARGV[10 + i])
+  if change ~= 0 then
+    redis.call('HINCRBY', bucket, name, change)
+  end
+end
+
+if ARGV[16] ~= '' then
+  redis.call('HINCRBY', bucket, 'rejected:' .. ARGV[16], 1)
+end
+
+if ARGV[5] == 'locked' then
+  redis.call('ZADD', expiries, ARGV[8], ARGV[2])
+else
+  redis.call('ZREM', expiries, ARGV[2])
+end
+
+redis.call('XADD', stream, '*', 'event', ARGV[4], 'coupon', ARGV[2], 'campaign', ARGV[3],
+  'version', nextVersion, 'status', ARGV[5], 'orderId', ARGV[6], 'orderAmount', ARGV[7],
+  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10])
+return {'ok', nextVersion}
