@@ -33,6 +33,9 @@ internal sealed class RedisKeys(string prefix)
 
     public string Coupon(Guid couponId) => Slot(CouponIds.SlotOf(couponId)) + "coupon:" + Id(couponId);
 
+    /// <summary>A user's coupons (a sorted set of ids read by lex, so in claim order), in the user's own slot.</summary>
+    public string UserCoupons(string userId) => Slot(HashSlots.Of("user:" + userId)) + "coupons-of:" + userId;
+
     public string Events(int slot) => Slot(slot) + "events";
 
     public static string Id(Guid id) => id.ToString("N");

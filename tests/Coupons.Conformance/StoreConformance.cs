@@ -215,6 +215,36 @@ public abstract class StoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_users_coupons_are_listed_in_claim_order_across_campaigns_by_page_and_status()
+    {
+        var first = await Store.CreateCampaignAsync(Terms(perUserLimit: 2), 10);
+        var second = await Store.CreateCampaignAsync(Terms(), 10);
+        var mine = new List<Guid>();
+        foreach (var campaign in new[] { first, second, first })
+        {
+            Time.Advance(TimeSpan.FromMilliseconds(3));
+            mine.Add((await Store.ClaimAsync(campaign.Id, "alice", null)).Coupon!.Id);
+            await Store.ClaimAsync(campaign.Id, "bob", null);
+        }
+
+        await Store.LockAsync(mine[1], "alice", "order-1", 3_000);
+
+        var all = await Store.ListUserCouponsAsync("alice", null, null, 10);
+        Assert.Equal(mine, all.Items.Select(c => c.Id));
+        Assert.Null(all.NextAfter);
+        var page1 = await Store.ListUserCouponsAsync("alice", null, null, 2);
+        var page2 = await Store.ListUserCouponsAsync("alice", null, page1.NextAfter, 2);
+        Assert.Equal(mine, page1.Items.Concat(page2.Items).Select(c => c.Id));
+        Assert.Equal(mine[1], page1.NextAfter);
+        Assert.Null(page2.NextAfter);
+        var unused = await Store.ListUserCouponsAsync("alice", CouponStatus.Unused, null, 1);
+        Assert.Equal([mine[0]], unused.Items.Select(c => c.Id));
+        Assert.Equal([mine[2]], (await Store.ListUserCouponsAsync("alice", CouponStatus.Unused, unused.NextAfter, 1)).Items.Select(c => c.Id));
+        Assert.Equal([mine[1]], (await Store.ListUserCouponsAsync("alice", CouponStatus.Locked, null, 10)).Items.Select(c => c.Id));
+        Assert.Empty((await Store.ListUserCouponsAsync("nobody", null, null, 10)).Items);
+    }
+
+    [Fact]
     public async Task Campaign_status_and_stock_follow_the_contract()
     {
         var campaign = await Store.CreateCampaignAsync(Terms(), 5);
