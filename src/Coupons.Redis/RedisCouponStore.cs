@@ -130,7 +130,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             RedisKey[] keys =
             [
                 _keys.Bucket(campaignId, bucket), _keys.ClaimsByUser(campaignId, bucket), _keys.IdempotencyKeys(campaignId, bucket),
-                _keys.Coupon(couponId), _keys.Events(slot),
+                _keys.Coupon(couponId), _keys.Events(slot), _keys.ValidityEnds(campaignId, bucket),
             ];
             RedisValue[] values =
             [
@@ -262,6 +262,39 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
                 campaignId, Count(counts, "total"), Count(counts, "issued"), Count(counts, "locked"), Count(counts, "used"),
                 Count(counts, "released"), Count(counts, "refunded"), Count(counts, "expired"), rejected);
         });
+
+    /// <summary>
+    /// Stores lapsed locks and passed validities, so that the stats count them; reads see them at
+    /// once anyway. Each due coupon goes through the same versioned change as any other, so nodes
+    /// may sweep at the same time without counting anything twice. Returns the coupons changed.
+    /// </summary>
+    public ValueTask<int> SweepAsync(int batchSize = 256) => Guard(async () =>
+    {
+        var now = NowMs();
+        var swept = 0;
+        foreach (var id in await _db.SortedSetRangeByValueAsync(_keys.Campaigns).ConfigureAwait(false))
+        {
+            var campaignId = Guid.ParseExact(id.ToString(), "N");
+            foreach (var watch in new[] { _keys.LockExpiries(campaignId, 0), _keys.ValidityEnds(campaignId, 0) })
+            {
+                var due = await _db.SortedSetRangeByScoreAsync(watch, double.NegativeInfinity, now, Exclude.None, Order.Ascending, 0, batchSize).ConfigureAwait(false);
+                foreach (var coupon in due)
+                {
+                    var changed = false;
+                    await ChangeAsync(Guid.ParseExact(coupon.ToString(), "N"), null, (ref CouponState state, CampaignDefinition _, long at, out DiscountQuote quote, out CouponEvents events) =>
+                    {
+                        quote = default;
+                        events = CouponRules.Normalize(ref state, at);
+                        changed = events != CouponEvents.None;
+                        return Outcome.Ok;
+                    }).ConfigureAwait(false);
+                    swept += changed ? 1 : 0;
+                }
+            }
+        }
+
+        return swept;
+    });
 
     public void Dispose() => _redis.Dispose();
 
@@ -404,7 +437,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             RedisKey[] keys =
             [
                 _keys.Coupon(couponId), _keys.Bucket(stored.CampaignId, stored.Bucket), _keys.Events(slot),
-                _keys.LockExpiries(stored.CampaignId, stored.Bucket),
+                _keys.LockExpiries(stored.CampaignId, stored.Bucket), _keys.ValidityEnds(stored.CampaignId, stored.Bucket),
             ];
             RedisValue[] values =
             [
@@ -412,7 +445,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
                 after.OrderId ?? "", after.OrderAmount, after.LockExpiresAtMs, after.UsedAtMs, after.RefundedOrderId ?? "",
                 Gauge(CouponStatus.Locked, before, after), Gauge(CouponStatus.Used, before, after), Gauge(CouponStatus.Expired, before, after),
                 (events & (CouponEvents.Released | CouponEvents.Lapsed)) != 0 ? 1 : 0, (events & CouponEvents.Refunded) != 0 ? 1 : 0,
-                refusal,
+                refusal, after.ValidToMs,
             ];
             var answer = (RedisResult[])(await Script.Transition.RunAsync(_db, keys, values).ConfigureAwait(false))!;
             if ((string)answer[0]! == "ok")

@@ -33,6 +33,8 @@ internal sealed class RedisKeys(string prefix)
 
     public string Coupon(Guid couponId) => Slot(CouponIds.SlotOf(couponId)) + "coupon:" + Id(couponId);
 
+    public string ValidityEnds(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "validityends:" + Key(campaignId, bucket);
+
     /// <summary>A user's coupons (a sorted set of ids read by lex, so in claim order), in the user's own slot.</summary>
     public string UserCoupons(string userId) => Slot(HashSlots.Of("user:" + userId)) + "coupons-of:" + userId;
 

@@ -22,6 +22,9 @@ public abstract class StoreConformance : IAsyncLifetime
     /// <summary>A new, empty store on <paramref name="time"/>, ready for requests.</summary>
     protected abstract Task<ICouponStore> OpenAsync(FakeTimeProvider time);
 
+    /// <summary>Runs the store's sweeper once (lapsed locks and passed validities into the stats); returns the coupons it changed.</summary>
+    protected abstract Task<int> SweepAsync(ICouponStore store);
+
     /// <summary>Closes the store and frees what <see cref="OpenAsync"/> made.</summary>
     protected abstract Task CloseAsync(ICouponStore store);
 
@@ -188,6 +191,34 @@ public abstract class StoreConformance : IAsyncLifetime
 
         Assert.Equal(CouponStatus.Expired, (await Store.GetCouponAsync(coupon.Id, null)).Coupon!.Status);
         Assert.Equal(Outcome.CouponExpired, (await Store.LockAsync(coupon.Id, null, "order-1", 3_000)).Outcome);
+    }
+
+    [Fact]
+    public async Task The_sweeper_counts_lapsed_locks_and_expired_coupons_once()
+    {
+        var campaign = await Store.CreateCampaignAsync(Terms(lockTtlSeconds: 30, validDays: 1), 10);
+        var coupons = new List<Coupon>();
+        foreach (var user in new[] { "alice", "bob", "carol" })
+        {
+            coupons.Add((await Store.ClaimAsync(campaign.Id, user, null)).Coupon!);
+        }
+
+        await Store.LockAsync(coupons[0].Id, null, "order-1", 3_000);
+        await Store.RedeemAsync(coupons[1].Id, null, "order-2", 3_000);
+        Assert.Equal(0, await SweepAsync(Store));
+
+        // A store may also sweep on its own timer as the clock moves: the stats are what is checked.
+        Time.Advance(TimeSpan.FromSeconds(30));
+        await SweepAsync(Store);
+        var lapsed = (await Store.GetStatsAsync(campaign.Id))!;
+        Assert.Equal((0L, 1L, 1L), (lapsed.Locked, lapsed.Released, lapsed.Used));
+
+        Time.Advance(TimeSpan.FromDays(1));
+        await SweepAsync(Store);
+        Assert.Equal(0, await SweepAsync(Store));
+        var expired = (await Store.GetStatsAsync(campaign.Id))!;
+        // The used coupon never expires.
+        Assert.Equal((0L, 1L, 2L), (expired.Locked, expired.Used, expired.Expired));
     }
 
     [Fact]

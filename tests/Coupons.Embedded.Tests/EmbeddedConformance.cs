@@ -17,6 +17,8 @@ public sealed class EmbeddedConformance : StoreConformance
         return Task.FromResult<ICouponStore>(store);
     }
 
+    protected override Task<int> SweepAsync(ICouponStore store) => Task.FromResult(((EmbeddedCouponStore)store).Sweep());
+
     protected override Task CloseAsync(ICouponStore store)
     {
         ((EmbeddedCouponStore)store).Dispose();

@@ -12,6 +12,8 @@ public sealed class RedisConformance(RedisServer server) : StoreConformance
         await RedisCouponStore.ConnectAsync(
             new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = "c" + Guid.NewGuid().ToString("N")[..12] + ":" }, time);
 
+    protected override async Task<int> SweepAsync(ICouponStore store) => await ((RedisCouponStore)store).SweepAsync();
+
     protected override Task CloseAsync(ICouponStore store)
     {
         ((RedisCouponStore)store).Dispose();

@@ -2,13 +2,13 @@
 -- campaign's counters and the event, in one atomic step; the caller decided the change with the
 -- rules of Coupons.Core and decides again on a conflict. Every key is in the coupon's hash slot.
 -- KEYS: 1 coupon (hash), 2 its campaign's bucket (hash), 3 the slot's event stream,
---       4 the bucket's lock expiries (sorted set, for the sweeper)
+--       4 the bucket's lock expiries and 5 validity ends (sorted sets, for the sweeper)
 -- ARGV: 1 the version read, 2 coupon id, 3 campaign id, 4 events (names, comma-separated),
 --       5 status, 6 order id, 7 order amount, 8 lock expires at, 9 used at, 10 refunded order id,
 --       11-15 changes of the locked, used, expired, released and refunded counters,
---       16 the refusal to count ('' for none)
+--       16 the refusal to count ('' for none), 17 valid to
 -- Returns {'ok', new version} or {'conflict'}.
-local coupon, bucket, stream, expiries = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local coupon, bucket, stream, expiries, validity = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local version = redis.call('HGET', coupon, 'version')
 if version ~= ARGV[1] then
   return {'conflict'}
@@ -34,6 +34,13 @@ if ARGV[5] == 'locked' then
   redis.call('ZADD', expiries, ARGV[8], ARGV[2])
 else
   redis.call('ZREM', expiries, ARGV[2])
+end
+
+-- Unused and locked coupons can still expire; used and expired ones cannot (a refund brings one back).
+if ARGV[5] == 'unused' or ARGV[5] == 'locked' then
+  redis.call('ZADD', validity, ARGV[17], ARGV[2])
+else
+  redis.call('ZREM', validity, ARGV[2])
 end
 
 redis.call('XADD', stream, '*', 'event', ARGV[4], 'coupon', ARGV[2], 'campaign', ARGV[3],
