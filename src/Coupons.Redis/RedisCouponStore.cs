@@ -60,6 +60,19 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         return new RedisCouponStore(redis, options, time);
     }
 
+    /// <summary>
+    /// A store that connects in the background and keeps reconnecting: not ready (and every call
+    /// throws <see cref="StorageUnavailableException"/>) while Redis cannot be reached. For a
+    /// service, which must start and report not-ready rather than fail to start.
+    /// </summary>
+    public static RedisCouponStore Connect(RedisStoreOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var configuration = ConfigurationOptions.Parse(options.Configuration);
+        configuration.AbortOnConnectFail = false;
+        return new RedisCouponStore(ConnectionMultiplexer.Connect(configuration), options, time);
+    }
+
     public ValueTask<CampaignInfo> CreateCampaignAsync(CampaignDefinition definition, long totalStock, CancellationToken cancellationToken = default) =>
         Guard(async () =>
         {

@@ -7,13 +7,28 @@ namespace Coupons.Redis;
 /// id); a coupon sits in its bucket's slot, which its id carries (see <see cref="CouponIds"/>); each
 /// slot used has one event stream. The prefix comes before the hash tag, so it moves nothing.
 /// </summary>
-internal sealed class RedisKeys(string prefix)
+internal sealed class RedisKeys
 {
+    private readonly string prefix;
+
+    public RedisKeys(string prefix)
+    {
+        // A brace in the prefix would make it, not the slot's tag, the key's hash tag.
+        if (prefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            throw new ArgumentException("Coupons:Redis:KeyPrefix must not contain braces", nameof(prefix));
+        }
+
+        this.prefix = prefix;
+        Campaigns = prefix + "campaigns";
+        Streams = prefix + "streams";
+    }
+
     /// <summary>Every campaign id, for listing in id order (a sorted set of equal scores, read by lex).</summary>
-    public string Campaigns { get; } = prefix + "campaigns";
+    public string Campaigns { get; }
 
     /// <summary>Every event stream, for the persisters to find.</summary>
-    public string Streams { get; } = prefix + "streams";
+    public string Streams { get; }
 
     public static int CampaignSlot(Guid campaignId) => HashSlots.Of(Id(campaignId));
 

@@ -11,4 +11,7 @@ public sealed class RedisStoreOptions
     /// deployments, or tests, share one Redis.
     /// </summary>
     public string KeyPrefix { get; set; } = "coupons:";
+
+    /// <summary>How often each node sweeps lapsed locks and passed validities into the stats.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -1,3 +1,4 @@
+using Coupons.Conformance;
 using Coupons.Core;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;

@@ -1,5 +1,6 @@
 using Coupons.Core;
 using Coupons.Embedded;
+using Coupons.Redis;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -7,21 +8,33 @@ namespace Coupons.Api.Hosting;
 
 public static class StoreHosting
 {
-    /// <summary>The store chosen by <c>Coupons:Store</c> (only <c>embedded</c> so far), opened in the background at start.</summary>
+    /// <summary>
+    /// The store chosen by <c>Coupons:Store</c>: <c>embedded</c> (the default, opened in the
+    /// background at start) or <c>redis</c> (connecting in the background, swept by every node).
+    /// </summary>
     public static IServiceCollection AddCouponsStore(this IServiceCollection services, IConfiguration configuration)
     {
         var store = configuration["Coupons:Store"] ?? "embedded";
-        if (!string.Equals(store, "embedded", StringComparison.OrdinalIgnoreCase))
+        services.TryAddSingletonTimeProvider();
+        services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
+        if (string.Equals(store, "redis", StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidOperationException($"Coupons:Store '{store}' is not known; this build has: embedded");
+            services.Configure<RedisStoreOptions>(configuration.GetSection("Coupons:Redis"));
+            services.AddSingleton(sp => RedisCouponStore.Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<RedisCouponStore>());
+            services.AddHostedService<RedisSweeper>();
+            return services;
         }
 
-        services.TryAddSingletonTimeProvider();
+        if (!string.Equals(store, "embedded", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Coupons:Store '{store}' is not known; this build has: embedded, redis");
+        }
+
         services.Configure<EmbeddedStoreOptions>(configuration.GetSection("Coupons:Embedded"));
         services.AddSingleton(sp => new EmbeddedCouponStore(sp.GetRequiredService<IOptions<EmbeddedStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
         services.AddHostedService<EmbeddedStoreOpener>();
-        services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
         return services;
     }
 
@@ -55,6 +68,37 @@ internal sealed partial class EmbeddedStoreOpener(EmbeddedCouponStore store, IOp
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Embedded store could not recover from {DataDir}; the service stays not ready")]
     private static partial void LogRecoveryFailed(ILogger logger, Exception exception, string dataDir);
+}
+
+/// <summary>
+/// Stores the Redis store's lapsed locks and passed validities every <c>Coupons:Redis:SweepInterval</c>.
+/// Every node sweeps; each change is versioned, so nothing is counted twice.
+/// </summary>
+internal sealed partial class RedisSweeper(RedisCouponStore store, IOptions<RedisStoreOptions> options, TimeProvider time, ILogger<RedisSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            if (!store.IsReady)
+            {
+                continue;
+            }
+
+            try
+            {
+                await store.SweepAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is StorageUnavailableException or OverloadedException)
+            {
+                LogSweepFailed(logger, exception);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweeping the Redis store failed; the next sweep tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }
 
 internal sealed class StoreReadyCheck(ICouponStore store) : IHealthCheck

@@ -47,8 +47,18 @@ public class CouponsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Whether initialization waits for /health/ready; false for a service that is meant never to be ready.</summary>
     protected virtual bool WaitsForReady => true;
 
+    /// <summary>Starts what the service needs before it starts (nothing for the embedded store).</summary>
+    protected virtual Task StartDependenciesAsync() => Task.CompletedTask;
+
+    /// <summary>Stops what <see cref="StartDependenciesAsync"/> started, once the service has stopped.</summary>
+    protected virtual Task StopDependenciesAsync() => Task.CompletedTask;
+
+    /// <summary>Settings beyond the data dir and the signing key.</summary>
+    protected virtual IEnumerable<(string Key, string Value)> Settings => [];
+
     public async Task InitializeAsync()
     {
+        await StartDependenciesAsync();
         if (!WaitsForReady)
         {
             return;
@@ -89,6 +99,7 @@ public class CouponsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         finally
         {
             DeleteDataDir();
+            await StopDependenciesAsync();
         }
 
         GC.SuppressFinalize(this);
@@ -118,6 +129,11 @@ public class CouponsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("Coupons:Embedded:DataDir", DataDir);
         builder.UseSetting("Coupons:Auth:SigningKey", SigningKeyText);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureTestServices(ConfigureServices);
     }
 
@@ -130,6 +146,23 @@ public class CouponsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 public sealed class DevelopmentApiFactory : CouponsApiFactory
 {
     protected override string EnvironmentName => "Development";
+}
+
+/// <summary>The service on the Redis store (<c>Coupons:Store=redis</c>), with a redis-server of its own on loopback.</summary>
+public sealed class RedisApiFactory : CouponsApiFactory
+{
+    private readonly Coupons.Conformance.RedisServer _redis = new();
+
+    protected override IEnumerable<(string Key, string Value)> Settings =>
+    [
+        ("Coupons:Store", "redis"),
+        ("Coupons:Redis:Configuration", _redis.Configuration),
+        ("Coupons:Redis:KeyPrefix", "api-tests:"),
+    ];
+
+    protected override Task StartDependenciesAsync() => _redis.InitializeAsync();
+
+    protected override Task StopDependenciesAsync() => _redis.DisposeAsync();
 }
 
 /// <summary>The service on a fake clock, for lock lapses, validity windows and claim windows.</summary>

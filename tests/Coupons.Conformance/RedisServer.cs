@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Coupons.Redis.Tests;
+namespace Coupons.Conformance;
 
 /// <summary>
 /// A real redis-server for the tests, started on a free loopback port in a temporary folder, with
@@ -109,10 +109,4 @@ public sealed class RedisServer : IAsyncLifetime
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class RedisCollection : ICollectionFixture<RedisServer>
-{
-    public const string Name = "redis";
 }

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Coupons.Api.Tests.Infrastructure;
+
+namespace Coupons.Api.Tests;
+
+/// <summary>
+/// The HTTP contract on the Redis store (<c>Coupons:Store=redis</c>): a coupon's whole life, the
+/// refusals a client sees, and the user's list; the store's own behaviour is covered by the store
+/// contract (<c>RedisConformance</c>).
+/// </summary>
+public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<RedisApiFactory>(factory), IClassFixture<RedisApiFactory>
+{
+    [Fact]
+    public async Task A_coupon_is_claimed_locked_redeemed_and_refunded_over_http()
+    {
+        var campaignId = await NewCampaignAsync(CampaignBody(totalStock: 2));
+        var (userId, user) = NewUser();
+
+        using var claim = await user.PostAsync(new Uri($"/v1/campaigns/{campaignId}/claim", UriKind.Relative), null);
+        var coupon = await claim.AssertStatusAsync(HttpStatusCode.Created);
+        var couponId = coupon.Str("id");
+        Assert.Equal($"/v1/coupons/{couponId}", claim.Headers.Location?.OriginalString);
+        Assert.Equal((userId, "unused"), (coupon.Str("userId"), coupon.Str("status")));
+
+        using var locked = await PostCouponAsync(Service, couponId, "lock", Order("order-1", 2_000));
+        Assert.Equal(1_500, (await locked.AssertStatusAsync(HttpStatusCode.OK)).Long("payable"));
+        using var redeemed = await PostCouponAsync(user, couponId, "redeem", Order("order-1"));
+        Assert.Equal("used", (await redeemed.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("coupon").Str("status"));
+        using var refunded = await PostCouponAsync(Service, couponId, "refund", Order("order-1"));
+        Assert.Equal("unused", (await refunded.AssertStatusAsync(HttpStatusCode.OK)).Str("status"));
+
+        var stats = await StatsAsync(campaignId);
+        Assert.Equal((2L, 1L, 1L, 0L), (stats.Long("totalStock"), stats.Long("issued"), stats.Long("refunded"), stats.Long("used")));
+        Assert.Equal("unused", (await GetCouponAsync(user, couponId)).Str("status"));
+    }
+
+    [Fact]
+    public async Task Refusals_are_the_contracts_problems()
+    {
+        var campaignId = await NewCampaignAsync(CampaignBody(totalStock: 1));
+        var (_, first) = NewUser();
+        var (_, second) = NewUser();
+        var couponId = await ClaimAsync(first, campaignId);
+
+        using var again = await first.PostEmptyAsync($"/v1/campaigns/{campaignId}/claim");
+        await again.AssertProblemAsync(HttpStatusCode.Conflict, "limit_reached");
+        using var soldOut = await second.PostEmptyAsync($"/v1/campaigns/{campaignId}/claim");
+        await soldOut.AssertProblemAsync(HttpStatusCode.Conflict, "sold_out");
+        using var notMine = await PostCouponAsync(second, couponId, "lock", Order("order-9", 2_000));
+        await notMine.AssertProblemAsync(HttpStatusCode.NotFound, "coupon_not_found");
+        using var unknown = await second.PostEmptyAsync($"/v1/campaigns/{Guid.CreateVersion7()}/claim");
+        await unknown.AssertProblemAsync(HttpStatusCode.NotFound, "campaign_not_found");
+
+        var rejected = (await StatsAsync(campaignId)).GetProperty("rejected");
+        Assert.Equal((1L, 1L), (rejected.Long("limit_reached"), rejected.Long("sold_out")));
+    }
+
+    [Fact]
+    public async Task An_idempotent_retry_gets_the_same_coupon_and_the_user_lists_it_once()
+    {
+        var campaignId = await NewCampaignAsync(CampaignBody(totalStock: 5, perUserLimit: 2));
+        var (_, user) = NewUser();
+
+        async Task<JsonObject> ClaimWithKeyAsync(HttpStatusCode expected)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/v1/campaigns/{campaignId}/claim", UriKind.Relative));
+            request.Headers.Add("Idempotency-Key", "retry-1");
+            using var response = await user.SendAsync(request);
+            return JsonNode.Parse((await response.AssertStatusAsync(expected)).GetRawText())!.AsObject();
+        }
+
+        var first = await ClaimWithKeyAsync(HttpStatusCode.Created);
+        var retry = await ClaimWithKeyAsync(HttpStatusCode.OK);
+
+        Assert.Equal(first["id"]!.GetValue<string>(), retry["id"]!.GetValue<string>());
+        using var mine = await user.GetAsync(new Uri("/v1/me/coupons", UriKind.Relative));
+        var items = (await mine.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items");
+        Assert.Equal([first["id"]!.GetValue<string>()], items.EnumerateArray().Select(c => c.Str("id")));
+    }
+
+    [Fact]
+    public async Task The_service_is_ready_on_redis()
+    {
+        using var ready = await Anonymous.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+}
