@@ -52,6 +52,6 @@ redis.call('HSET', coupon,
 redis.call('ZADD', validity, ARGV[7], id)
 
 redis.call('XADD', stream, '*', 'event', 'claimed', 'coupon', id, 'campaign', ARGV[8], 'user', user,
-  'claimedAt', now, 'status', 'unused', 'validFrom', ARGV[6], 'validTo', ARGV[7], 'version', '1',
-  'idempotencyKey', ARGV[10])
+  'claimedAt', now, 'idempotencyKey', ARGV[10], 'validFrom', ARGV[6], 'validTo', ARGV[7], 'version', '1',
+  'status', 'unused', 'orderId', '', 'orderAmount', 0, 'lockExpiresAt', 0, 'usedAt', 0, 'refundedOrderId', '')
 return {'ok', id}

@@ -13,7 +13,7 @@ for i = 5, #ARGV do
 end
 
 redis.call('HSET', bucket, 'status', 'active', 'total', ARGV[2], 'issued', 0, 'limit', ARGV[3])
-redis.call('HSET', campaign, 'status', 'active', 'createdAt', ARGV[4], 'buckets', 1, unpack(fields))
-redis.call('XADD', stream, '*', 'event', 'campaign', 'campaign', ARGV[1], 'status', 'active',
+redis.call('HSET', campaign, 'status', 'active', 'createdAt', ARGV[4], 'buckets', 1, 'version', 1, unpack(fields))
+redis.call('XADD', stream, '*', 'event', 'campaign', 'campaign', ARGV[1], 'version', 1, 'status', 'active',
   'total', ARGV[2], 'createdAt', ARGV[4], unpack(fields))
 return 1

@@ -17,7 +17,9 @@ else
   status = ARGV[2]
   redis.call('HSET', campaign, 'status', status)
   redis.call('HSET', bucket, 'status', status)
-  redis.call('XADD', stream, '*', 'event', 'status', 'campaign', ARGV[1], 'status', status)
+  local version = redis.call('HINCRBY', campaign, 'version', 1)
+  redis.call('XADD', stream, '*', 'event', 'status', 'campaign', ARGV[1], 'version', version, 'status', status,
+    'total', redis.call('HGET', bucket, 'total'))
 end
 
 local total, issued = unpack(redis.call('HMGET', bucket, 'total', 'issued'))

@@ -15,7 +15,9 @@ elseif tonumber(redis.call('HGET', bucket, 'total')) + tonumber(ARGV[2]) > tonum
   outcome = 'too_much'
 else
   local total = redis.call('HINCRBY', bucket, 'total', ARGV[2])
-  redis.call('XADD', stream, '*', 'event', 'stock', 'campaign', ARGV[1], 'total', total)
+  local version = redis.call('HINCRBY', campaign, 'version', 1)
+  redis.call('XADD', stream, '*', 'event', 'stock', 'campaign', ARGV[1], 'version', version, 'status', status,
+    'total', total)
 end
 
 local total, issued = unpack(redis.call('HMGET', bucket, 'total', 'issued'))

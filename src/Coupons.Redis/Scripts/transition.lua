@@ -43,7 +43,11 @@ else
   redis.call('ZREM', validity, ARGV[2])
 end
 
-redis.call('XADD', stream, '*', 'event', ARGV[4], 'coupon', ARGV[2], 'campaign', ARGV[3],
+-- The whole row, so that a persister can store any event of a coupon, in any order, by version.
+local user, claimedAt, idempotencyKey, validFrom, validTo =
+  unpack(redis.call('HMGET', coupon, 'user', 'claimedAt', 'idempotencyKey', 'validFrom', 'validTo'))
+redis.call('XADD', stream, '*', 'event', ARGV[4], 'coupon', ARGV[2], 'campaign', ARGV[3], 'user', user,
+  'claimedAt', claimedAt, 'idempotencyKey', idempotencyKey, 'validFrom', validFrom, 'validTo', validTo,
   'version', nextVersion, 'status', ARGV[5], 'orderId', ARGV[6], 'orderAmount', ARGV[7],
   'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10])
 return {'ok', nextVersion}
