@@ -17,9 +17,10 @@ else
   status = ARGV[2]
   redis.call('HSET', campaign, 'status', status)
   redis.call('HSET', bucket, 'status', status)
-  local version = redis.call('HINCRBY', campaign, 'version', 1)
-  redis.call('XADD', stream, '*', 'event', 'status', 'campaign', ARGV[1], 'version', version, 'status', status,
-    'total', redis.call('HGET', bucket, 'total'))
+  redis.call('HINCRBY', campaign, 'version', 1)
+  -- The whole campaign, so that a persister can store any of its events, in any order, by version.
+  redis.call('XADD', stream, '*', 'event', 'status', 'campaign', ARGV[1], 'total', redis.call('HGET', bucket, 'total'),
+    unpack(redis.call('HGETALL', campaign)))
 end
 
 local total, issued = unpack(redis.call('HMGET', bucket, 'total', 'issued'))

@@ -15,9 +15,10 @@ elseif tonumber(redis.call('HGET', bucket, 'total')) + tonumber(ARGV[2]) > tonum
   outcome = 'too_much'
 else
   local total = redis.call('HINCRBY', bucket, 'total', ARGV[2])
-  local version = redis.call('HINCRBY', campaign, 'version', 1)
-  redis.call('XADD', stream, '*', 'event', 'stock', 'campaign', ARGV[1], 'version', version, 'status', status,
-    'total', total)
+  redis.call('HINCRBY', campaign, 'version', 1)
+  -- The whole campaign, so that a persister can store any of its events, in any order, by version.
+  redis.call('XADD', stream, '*', 'event', 'stock', 'campaign', ARGV[1], 'total', total,
+    unpack(redis.call('HGETALL', campaign)))
 end
 
 local total, issued = unpack(redis.call('HMGET', bucket, 'total', 'issued'))

@@ -1,0 +1,79 @@
+using Npgsql;
+
+namespace Coupons.Postgres;
+
+/// <summary>
+/// The tables, created by numbered migrations applied at start, each once, in a transaction that
+/// records it. Every shard has the same schema; campaigns are written to shard 0.
+/// </summary>
+public static class Schema
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE campaigns (
+            id uuid PRIMARY KEY,
+            name text NOT NULL,
+            discount_kind smallint NOT NULL, amount_off bigint NOT NULL, percent_off integer NOT NULL,
+            max_discount bigint, threshold bigint NOT NULL, min_order_amount bigint NOT NULL,
+            per_user_limit integer NOT NULL, claim_starts_at bigint, claim_ends_at bigint,
+            valid_from bigint, valid_to bigint, valid_days integer, lock_ttl_seconds integer NOT NULL,
+            created_at bigint NOT NULL,
+            status text NOT NULL, total_stock bigint NOT NULL,
+            version bigint NOT NULL
+        );
+        CREATE TABLE coupons (
+            id uuid PRIMARY KEY,
+            campaign_id uuid NOT NULL,
+            user_id text NOT NULL,
+            claimed_at bigint NOT NULL,
+            idempotency_key text,
+            valid_from bigint NOT NULL, valid_to bigint NOT NULL,
+            status text NOT NULL,
+            order_id text, order_amount bigint NOT NULL, lock_expires_at bigint NOT NULL,
+            used_at bigint NOT NULL, refunded_order_id text,
+            version bigint NOT NULL
+        );
+        CREATE INDEX coupons_by_user ON coupons (user_id, id);
+        CREATE INDEX coupons_by_campaign ON coupons (campaign_id);
+        """,
+    ];
+
+    /// <summary>Applies the migrations this shard lacks; safe to run from several nodes at once.</summary>
+    public static async Task ApplyAsync(string connectionString, CancellationToken cancellationToken = default)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (var create = new NpgsqlCommand(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", connection))
+        {
+            await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        for (var version = 1; version <= Migrations.Length; version++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // One node migrates at a time; the others wait here, then find the migration recorded.
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE schema_migrations IN EXCLUSIVE MODE", connection, transaction))
+            {
+                await lockTable.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var applied = new NpgsqlCommand("SELECT 1 FROM schema_migrations WHERE version = $1", connection, transaction);
+            applied.Parameters.Add(new NpgsqlParameter { Value = version });
+            if (await applied.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                await using (var migrate = new NpgsqlCommand(Migrations[version - 1], connection, transaction))
+                {
+                    await migrate.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await using var record = new NpgsqlCommand("INSERT INTO schema_migrations (version) VALUES ($1)", connection, transaction);
+                record.Parameters.Add(new NpgsqlParameter { Value = version });
+                await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

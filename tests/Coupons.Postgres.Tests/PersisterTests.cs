@@ -1,0 +1,274 @@
+using System.Globalization;
+using Coupons.Conformance;
+using Coupons.Core;
+using Coupons.Redis;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Coupons.Postgres.Tests;
+
+/// <summary>Both real servers for the persister tests: redis-server and a PostgreSQL with two shard databases.</summary>
+public sealed class Servers : IAsyncLifetime
+{
+    public RedisServer Redis { get; } = new();
+
+    public PostgresServer Postgres { get; } = new("shard0", "shard1");
+
+    public Task InitializeAsync() => Task.WhenAll(Redis.InitializeAsync(), Postgres.InitializeAsync());
+
+    public Task DisposeAsync() => Task.WhenAll(Redis.DisposeAsync(), Postgres.DisposeAsync());
+}
+
+[CollectionDefinition(Name)]
+public sealed class ServersCollection : ICollectionFixture<Servers>
+{
+    public const string Name = "servers";
+}
+
+/// <summary>The persister against real Redis and PostgreSQL: every acknowledged change reaches its shard once, whatever fails.</summary>
+[Collection(ServersCollection.Name)]
+public sealed class PersisterTests(Servers servers) : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 6, 15, 0, 0, 0, TimeSpan.Zero));
+    private readonly RedisStoreOptions _redisOptions = new() { KeyPrefix = "p" + Guid.NewGuid().ToString("N")[..10] + ":" };
+    private PostgresOptions _postgres = null!;
+    private RedisCouponStore _store = null!;
+    private ConnectionMultiplexer _redis = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redisOptions.Configuration = servers.Redis.Configuration;
+        // A database pair of their own per test, so that counts are this test's only.
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var shards = new List<string>();
+        foreach (var shard in new[] { "shard0", "shard1" })
+        {
+            await using (var admin = new NpgsqlConnection(servers.Postgres.ConnectionString(shard)))
+            {
+                await admin.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {shard}_{suffix}", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            shards.Add(servers.Postgres.ConnectionString($"{shard}_{suffix}"));
+        }
+
+        _postgres = new PostgresOptions { Shards = shards };
+        foreach (var shard in shards)
+        {
+            await Schema.ApplyAsync(shard);
+        }
+
+        _store = await RedisCouponStore.ConnectAsync(_redisOptions, _time);
+        _redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis.Configuration);
+    }
+
+    public Task DisposeAsync()
+    {
+        _store.Dispose();
+        _redis.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private Persister NewPersister(string consumer, TimeSpan? takeOverAfter = null, int batchSize = 512) =>
+        new(_redis, _redisOptions, _postgres, new PersisterSettings { Consumer = consumer, TakeOverAfter = takeOverAfter ?? TimeSpan.FromSeconds(30), BatchSize = batchSize });
+
+    private static async Task DrainAsync(Persister persister)
+    {
+        while (await persister.RunOnceAsync() > 0)
+        {
+        }
+    }
+
+    /// <summary>A campaign, 30 users' claims, and a mix of redemptions, pauses and stock changes.</summary>
+    private async Task<(CampaignInfo Campaign, List<Coupon> Coupons)> MakeChangesAsync()
+    {
+        var campaign = await _store.CreateCampaignAsync(new CampaignDefinition
+        {
+            Name = "Persisted",
+            Discount = Discount.AmountOffOf(500),
+            PerUserLimit = 2,
+            Validity = Validity.Relative(30),
+        }, 100);
+        var coupons = new List<Coupon>();
+        for (var i = 0; i < 30; i++)
+        {
+            coupons.Add((await _store.ClaimAsync(campaign.Id, "user-" + i.ToString(CultureInfo.InvariantCulture), i % 3 == 0 ? "k" : null)).Coupon!);
+        }
+
+        for (var i = 0; i < 30; i += 2)
+        {
+            await _store.LockAsync(coupons[i].Id, null, "order-" + i.ToString(CultureInfo.InvariantCulture), 2_000);
+        }
+
+        for (var i = 0; i < 30; i += 4)
+        {
+            await _store.RedeemAsync(coupons[i].Id, null, "order-" + i.ToString(CultureInfo.InvariantCulture), null);
+        }
+
+        await _store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.Pause);
+        await _store.AddStockAsync(campaign.Id, 5);
+        return (campaign, coupons);
+    }
+
+    /// <summary>Every coupon as Redis has it now must be in PostgreSQL on its user's shard, and nothing else.</summary>
+    private async Task AssertPostgresHasAsync(CampaignInfo campaign, IEnumerable<Coupon> coupons)
+    {
+        var expected = new List<(Guid Id, string User, string Status, string? Order)>();
+        foreach (var coupon in coupons)
+        {
+            var now = (await _store.GetCouponAsync(coupon.Id, null)).Coupon!;
+            expected.Add((now.Id, now.UserId, now.Status.ToString().ToLowerInvariant(), now.OrderId));
+        }
+
+        var stored = new List<(Guid Id, string User, string Status, string? Order)>();
+        for (var shard = 0; shard < _postgres.Shards.Count; shard++)
+        {
+            await using var connection = new NpgsqlConnection(_postgres.Shards[shard]);
+            await connection.OpenAsync();
+            await using var read = new NpgsqlCommand("SELECT id, user_id, status, order_id FROM coupons", connection);
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var row = (reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+                Assert.Equal(shard, Shards.For(row.Item2, _postgres.Shards.Count));
+                stored.Add(row);
+            }
+        }
+
+        Assert.Equal(expected.OrderBy(c => c.Id), stored.OrderBy(c => c.Id));
+        Assert.Contains(stored, c => Shards.For(c.User, 2) == 0);
+        Assert.Contains(stored, c => Shards.For(c.User, 2) == 1);
+
+        var info = (await _store.GetCampaignAsync(campaign.Id))!;
+        await using var campaigns = new NpgsqlConnection(_postgres.Shards[0]);
+        await campaigns.OpenAsync();
+        await using var query = new NpgsqlCommand("SELECT status, total_stock, name FROM campaigns WHERE id = $1", campaigns);
+        query.Parameters.Add(new NpgsqlParameter { Value = campaign.Id });
+        await using var campaignRow = await query.ExecuteReaderAsync();
+        Assert.True(await campaignRow.ReadAsync());
+        Assert.Equal((info.Status.ToString().ToLowerInvariant(), info.TotalStock, info.Definition.Name), (campaignRow.GetString(0), campaignRow.GetInt64(1), campaignRow.GetString(2)));
+    }
+
+    [Fact]
+    public async Task The_schema_is_applied_once_however_often_it_is_asked()
+    {
+        await Schema.ApplyAsync(_postgres.Shards[0]);
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Schema.ApplyAsync(_postgres.Shards[0])));
+
+        await using var connection = new NpgsqlConnection(_postgres.Shards[0]);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM schema_migrations", connection);
+        Assert.Equal(1L, await count.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Every_change_reaches_its_users_shard_and_the_lag_comes_back_to_zero()
+    {
+        var (campaign, coupons) = await MakeChangesAsync();
+        await using var persister = NewPersister("one", batchSize: 16);
+        Assert.True(await persister.LagAsync() > 0);
+
+        await DrainAsync(persister);
+
+        Assert.Equal(0, await persister.LagAsync());
+        await AssertPostgresHasAsync(campaign, coupons);
+    }
+
+    [Fact]
+    public async Task Events_stored_again_change_nothing()
+    {
+        var (campaign, coupons) = await MakeChangesAsync();
+        await using var persister = NewPersister("first");
+        await DrainAsync(persister);
+
+        // As if every entry had never been acknowledged: all of them are delivered again.
+        var db = _redis.GetDatabase();
+        foreach (var stream in await db.SetMembersAsync(new RedisKeys(_redisOptions.KeyPrefix).Streams))
+        {
+            await db.ExecuteAsync("XGROUP", "SETID", (string)stream!, Persister.Group, "0");
+        }
+
+        await using var again = NewPersister("second");
+        await DrainAsync(again);
+
+        Assert.True(again.Stored > 0);
+        await AssertPostgresHasAsync(campaign, coupons);
+    }
+
+    [Fact]
+    public async Task A_persister_that_dies_mid_batch_is_taken_over_and_nothing_is_lost_or_doubled()
+    {
+        var (campaign, coupons) = await MakeChangesAsync();
+        var db = _redis.GetDatabase();
+        var keys = new RedisKeys(_redisOptions.KeyPrefix);
+        await using (var setup = NewPersister("setup"))
+        {
+            // Makes the consumer groups, and reads nothing.
+            await setup.LagAsync();
+        }
+
+        // A persister reads a batch and dies before storing or acknowledging it.
+        foreach (var stream in await db.SetMembersAsync(keys.Streams))
+        {
+            var read = await db.StreamReadGroupAsync((string)stream!, Persister.Group, "dead", ">", 20);
+            Assert.NotEmpty(read);
+        }
+
+        await using var survivor = NewPersister("survivor", takeOverAfter: TimeSpan.Zero);
+        await DrainAsync(survivor);
+
+        Assert.Equal(0, await survivor.LagAsync());
+        await AssertPostgresHasAsync(campaign, coupons);
+    }
+
+    [Fact]
+    public async Task Claims_go_on_while_postgres_is_down_and_the_backlog_drains_after()
+    {
+        var (campaign, coupons) = await MakeChangesAsync();
+        await using var persister = NewPersister("patient");
+        await servers.Postgres.StopAsync();
+        try
+        {
+            for (var i = 30; i < 40; i++)
+            {
+                var claim = await _store.ClaimAsync(campaign.Id, "late-" + i.ToString(CultureInfo.InvariantCulture), null);
+                Assert.Equal(Outcome.CampaignNotActive, claim.Outcome);
+            }
+
+            await _store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.Resume);
+            for (var i = 30; i < 40; i++)
+            {
+                coupons.Add((await _store.ClaimAsync(campaign.Id, "late-" + i.ToString(CultureInfo.InvariantCulture), null)).Coupon!);
+            }
+
+            await Assert.ThrowsAnyAsync<Exception>(() => persister.RunOnceAsync());
+            Assert.True(await persister.LagAsync() > 0);
+        }
+        finally
+        {
+            await servers.Postgres.StartAsync();
+            // Pooled connections of this process died with the server; the persister's own pool
+            // drops its broken ones as it meets them, these tests' pools are simply emptied.
+            NpgsqlConnection.ClearAllPools();
+        }
+
+        // The same persister goes on: its first write may meet a connection that died with the
+        // server (and is dropped); then it stores what it read before and everything since.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await DrainAsync(persister);
+                break;
+            }
+            catch (NpgsqlException) when (attempt < 3)
+            {
+            }
+        }
+
+        Assert.Equal(0, await persister.LagAsync());
+        await AssertPostgresHasAsync(campaign, coupons);
+    }
+}
