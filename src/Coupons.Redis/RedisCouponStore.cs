@@ -53,6 +53,9 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
 
     public bool IsReady => _redis.IsConnected;
 
+    /// <summary>The connection, shared with the persisters of the same node.</summary>
+    public IConnectionMultiplexer Connection => _redis;
+
     public static async Task<RedisCouponStore> ConnectAsync(RedisStoreOptions options, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);

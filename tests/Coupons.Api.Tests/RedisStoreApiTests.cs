@@ -80,6 +80,53 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
     }
 
     [Fact]
+    public async Task Acknowledged_claims_and_redemptions_reach_postgres_on_their_users_shard()
+    {
+        var campaignId = await NewCampaignAsync(CampaignBody(totalStock: 20));
+        var coupons = new List<(string User, string Coupon)>();
+        for (var i = 0; i < 8; i++)
+        {
+            var (userId, user) = NewUser();
+            coupons.Add((userId, await ClaimAsync(user, campaignId)));
+        }
+
+        using (var redeemed = await PostCouponAsync(Service, coupons[0].Coupon, "redeem", Order("order-pg", 2_000)))
+        {
+            await redeemed.AssertStatusAsync(HttpStatusCode.OK);
+        }
+
+        // The persister runs in the background: wait (bounded) until every row is there as acknowledged.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var rows = new Dictionary<string, (string User, string Status, int Shard)>();
+            for (var shard = 0; shard < 2; shard++)
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(Factory.Shards[shard]);
+                await connection.OpenAsync();
+                await using var command = new Npgsql.NpgsqlCommand("SELECT id, user_id, status FROM coupons", connection);
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    rows[reader.GetGuid(0).ToString()] = (reader.GetString(1), reader.GetString(2), shard);
+                }
+            }
+
+            var complete = coupons.All(c => rows.ContainsKey(c.Coupon)) && rows[coupons[0].Coupon].Status == "used";
+            if (complete)
+            {
+                Assert.All(coupons, c => Assert.Equal((c.User, Coupons.Postgres.Shards.For(c.User, 2)), (rows[c.Coupon].User, rows[c.Coupon].Shard)));
+                using var metrics = await Anonymous.GetAsync(new Uri("/metrics", UriKind.Relative));
+                Assert.Contains("coupons_persister_lag", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"PostgreSQL has {rows.Count} of {coupons.Count} coupons after 20 s");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task The_service_is_ready_on_redis()
     {
         using var ready = await Anonymous.GetAsync(new Uri("/health/ready", UriKind.Relative));

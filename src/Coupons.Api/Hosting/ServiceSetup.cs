@@ -40,7 +40,7 @@ public static partial class ServiceSetup
         // authorization, routing, …) record on every request and cost over a third of the throughput
         // of an authenticated read on a 2-core machine, for little a dashboard needs.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Coupons")
             .AddRuntimeInstrumentation()
             .AddPrometheusExporter());
         return builder;

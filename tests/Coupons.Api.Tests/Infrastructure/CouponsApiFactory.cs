@@ -148,21 +148,30 @@ public sealed class DevelopmentApiFactory : CouponsApiFactory
     protected override string EnvironmentName => "Development";
 }
 
-/// <summary>The service on the Redis store (<c>Coupons:Store=redis</c>), with a redis-server of its own on loopback.</summary>
+/// <summary>
+/// The service on the Redis store (<c>Coupons:Store=redis</c>) with its PostgreSQL persister, on a
+/// redis-server and a PostgreSQL (two shard databases) of its own on loopback.
+/// </summary>
 public sealed class RedisApiFactory : CouponsApiFactory
 {
-    private readonly Coupons.Conformance.RedisServer _redis = new();
+    public Coupons.Conformance.RedisServer Redis { get; } = new();
+
+    public Coupons.Conformance.PostgresServer Postgres { get; } = new("shard0", "shard1");
+
+    public IReadOnlyList<string> Shards => [Postgres.ConnectionString("shard0"), Postgres.ConnectionString("shard1")];
 
     protected override IEnumerable<(string Key, string Value)> Settings =>
     [
         ("Coupons:Store", "redis"),
-        ("Coupons:Redis:Configuration", _redis.Configuration),
+        ("Coupons:Redis:Configuration", Redis.Configuration),
         ("Coupons:Redis:KeyPrefix", "api-tests:"),
+        ("Coupons:Postgres:Shards:0", Shards[0]),
+        ("Coupons:Postgres:Shards:1", Shards[1]),
     ];
 
-    protected override Task StartDependenciesAsync() => _redis.InitializeAsync();
+    protected override Task StartDependenciesAsync() => Task.WhenAll(Redis.InitializeAsync(), Postgres.InitializeAsync());
 
-    protected override Task StopDependenciesAsync() => _redis.DisposeAsync();
+    protected override Task StopDependenciesAsync() => Task.WhenAll(Redis.DisposeAsync(), Postgres.DisposeAsync());
 }
 
 /// <summary>The service on a fake clock, for lock lapses, validity windows and claim windows.</summary>
