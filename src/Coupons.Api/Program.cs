@@ -6,6 +6,11 @@ if (args.Length > 0 && args[0] == "token")
     return TokenIssuer.RunCommand(args[1..], Console.Out, Console.Error);
 }
 
+if (args.Length > 0 && args[0] == "reconcile")
+{
+    return await ReconcileCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddCouponsService();
 

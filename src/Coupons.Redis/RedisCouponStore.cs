@@ -146,7 +146,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             RedisKey[] keys =
             [
                 _keys.Bucket(campaignId, bucket), _keys.ClaimsByUser(campaignId, bucket), _keys.IdempotencyKeys(campaignId, bucket),
-                _keys.Coupon(couponId), _keys.Events(slot), _keys.ValidityEnds(campaignId, bucket),
+                _keys.Coupon(couponId), _keys.Events(slot), _keys.ValidityEnds(campaignId, bucket), _keys.BucketCoupons(campaignId, bucket),
             ];
             RedisValue[] values =
             [

@@ -48,6 +48,9 @@ internal sealed class RedisKeys
 
     public string Coupon(Guid couponId) => Slot(CouponIds.SlotOf(couponId)) + "coupon:" + Id(couponId);
 
+    /// <summary>A bucket's coupons, every one ever claimed there (a sorted set of ids read by lex), for reconciliation.</summary>
+    public string BucketCoupons(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "coupons:" + Key(campaignId, bucket);
+
     public string ValidityEnds(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "validityends:" + Key(campaignId, bucket);
 
     /// <summary>A user's coupons (a sorted set of ids read by lex, so in claim order), in the user's own slot.</summary>

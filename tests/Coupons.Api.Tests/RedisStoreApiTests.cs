@@ -118,12 +118,49 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
                 Assert.All(coupons, c => Assert.Equal((c.User, Coupons.Postgres.Shards.For(c.User, 2)), (rows[c.Coupon].User, rows[c.Coupon].Shard)));
                 using var metrics = await Anonymous.GetAsync(new Uri("/metrics", UriKind.Relative));
                 Assert.Contains("coupons_persister_lag", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                await AssertReconciledAsync(campaignId);
                 return;
             }
 
             Assert.True(DateTime.UtcNow < deadline, $"PostgreSQL has {rows.Count} of {coupons.Count} coupons after 20 s");
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>The reconcile command, with the same settings as the service, finds Redis and PostgreSQL agreeing (bounded wait for the persister).</summary>
+    private async Task AssertReconciledAsync(string campaignId)
+    {
+        string[] arguments =
+        [
+            campaignId, "--Coupons:Redis:Configuration=" + Factory.Redis.Configuration, "--Coupons:Redis:KeyPrefix=api-tests:",
+            "--Coupons:Postgres:Shards:0=" + Factory.Shards[0], "--Coupons:Postgres:Shards:1=" + Factory.Shards[1],
+        ];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var exit = await Coupons.Api.Hosting.ReconcileCommand.RunAsync(arguments, output, error);
+            if (exit == 0)
+            {
+                Assert.Contains("agree", output.ToString(), StringComparison.Ordinal);
+                return;
+            }
+
+            Assert.True(exit == 1 && DateTime.UtcNow < deadline, $"reconcile exited {exit}: {output} {error}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task The_reconcile_command_refuses_what_it_cannot_compare()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        Assert.Equal(2, await Coupons.Api.Hosting.ReconcileCommand.RunAsync(["not-an-id"], output, error));
+        Assert.Equal(2, await Coupons.Api.Hosting.ReconcileCommand.RunAsync([Guid.CreateVersion7().ToString()], output, error));
+        Assert.Contains("Coupons:Postgres:Shards", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

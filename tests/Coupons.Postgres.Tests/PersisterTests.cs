@@ -152,6 +152,55 @@ public sealed class PersisterTests(Servers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reconciliation_finds_nothing_once_drained_and_names_every_kind_of_difference()
+    {
+        var (campaign, coupons) = await MakeChangesAsync();
+        var reconciler = new Reconciler(_redis, _redisOptions, _postgres);
+
+        var beforeDrain = await reconciler.CompareAsync(campaign.Id);
+        Assert.Equal(coupons.Count + 1, beforeDrain.Count);
+        Assert.All(beforeDrain, d => Assert.Equal("missing", d.Kind));
+
+        await using (var persister = NewPersister("reconciled"))
+        {
+            await DrainAsync(persister);
+        }
+
+        Assert.Empty(await reconciler.CompareAsync(campaign.Id));
+
+        // Tamper with PostgreSQL: an older version, a changed status, a lost row, a row Redis never had.
+        var (older, changed, lost) = (coupons[0], coupons[1], coupons[3]);
+        await ExecuteOnShardOfAsync(older.UserId, "UPDATE coupons SET version = version - 1 WHERE id = $1", older.Id);
+        await ExecuteOnShardOfAsync(changed.UserId, "UPDATE coupons SET status = 'used' WHERE id = $1", changed.Id);
+        await ExecuteOnShardOfAsync(lost.UserId, "DELETE FROM coupons WHERE id = $1", lost.Id);
+        var stranger = Guid.CreateVersion7();
+        await ExecuteOnShardOfAsync("stranger", $"""
+            INSERT INTO coupons (id, campaign_id, user_id, claimed_at, valid_from, valid_to, status, order_amount, lock_expires_at, used_at, version)
+            VALUES ($1, '{campaign.Id}', 'stranger', 0, 0, 1, 'unused', 0, 0, 0, 1)
+            """, stranger);
+
+        var found = (await reconciler.CompareAsync(campaign.Id)).ToDictionary(d => d.What, d => d.Kind);
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["coupon " + older.Id] = "behind",
+                ["coupon " + changed.Id] = "different",
+                ["coupon " + lost.Id] = "missing",
+                ["coupon " + stranger] = "unknown",
+            },
+            found);
+    }
+
+    private async Task ExecuteOnShardOfAsync(string userId, string sql, Guid id)
+    {
+        await using var connection = new NpgsqlConnection(_postgres.Shards[Shards.For(userId, _postgres.Shards.Count)]);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = id });
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+
+    [Fact]
     public async Task The_schema_is_applied_once_however_often_it_is_asked()
     {
         await Schema.ApplyAsync(_postgres.Shards[0]);

@@ -1,14 +1,15 @@
 -- Claims a coupon from one bucket of a campaign, and appends the claim to the slot's stream, in one
 -- atomic step. Every key is in the bucket's hash slot.
 -- KEYS: 1 bucket (hash), 2 claims per user (hash), 3 idempotency keys (hash), 4 the new coupon
---       (hash), 5 the slot's event stream, 6 the bucket's validity ends (sorted set, for the sweeper)
+--       (hash), 5 the slot's event stream, 6 the bucket's validity ends (sorted set, for the sweeper),
+--       7 the bucket's coupons (sorted set of ids, read by lex)
 -- ARGV: 1 user id, 2 idempotency field ("" for none), 3 coupon id, 4 now (ms),
 --       5 "1" if the campaign's terms allow a claim now (claim window, absolute validity),
 --       6 valid from (ms), 7 valid to (ms), 8 campaign id, 9 bucket index, 10 the idempotency key
 --       itself (the field also names the user)
 -- Returns {outcome} or {outcome, coupon id}; refusals are counted in the bucket, in the order of
 -- precedence the contract gives: replay, campaign_not_active, limit_reached, sold_out.
-local bucket, users, idem, coupon, stream, validity = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local bucket, users, idem, coupon, stream, validity, coupons = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local user, idemField, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 
 if idemField ~= '' then
@@ -50,6 +51,7 @@ redis.call('HSET', coupon,
   'campaign', ARGV[8], 'bucket', ARGV[9], 'user', user, 'claimedAt', now, 'status', 'unused',
   'validFrom', ARGV[6], 'validTo', ARGV[7], 'version', '1', 'idempotencyKey', ARGV[10])
 redis.call('ZADD', validity, ARGV[7], id)
+redis.call('ZADD', coupons, 0, id)
 
 redis.call('XADD', stream, '*', 'event', 'claimed', 'coupon', id, 'campaign', ARGV[8], 'user', user,
   'claimedAt', now, 'idempotencyKey', ARGV[10], 'validFrom', ARGV[6], 'validTo', ARGV[7], 'version', '1',
