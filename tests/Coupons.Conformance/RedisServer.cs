@@ -24,6 +24,20 @@ public sealed class RedisServer : IAsyncLifetime
     {
         Directory.CreateDirectory(Dir);
         Port = FreePort();
+        await StartAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Kills the server with SIGKILL, as a crash would, and starts it again on the same port and folder: it reloads its append-only file.</summary>
+    public async Task CrashAndRestartAsync()
+    {
+        _process!.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        _process.Dispose();
+        await StartAsync().ConfigureAwait(false);
+    }
+
+    private async Task StartAsync()
+    {
         var binary = Environment.GetEnvironmentVariable("COUPONS_REDIS_SERVER") ?? "redis-server";
         var start = new ProcessStartInfo(binary)
         {

@@ -143,6 +143,46 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Nothing_acknowledged_is_lost_when_redis_is_killed_and_restarts_from_its_append_only_file()
+    {
+        // A server of its own: the shared one must not go away under the other tests.
+        var own = new RedisServer();
+        await own.InitializeAsync();
+        try
+        {
+            var options = new RedisStoreOptions { Configuration = own.Configuration + ",abortConnect=false", KeyPrefix = _prefix };
+            var acknowledged = new List<Coupon>();
+            Guid campaignId;
+            using (var store = await RedisCouponStore.ConnectAsync(options, _time))
+            {
+                campaignId = (await store.CreateCampaignAsync(Terms(), 50)).Id;
+                for (var i = 0; i < 20; i++)
+                {
+                    acknowledged.Add((await store.ClaimAsync(campaignId, "user-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), null)).Coupon!);
+                }
+
+                await store.RedeemAsync(acknowledged[0].Id, null, "order-1", 2_000);
+            }
+
+            await own.CrashAndRestartAsync();
+
+            using var after = await RedisCouponStore.ConnectAsync(options, _time);
+            Assert.Equal((50L, 20L), ((await after.GetCampaignAsync(campaignId))!.TotalStock, (await after.GetCampaignAsync(campaignId))!.Issued));
+            foreach (var coupon in acknowledged)
+            {
+                Assert.Equal(coupon.UserId, (await after.GetCouponAsync(coupon.Id, null)).Coupon!.UserId);
+            }
+
+            Assert.Equal(CouponStatus.Used, (await after.GetCouponAsync(acknowledged[0].Id, null)).Coupon!.Status);
+            Assert.Equal(Outcome.LimitReached, (await after.ClaimAsync(campaignId, "user-0", null)).Outcome);
+        }
+        finally
+        {
+            await own.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task A_store_that_cannot_reach_redis_throws_storage_unavailable()
     {
         var options = new RedisStoreOptions { Configuration = server.Configuration + ",abortConnect=false,connectTimeout=200", KeyPrefix = _prefix };
