@@ -29,16 +29,16 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisStoreOptions r
     public async Task<IReadOnlyList<Difference>> CompareAsync(Guid campaignId, CancellationToken cancellationToken = default)
     {
         var differences = new List<Difference>();
-        var campaign = await _redis.HashGetAsync(_keys.Campaign(campaignId), ["status", "version"]).ConfigureAwait(false);
-        var total = await _redis.HashGetAsync(_keys.Bucket(campaignId, 0), "total").ConfigureAwait(false);
-        var inRedis = campaign[0].IsNull ? null : $"v{campaign[1]} {campaign[0]} stock {total}";
+        var campaign = await _redis.HashGetAsync(_keys.Campaign(campaignId), ["status", "version", "total", "buckets"]).ConfigureAwait(false);
+        var inRedis = campaign[0].IsNull ? null : $"v{campaign[1]} {campaign[0]} stock {campaign[2]}";
+        var buckets = campaign[3].IsNull ? 1 : (int)campaign[3];
         var inPostgres = await CampaignRowAsync(campaignId, cancellationToken).ConfigureAwait(false);
         if (inRedis != inPostgres)
         {
             differences.Add(new Difference("campaign " + campaignId, Kind(inRedis, inPostgres, Version(campaign[1]), VersionOf(inPostgres)), inRedis ?? "none", inPostgres ?? "none"));
         }
 
-        var redisCoupons = await RedisCouponsAsync(campaignId).ConfigureAwait(false);
+        var redisCoupons = await RedisCouponsAsync(campaignId, buckets).ConfigureAwait(false);
         var postgresCoupons = await PostgresCouponsAsync(campaignId, cancellationToken).ConfigureAwait(false);
         foreach (var (id, row) in redisCoupons)
         {
@@ -88,10 +88,15 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisStoreOptions r
             : null;
     }
 
-    private async Task<Dictionary<Guid, (string User, long Version, string Text)>> RedisCouponsAsync(Guid campaignId)
+    private async Task<Dictionary<Guid, (string User, long Version, string Text)>> RedisCouponsAsync(Guid campaignId, int buckets)
     {
         var result = new Dictionary<Guid, (string User, long Version, string Text)>();
-        var ids = await _redis.SortedSetRangeByValueAsync(_keys.BucketCoupons(campaignId, 0)).ConfigureAwait(false);
+        var ids = new List<RedisValue>();
+        for (var bucket = 0; bucket < buckets; bucket++)
+        {
+            ids.AddRange(await _redis.SortedSetRangeByValueAsync(_keys.BucketCoupons(campaignId, bucket)).ConfigureAwait(false));
+        }
+
         foreach (var chunk in ids.Chunk(256))
         {
             var batch = _redis.CreateBatch();

@@ -41,13 +41,17 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     private readonly IDatabase _db;
     private readonly RedisKeys _keys;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<Guid, CampaignDefinition> _definitions = new();
+    private readonly RedisStoreOptions _options;
+    private readonly ConcurrentDictionary<Guid, CampaignTerms> _terms = new();
 
     private RedisCouponStore(ConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider time)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.StockPerBucket);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxBuckets);
         _redis = redis;
         _db = redis.GetDatabase();
         _keys = new RedisKeys(options.KeyPrefix);
+        _options = options;
         _time = time;
     }
 
@@ -82,14 +86,23 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             ArgumentNullException.ThrowIfNull(definition);
             var now = NowMs();
             var id = Guid.CreateVersion7(_time.GetUtcNow());
+            var buckets = (int)Math.Clamp((totalStock + _options.StockPerBucket - 1) / _options.StockPerBucket, 1, _options.MaxBuckets);
+            long Share(int bucket) => (totalStock / buckets) + (bucket < totalStock % buckets ? 1 : 0);
+
+            // The other buckets first: the campaign appears (create.lua) only once all of them exist.
+            for (var bucket = 1; bucket < buckets; bucket++)
+            {
+                await Script.Bucket.RunAsync(_db, [_keys.Bucket(id, bucket)], [Share(bucket), definition.PerUserLimit]).ConfigureAwait(false);
+            }
+
             var slot = RedisKeys.CampaignSlot(id);
-            RedisValue[] values = [RedisKeys.Id(id), totalStock, definition.PerUserLimit, now, .. DefinitionFields(definition)];
+            RedisValue[] values = [RedisKeys.Id(id), totalStock, definition.PerUserLimit, now, buckets, Share(0), .. DefinitionFields(definition)];
             await Script.Create.RunAsync(_db, [_keys.Campaign(id), _keys.Bucket(id, 0), _keys.Events(slot)], values).ConfigureAwait(false);
             // Listed once it exists whole: a crash before this leaves a campaign nobody can list, not a half one.
             await Task.WhenAll(
                 _db.SortedSetAddAsync(_keys.Campaigns, RedisKeys.Id(id), 0),
-                _db.SetAddAsync(_keys.Streams, _keys.Events(slot))).ConfigureAwait(false);
-            _definitions[id] = definition;
+                _db.SetAddAsync(_keys.Streams, [.. Enumerable.Range(0, buckets).Select(b => (RedisValue)_keys.Events(RedisKeys.BucketSlot(id, b)))])).ConfigureAwait(false);
+            _terms[id] = new CampaignTerms(definition, buckets);
             return new CampaignInfo(id, definition, CampaignStatus.Active, totalStock, 0, now);
         });
 
@@ -132,44 +145,101 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         Guard(async () =>
         {
             ArgumentException.ThrowIfNullOrEmpty(userId);
-            if (await DefinitionAsync(campaignId).ConfigureAwait(false) is not { } terms)
+            if (await TermsAsync(campaignId).ConfigureAwait(false) is not { } campaign)
             {
                 return new CouponResult(Outcome.CampaignNotFound, null);
             }
 
-            const int bucket = 0;
-            var now = NowMs();
-            var state = CouponRules.NewCoupon(terms, now);
-            var slot = RedisKeys.BucketSlot(campaignId, bucket);
-            var couponId = CouponIds.New(slot, now);
-            var windowOpen = CouponRules.IsClaimable(CampaignStatus.Active, terms, now);
-            RedisKey[] keys =
-            [
-                _keys.Bucket(campaignId, bucket), _keys.ClaimsByUser(campaignId, bucket), _keys.IdempotencyKeys(campaignId, bucket),
-                _keys.Coupon(couponId), _keys.Events(slot), _keys.ValidityEnds(campaignId, bucket), _keys.BucketCoupons(campaignId, bucket),
-            ];
-            RedisValue[] values =
-            [
-                userId, idempotencyKey is null ? "" : IdempotencyField(userId, idempotencyKey), RedisKeys.Id(couponId), now,
-                windowOpen ? "1" : "0", state.ValidFromMs, state.ValidToMs, RedisKeys.Id(campaignId), bucket, idempotencyKey ?? "",
-            ];
-            var answer = (RedisResult[])(await Script.Claim.RunAsync(_db, keys, values).ConfigureAwait(false))!;
-            var outcome = Outcomes[(string)answer[0]!];
-            switch (outcome)
+            var terms = campaign.Definition;
+            var bucket = campaign.BucketOf(userId);
+            for (var attempt = 0; ; attempt++)
             {
-                case Outcome.Ok:
-                    await IndexForUserAsync(userId, couponId).ConfigureAwait(false);
-                    return new CouponResult(outcome, Coupon.From(couponId, campaignId, userId, now, state, terms));
-                case Outcome.Replayed:
-                    var earlier = Guid.ParseExact((string)answer[1]!, "N");
-                    // Again: the first answer may never have got this far.
-                    await IndexForUserAsync(userId, earlier).ConfigureAwait(false);
-                    return new CouponResult(outcome, await ReadCouponAsync(earlier, null).ConfigureAwait(false)
-                        ?? throw new InvalidOperationException($"the coupon {earlier} of an idempotency key is missing"));
-                default:
-                    return new CouponResult(outcome, null);
+                var now = NowMs();
+                var state = CouponRules.NewCoupon(terms, now);
+                var slot = RedisKeys.BucketSlot(campaignId, bucket);
+                var couponId = CouponIds.New(slot, now);
+                var windowOpen = CouponRules.IsClaimable(CampaignStatus.Active, terms, now);
+                var mayBorrow = campaign.Buckets > 1 && attempt < campaign.Buckets;
+                RedisKey[] keys =
+                [
+                    _keys.Bucket(campaignId, bucket), _keys.ClaimsByUser(campaignId, bucket), _keys.IdempotencyKeys(campaignId, bucket),
+                    _keys.Coupon(couponId), _keys.Events(slot), _keys.ValidityEnds(campaignId, bucket), _keys.BucketCoupons(campaignId, bucket),
+                ];
+                RedisValue[] values =
+                [
+                    userId, idempotencyKey is null ? "" : IdempotencyField(userId, idempotencyKey), RedisKeys.Id(couponId), now,
+                    windowOpen ? "1" : "0", state.ValidFromMs, state.ValidToMs, RedisKeys.Id(campaignId), bucket, idempotencyKey ?? "",
+                    mayBorrow ? "0" : "1",
+                ];
+                var answer = (RedisResult[])(await Script.Claim.RunAsync(_db, keys, values).ConfigureAwait(false))!;
+                var outcome = Outcomes[(string)answer[0]!];
+                switch (outcome)
+                {
+                    case Outcome.Ok:
+                        await IndexForUserAsync(userId, couponId).ConfigureAwait(false);
+                        return new CouponResult(outcome, Coupon.From(couponId, campaignId, userId, now, state, terms));
+                    case Outcome.Replayed:
+                        var earlier = Guid.ParseExact((string)answer[1]!, "N");
+                        // Again: the first answer may never have got this far.
+                        await IndexForUserAsync(userId, earlier).ConfigureAwait(false);
+                        return new CouponResult(outcome, await ReadCouponAsync(earlier, null).ConfigureAwait(false)
+                            ?? throw new InvalidOperationException($"the coupon {earlier} of an idempotency key is missing"));
+                    case Outcome.SoldOut when mayBorrow:
+                        if (!await BorrowAsync(campaignId, campaign.Buckets, bucket).ConfigureAwait(false))
+                        {
+                            // Nothing left anywhere: the refusal the script did not count.
+                            await _db.HashIncrementAsync(_keys.Bucket(campaignId, bucket), "rejected:sold_out").ConfigureAwait(false);
+                            return new CouponResult(outcome, null);
+                        }
+
+                        continue;
+                    default:
+                        return new CouponResult(outcome, null);
+                }
             }
         });
+
+    /// <summary>
+    /// Moves stock into a bucket that sold out from the bucket with the most left: half of what it
+    /// has left, taken there (take.lua, which records the transfer) and then given here (give.lua,
+    /// once per transfer). Stock in flight is in neither bucket, so nothing can be sold twice; a
+    /// transfer whose node died in between is given by the sweeper. False when no bucket has any left.
+    /// </summary>
+    private async Task<bool> BorrowAsync(Guid campaignId, int buckets, int borrower)
+    {
+        var batch = _db.CreateBatch();
+        var reads = Enumerable.Range(0, buckets).Select(b => batch.HashGetAsync(_keys.Bucket(campaignId, b), ["total", "issued"])).ToList();
+        batch.Execute();
+        var left = new long[buckets];
+        for (var b = 0; b < buckets; b++)
+        {
+            var values = await reads[b].ConfigureAwait(false);
+            left[b] = b == borrower || values[0].IsNull ? 0 : (long)values[0] - (long)values[1];
+        }
+
+        var lender = Array.IndexOf(left, left.Max());
+        if (left[lender] <= 0)
+        {
+            return false;
+        }
+
+        var transfer = Guid.NewGuid().ToString("N");
+        var units = (long)await Script.Take.RunAsync(
+            _db, [_keys.Bucket(campaignId, lender), _keys.TransfersOut(campaignId, lender)], [(left[lender] + 1) / 2, transfer, borrower]).ConfigureAwait(false);
+        if (units > 0)
+        {
+            await GiveAsync(campaignId, lender, borrower, transfer, units).ConfigureAwait(false);
+        }
+
+        // Taken by others meanwhile: look again (the caller tries the claim again either way).
+        return true;
+    }
+
+    private async Task GiveAsync(Guid campaignId, int lender, int borrower, string transfer, long units)
+    {
+        await Script.Give.RunAsync(_db, [_keys.Bucket(campaignId, borrower), _keys.TransfersIn(campaignId, borrower)], [transfer, units]).ConfigureAwait(false);
+        await _db.HashDeleteAsync(_keys.TransfersOut(campaignId, lender), transfer).ConfigureAwait(false);
+    }
 
     public ValueTask<CouponResult> GetCouponAsync(Guid couponId, string? ownerId, CancellationToken cancellationToken = default) =>
         Guard(async () => await ReadCouponAsync(couponId, ownerId).ConfigureAwait(false) is { } coupon
@@ -265,19 +335,35 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     public ValueTask<CampaignStats?> GetStatsAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
         Guard(async () =>
         {
-            var fields = await _db.HashGetAllAsync(_keys.Bucket(campaignId, 0)).ConfigureAwait(false);
-            if (fields.Length == 0)
+            if (await TermsAsync(campaignId).ConfigureAwait(false) is not { } campaign)
             {
                 return null;
             }
 
-            var counts = fields.Where(f => f.Name != "status").ToDictionary(f => (string)f.Name!, f => (long)f.Value, StringComparer.Ordinal);
+            var total = (long)await _db.HashGetAsync(_keys.Campaign(campaignId), "total").ConfigureAwait(false);
+            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var bucket in await ReadBucketsAsync(campaignId, campaign.Buckets).ConfigureAwait(false))
+            {
+                foreach (var field in bucket.Where(f => f.Name != "status" && f.Name != "total" && f.Name != "limit"))
+                {
+                    counts[(string)field.Name!] = counts.GetValueOrDefault((string)field.Name!) + (long)field.Value;
+                }
+            }
+
             var rejected = counts.Where(c => c.Key.StartsWith("rejected:", StringComparison.Ordinal) && c.Value > 0)
                 .ToDictionary(c => c.Key["rejected:".Length..], c => c.Value, StringComparer.Ordinal);
             return (CampaignStats?)new CampaignStats(
-                campaignId, Count(counts, "total"), Count(counts, "issued"), Count(counts, "locked"), Count(counts, "used"),
+                campaignId, total, Count(counts, "issued"), Count(counts, "locked"), Count(counts, "used"),
                 Count(counts, "released"), Count(counts, "refunded"), Count(counts, "expired"), rejected);
         });
+
+    private async Task<HashEntry[][]> ReadBucketsAsync(Guid campaignId, int buckets)
+    {
+        var batch = _db.CreateBatch();
+        var reads = Enumerable.Range(0, buckets).Select(b => batch.HashGetAllAsync(_keys.Bucket(campaignId, b))).ToList();
+        batch.Execute();
+        return await Task.WhenAll(reads).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Stores lapsed locks and passed validities, so that the stats count them; reads see them at
@@ -291,26 +377,61 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         foreach (var id in await _db.SortedSetRangeByValueAsync(_keys.Campaigns).ConfigureAwait(false))
         {
             var campaignId = Guid.ParseExact(id.ToString(), "N");
-            foreach (var watch in new[] { _keys.LockExpiries(campaignId, 0), _keys.ValidityEnds(campaignId, 0) })
+            if (await TermsAsync(campaignId).ConfigureAwait(false) is not { } campaign)
             {
-                var due = await _db.SortedSetRangeByScoreAsync(watch, double.NegativeInfinity, now, Exclude.None, Order.Ascending, 0, batchSize).ConfigureAwait(false);
-                foreach (var coupon in due)
+                continue;
+            }
+
+            if (campaign.Buckets > 1)
+            {
+                await RepairBucketsAsync(campaignId, campaign.Buckets).ConfigureAwait(false);
+            }
+
+            for (var bucket = 0; bucket < campaign.Buckets; bucket++)
+            {
+                foreach (var watch in new[] { _keys.LockExpiries(campaignId, bucket), _keys.ValidityEnds(campaignId, bucket) })
                 {
-                    var changed = false;
-                    await ChangeAsync(Guid.ParseExact(coupon.ToString(), "N"), null, (ref CouponState state, CampaignDefinition _, long at, out DiscountQuote quote, out CouponEvents events) =>
+                    var due = await _db.SortedSetRangeByScoreAsync(watch, double.NegativeInfinity, now, Exclude.None, Order.Ascending, 0, batchSize).ConfigureAwait(false);
+                    foreach (var coupon in due)
                     {
-                        quote = default;
-                        events = CouponRules.Normalize(ref state, at);
-                        changed = events != CouponEvents.None;
-                        return Outcome.Ok;
-                    }).ConfigureAwait(false);
-                    swept += changed ? 1 : 0;
+                        var changed = false;
+                        await ChangeAsync(Guid.ParseExact(coupon.ToString(), "N"), null, (ref CouponState state, CampaignDefinition _, long at, out DiscountQuote quote, out CouponEvents events) =>
+                        {
+                            quote = default;
+                            events = CouponRules.Normalize(ref state, at);
+                            changed = events != CouponEvents.None;
+                            return Outcome.Ok;
+                        }).ConfigureAwait(false);
+                        swept += changed ? 1 : 0;
+                    }
                 }
             }
         }
 
         return swept;
     });
+
+    /// <summary>
+    /// Finishes what a node that died may have left half done across a campaign's buckets: stock
+    /// taken for a transfer and not yet given, and a status change not yet on every bucket.
+    /// </summary>
+    private async Task RepairBucketsAsync(Guid campaignId, int buckets)
+    {
+        for (var lender = 0; lender < buckets; lender++)
+        {
+            foreach (var pending in await _db.HashGetAllAsync(_keys.TransfersOut(campaignId, lender)).ConfigureAwait(false))
+            {
+                var to = ((string)pending.Value!).Split(':');
+                await GiveAsync(campaignId, lender, int.Parse(to[0], CultureInfo.InvariantCulture), (string)pending.Name!, long.Parse(to[1], CultureInfo.InvariantCulture)).ConfigureAwait(false);
+            }
+        }
+
+        var status = (string?)await _db.HashGetAsync(_keys.Campaign(campaignId), "status").ConfigureAwait(false);
+        if (status is not null)
+        {
+            await SetBucketStatusAsync(campaignId, buckets, status).ConfigureAwait(false);
+        }
+    }
 
     public void Dispose() => _redis.Dispose();
 
@@ -332,36 +453,52 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         }
 
         var outcome = Outcomes[code];
-        if (outcome == Outcome.CampaignNotFound || await DefinitionAsync(campaignId).ConfigureAwait(false) is not { } terms)
+        if (outcome == Outcome.CampaignNotFound || await TermsAsync(campaignId).ConfigureAwait(false) is not { } campaign)
         {
             return new CampaignResult(Outcome.CampaignNotFound, null);
         }
 
-        var created = (long)await _db.HashGetAsync(_keys.Campaign(campaignId), "createdAt").ConfigureAwait(false);
-        var info = new CampaignInfo(campaignId, terms, ParseStatus((string)answer[1]!), (long)answer[2], (long)answer[3], created);
-        return new CampaignResult(outcome, info);
+        if (script == Script.Status && outcome == Outcome.Ok)
+        {
+            // The other buckets follow before the answer: once a pause has answered, no bucket claims.
+            await SetBucketStatusAsync(campaignId, campaign.Buckets, (string)answer[1]!).ConfigureAwait(false);
+        }
+
+        return new CampaignResult(outcome, await ReadCampaignAsync(campaignId).ConfigureAwait(false));
+    }
+
+    private async Task SetBucketStatusAsync(Guid campaignId, int buckets, string status)
+    {
+        for (var bucket = 1; bucket < buckets; bucket++)
+        {
+            await Script.SetStatus.RunAsync(_db, [_keys.Bucket(campaignId, bucket)], [status]).ConfigureAwait(false);
+        }
     }
 
     private async Task<CampaignInfo?> ReadCampaignAsync(Guid campaignId)
     {
-        var batch = _db.CreateBatch();
-        var campaign = batch.HashGetAllAsync(_keys.Campaign(campaignId));
-        var bucket = batch.HashGetAsync(_keys.Bucket(campaignId, 0), ["total", "issued"]);
-        batch.Execute();
-        var fields = (await campaign.ConfigureAwait(false)).ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
+        var fields = (await _db.HashGetAllAsync(_keys.Campaign(campaignId)).ConfigureAwait(false))
+            .ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal);
         if (fields.Count == 0)
         {
             return null;
         }
 
-        var terms = _definitions.GetOrAdd(campaignId, _ => ParseDefinition(fields));
-        var stock = await bucket.ConfigureAwait(false);
-        return new CampaignInfo(campaignId, terms, ParseStatus(fields["status"]!), (long)stock[0], (long)stock[1], (long)fields["createdAt"]);
+        var campaign = _terms.GetOrAdd(campaignId, _ => ParseTerms(fields));
+        // Issued first, then the total: the total only grows, so issued never shows above it.
+        var issued = 0L;
+        foreach (var bucket in await ReadBucketsAsync(campaignId, campaign.Buckets).ConfigureAwait(false))
+        {
+            issued += (long)bucket.Single(f => f.Name == "issued").Value;
+        }
+
+        var total = (long)await _db.HashGetAsync(_keys.Campaign(campaignId), "total").ConfigureAwait(false);
+        return new CampaignInfo(campaignId, campaign.Definition, ParseStatus(fields["status"]!), total, issued, (long)fields["createdAt"]);
     }
 
-    private async Task<CampaignDefinition?> DefinitionAsync(Guid campaignId)
+    private async Task<CampaignTerms?> TermsAsync(Guid campaignId)
     {
-        if (_definitions.TryGetValue(campaignId, out var known))
+        if (_terms.TryGetValue(campaignId, out var known))
         {
             return known;
         }
@@ -369,7 +506,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         var fields = await _db.HashGetAllAsync(_keys.Campaign(campaignId)).ConfigureAwait(false);
         return fields.Length == 0
             ? null
-            : _definitions.GetOrAdd(campaignId, _ => ParseDefinition(fields.ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal)));
+            : _terms.GetOrAdd(campaignId, _ => ParseTerms(fields.ToDictionary(f => (string)f.Name!, f => f.Value, StringComparer.Ordinal)));
     }
 
     private async Task<Coupon?> ReadCouponAsync(Guid couponId, string? ownerId) =>
@@ -403,8 +540,8 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         }
 
         var campaignId = Guid.ParseExact((string)fields["campaign"]!, "N");
-        var terms = await DefinitionAsync(campaignId).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"the campaign {campaignId} of coupon {couponId} is missing");
+        var terms = (await TermsAsync(campaignId).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"the campaign {campaignId} of coupon {couponId} is missing")).Definition;
         var state = new CouponState
         {
             Status = ParseCouponStatus((string)fields["status"]!),
@@ -527,6 +664,8 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         "lockTtlSeconds", d.LockTtlSeconds,
     ];
 
+    private static CampaignTerms ParseTerms(Dictionary<string, RedisValue> f) => new(ParseDefinition(f), (int)f["buckets"]);
+
     private static CampaignDefinition ParseDefinition(Dictionary<string, RedisValue> f) => new()
     {
         Name = (string)f["name"]!,
@@ -557,6 +696,13 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         "revoked" => CouponStatus.Revoked,
         _ => throw new InvalidDataException($"unknown coupon status '{status}'"),
     };
+
+    /// <summary>What never changes about a campaign: its definition and how many buckets its stock is split into.</summary>
+    private sealed record CampaignTerms(CampaignDefinition Definition, int Buckets)
+    {
+        /// <summary>The bucket a user always claims from: XxHash32 of the UTF-8 user id, modulo the buckets.</summary>
+        public int BucketOf(string userId) => Buckets == 1 ? 0 : (int)(System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(userId)) % (uint)Buckets);
+    }
 
     private sealed record StoredCoupon(
         Guid Id, Guid CampaignId, int Bucket, string UserId, long ClaimedAtMs, CouponState State, CampaignDefinition Terms, string Version)

@@ -51,6 +51,12 @@ internal sealed class RedisKeys
     /// <summary>A bucket's coupons, every one ever claimed there (a sorted set of ids read by lex), for reconciliation.</summary>
     public string BucketCoupons(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "coupons:" + Key(campaignId, bucket);
 
+    /// <summary>Stock a bucket has lent and not yet seen given (hash: transfer id to "bucket:units").</summary>
+    public string TransfersOut(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "transfers-out:" + Key(campaignId, bucket);
+
+    /// <summary>Transfers a bucket has received (set of ids), so that each is given once.</summary>
+    public string TransfersIn(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "transfers-in:" + Key(campaignId, bucket);
+
     public string ValidityEnds(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "validityends:" + Key(campaignId, bucket);
 
     /// <summary>A user's coupons (a sorted set of ids read by lex, so in claim order), in the user's own slot.</summary>

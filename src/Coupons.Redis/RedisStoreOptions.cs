@@ -12,6 +12,17 @@ public sealed class RedisStoreOptions
     /// </summary>
     public string KeyPrefix { get; set; } = "coupons:";
 
+    /// <summary>
+    /// A campaign's stock is split into one bucket per this many units (at most
+    /// <see cref="MaxBuckets"/>), each bucket in its own hash slot, so that a flash sale's claims
+    /// spread over the cluster. A user always claims from the same bucket (by a hash of the user id);
+    /// a bucket that sells out borrows from the others, so the whole stock sells, and never more.
+    /// </summary>
+    public long StockPerBucket { get; set; } = 10_000;
+
+    /// <summary>The most buckets a campaign is split into.</summary>
+    public int MaxBuckets { get; set; } = 16;
+
     /// <summary>How often each node sweeps lapsed locks and passed validities into the stats.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -183,6 +183,55 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_split_stock_sells_whole_and_never_more_however_users_fall_into_buckets()
+    {
+        using var store = await RedisCouponStore.ConnectAsync(
+            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "split:", StockPerBucket = 5, MaxBuckets = 8 }, _time);
+        var campaign = await store.CreateCampaignAsync(Terms(), 40);
+        var keys = new RedisKeys(_prefix + "split:");
+        var db = _redis.GetDatabase();
+        Assert.Equal("8", (string?)await db.HashGetAsync(keys.Campaign(campaign.Id), "buckets"));
+        Assert.Equal(8, Enumerable.Range(0, 8).Select(b => RedisKeys.BucketSlot(campaign.Id, b)).Distinct().Count());
+
+        // 300 users: demand far above the stock, and buckets selling out at different times.
+        var results = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => Task.Run(() =>
+            store.ClaimAsync(campaign.Id, "user-" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), null).AsTask())));
+
+        Assert.Equal(40, results.Count(r => r.Outcome == Outcome.Ok));
+        Assert.All(results.Where(r => r.Outcome != Outcome.Ok), r => Assert.Equal(Outcome.SoldOut, r.Outcome));
+        var stats = (await store.GetStatsAsync(campaign.Id))!;
+        Assert.Equal((40L, 40L, 260L), (stats.TotalStock, stats.Issued, stats.Rejected["sold_out"]));
+        // At rest the buckets' stock adds up to the campaign's: nothing is left in flight.
+        await store.SweepAsync();
+        var totals = await Task.WhenAll(Enumerable.Range(0, 8).Select(b => db.HashGetAsync(keys.Bucket(campaign.Id, b), "total")));
+        Assert.Equal(40L, totals.Sum(t => (long)t));
+    }
+
+    [Fact]
+    public async Task Stock_taken_for_a_transfer_by_a_node_that_died_is_given_by_the_sweeper()
+    {
+        using var store = await RedisCouponStore.ConnectAsync(
+            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "transfer:", StockPerBucket = 2, MaxBuckets = 4 }, _time);
+        var campaign = await store.CreateCampaignAsync(Terms(), 8);
+        var keys = new RedisKeys(_prefix + "transfer:");
+        var db = _redis.GetDatabase();
+
+        // A node takes two units from bucket 0 for bucket 3, and dies before giving them.
+        var taken = (long)await Script.Take.RunAsync(db, [keys.Bucket(campaign.Id, 0), keys.TransfersOut(campaign.Id, 0)], [2, "lost-transfer", 3]);
+        Assert.Equal(2, taken);
+        Assert.Equal(6L, (await Task.WhenAll(Enumerable.Range(0, 4).Select(b => db.HashGetAsync(keys.Bucket(campaign.Id, b), "total")))).Sum(t => (long)t));
+
+        await store.SweepAsync();
+        await store.SweepAsync();
+
+        Assert.Equal(4L, (long)await db.HashGetAsync(keys.Bucket(campaign.Id, 3), "total"));
+        Assert.Equal(8L, (await Task.WhenAll(Enumerable.Range(0, 4).Select(b => db.HashGetAsync(keys.Bucket(campaign.Id, b), "total")))).Sum(t => (long)t));
+        Assert.Equal(0, await db.HashLengthAsync(keys.TransfersOut(campaign.Id, 0)));
+        var claims = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => store.ClaimAsync(campaign.Id, "u" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), null).AsTask()));
+        Assert.Equal(8, claims.Count(c => c.Outcome == Outcome.Ok));
+    }
+
+    [Fact]
     public async Task A_store_that_cannot_reach_redis_throws_storage_unavailable()
     {
         var options = new RedisStoreOptions { Configuration = server.Configuration + ",abortConnect=false,connectTimeout=200", KeyPrefix = _prefix };

@@ -6,7 +6,8 @@
 -- ARGV: 1 user id, 2 idempotency field ("" for none), 3 coupon id, 4 now (ms),
 --       5 "1" if the campaign's terms allow a claim now (claim window, absolute validity),
 --       6 valid from (ms), 7 valid to (ms), 8 campaign id, 9 bucket index, 10 the idempotency key
---       itself (the field also names the user)
+--       itself (the field also names the user), 11 "1" to count a sold_out refusal ("0" when the
+--       node will first try to borrow stock from another bucket, and counts it itself if that fails)
 -- Returns {outcome} or {outcome, coupon id}; refusals are counted in the bucket, in the order of
 -- precedence the contract gives: replay, campaign_not_active, limit_reached, sold_out.
 local bucket, users, idem, coupon, stream, validity, coupons = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
@@ -38,7 +39,10 @@ if tonumber(redis.call('HGET', users, user) or '0') >= tonumber(limit) then
 end
 
 if tonumber(issued) >= tonumber(total) then
-  return refuse('sold_out')
+  if ARGV[11] == '1' then
+    return refuse('sold_out')
+  end
+  return {'sold_out'}
 end
 
 redis.call('HINCRBY', bucket, 'issued', 1)

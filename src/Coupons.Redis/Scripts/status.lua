@@ -1,7 +1,8 @@
--- Pauses, resumes or ends a campaign: the campaign and its bucket change together, with the event.
+-- Pauses, resumes or ends a campaign: the campaign and its bucket 0 change together, with the
+-- event; the node then sets the same status on the other buckets, if any, before it answers.
 -- KEYS: 1 campaign (hash), 2 bucket 0 (hash), 3 the slot's event stream
 -- ARGV: 1 campaign id, 2 the target status (active, paused, ended)
--- Returns {outcome, status, total, issued}: ok, replayed (already so) or campaign_ended.
+-- Returns {outcome, status}: ok, replayed (already so) or campaign_ended.
 local campaign, bucket, stream = KEYS[1], KEYS[2], KEYS[3]
 local status = redis.call('HGET', campaign, 'status')
 if not status then
@@ -19,9 +20,7 @@ else
   redis.call('HSET', bucket, 'status', status)
   redis.call('HINCRBY', campaign, 'version', 1)
   -- The whole campaign, so that a persister can store any of its events, in any order, by version.
-  redis.call('XADD', stream, '*', 'event', 'status', 'campaign', ARGV[1], 'total', redis.call('HGET', bucket, 'total'),
-    unpack(redis.call('HGETALL', campaign)))
+  redis.call('XADD', stream, '*', 'event', 'status', 'campaign', ARGV[1], unpack(redis.call('HGETALL', campaign)))
 end
 
-local total, issued = unpack(redis.call('HMGET', bucket, 'total', 'issued'))
-return {outcome, status, total, issued}
+return {outcome, status}
