@@ -104,6 +104,13 @@ stop() {
   [ -e "$state" ] || { echo "nothing running ($state does not exist)"; return 0; }
   [ -f "$state/nginx/nginx.pid" ] && nginx -c "$state/nginx/nginx.conf" -p "$state/nginx" -s stop 2>/dev/null || true
   for port in "${api_ports[@]}"; do [ -f "$state/api-$port.pid" ] && kill "$(cat "$state/api-$port.pid")" 2>/dev/null || true; done
+  # The nodes stop gracefully while Redis and PostgreSQL are still there; after 30 s, SIGKILL.
+  for port in "${api_ports[@]}"; do
+    pid=$(cat "$state/api-$port.pid" 2>/dev/null || true)
+    [ -n "$pid" ] || continue
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
   for port in "${redis_ports[@]}"; do redis-cli -p "$port" SHUTDOWN NOSAVE >/dev/null 2>&1 || true; done
   [ -d "$state/pg/data" ] && as_pg "$pg_bin/pg_ctl" -D "$state/pg/data" -m fast -w stop >/dev/null 2>&1 || true
   sleep 0.5

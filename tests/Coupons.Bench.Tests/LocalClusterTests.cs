@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+using Coupons.Bench.Scenarios;
+
+namespace Coupons.Bench.Tests;
+
+/// <summary>
+/// The whole scale-out deployment of <c>deploy/local-cluster.sh</c> (a 3-master Redis Cluster,
+/// PostgreSQL with two shards, two API nodes with persisters, nginx in front), started on free
+/// loopback ports in a folder of its own, and stopped after.
+/// </summary>
+public sealed class LocalCluster : IAsyncLifetime
+{
+    private readonly string _state = Path.Combine(Path.GetTempPath(), "coupons-local-cluster-tests", Guid.NewGuid().ToString("N"));
+    private int _basePort;
+
+    public Uri Url => new($"http://127.0.0.1:{_basePort.ToString(CultureInfo.InvariantCulture)}/");
+
+    /// <summary>API node 0 or 1, directly (not through nginx).</summary>
+    public Uri Node(int index) => new($"http://127.0.0.1:{(_basePort + 1 + index).ToString(CultureInfo.InvariantCulture)}/");
+
+    public string ApiDll => Path.Combine(_state, "api", "Coupons.Api.dll");
+
+    public string[] StoreSettings =>
+    [
+        "--Coupons:Redis:Configuration=" + string.Join(",", new[] { 11, 12, 13 }.Select(o => "127.0.0.1:" + (_basePort + o).ToString(CultureInfo.InvariantCulture))),
+        $"--Coupons:Postgres:Shards:0=Host=127.0.0.1;Port={(_basePort + 20).ToString(CultureInfo.InvariantCulture)};Username=postgres;Database=shard0",
+        $"--Coupons:Postgres:Shards:1=Host=127.0.0.1;Port={(_basePort + 20).ToString(CultureInfo.InvariantCulture)};Username=postgres;Database=shard1",
+    ];
+
+    public static string RepoRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "deploy", "local-cluster.sh")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("deploy/local-cluster.sh not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_state)!);
+        _basePort = FreeBasePort();
+        var (exit, output) = await RunAsync("bash", Path.Combine(RepoRoot, "deploy", "local-cluster.sh"), "start");
+        Assert.True(exit == 0, "deploy/local-cluster.sh start failed: " + output);
+    }
+
+    public async Task DisposeAsync() => await RunAsync("bash", Path.Combine(RepoRoot, "deploy", "local-cluster.sh"), "stop");
+
+    public async Task<(int Exit, string Output)> RunAsync(string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepoRoot };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["STATE"] = _state;
+        start.Environment["BASE_PORT"] = _basePort.ToString(CultureInfo.InvariantCulture);
+        start.Environment["SIGNING_KEY"] = Cli.DefaultSigningKey;
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
+    }
+
+    /// <summary>A base port with every port the deployment uses free: +0..+2, +11..+13 and their cluster bus (+10000), +20.</summary>
+    private static int FreeBasePort()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var candidate = 21000 + (Random.Shared.Next(0, 900) * 10);
+            int[] offsets = [0, 1, 2, 11, 12, 13, 10011, 10012, 10013, 20];
+            if (offsets.All(o => IsFree(candidate + o)))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("no free ports for the local cluster");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>Flash and mix loads through nginx against both API nodes; every acknowledged change must reach PostgreSQL.</summary>
+public sealed class LocalClusterTests(LocalCluster cluster) : IClassFixture<LocalCluster>
+{
+    [Fact]
+    public async Task Loads_through_nginx_keep_the_invariants_and_every_acknowledged_change_reaches_postgres()
+    {
+        await using var context = await BenchContext.CreateAsync(
+            new CommonOptions(cluster.Url, null, Cli.DefaultSigningKey, 16, 200, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), null, null, Quiet: true),
+            TextWriter.Null, CancellationToken.None);
+
+        var flash = await Scenarios.Scenarios.FlashAsync(context, users: 3000, stock: 400, perUserLimit: 1, rate: 1000, secondAttempts: 0.2, null, CancellationToken.None);
+        Assert.True(flash.Passed, string.Join("; ", flash.Failures));
+
+        var mix = await Scenarios.Scenarios.MixAsync(context, new Ratio(3, 7), rate: 300, TimeSpan.FromSeconds(3), null, CancellationToken.None);
+        var answers = mix.Steps.SelectMany(s => s.Result.Answers.Values).SelectMany(a => a).ToList();
+        Assert.All(answers, a => Assert.StartsWith("20", a.Key, StringComparison.Ordinal));
+        Assert.True(answers.Sum(a => a.Value) > 500);
+
+        // Both nodes took claims: nginx spreads them.
+        foreach (var node in new[] { 0, 1 })
+        {
+            using var metrics = new HttpClient { BaseAddress = cluster.Node(node) };
+            Assert.Contains("/v1/campaigns/{id}/claim", await metrics.GetStringAsync(new Uri("metrics", UriKind.Relative)), StringComparison.Ordinal);
+        }
+
+        using var http = new HttpClient { BaseAddress = cluster.Url };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", context.AdminToken);
+        using var campaigns = JsonDocument.Parse(await http.GetStringAsync(new Uri("v1/campaigns?limit=200", UriKind.Relative)));
+        var ids = campaigns.RootElement.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetString()!).ToList();
+        Assert.NotEmpty(ids);
+
+        // Every campaign agrees between Redis and PostgreSQL once the persisters have caught up (bounded).
+        foreach (var id in ids)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (true)
+            {
+                var (exit, output) = await cluster.RunAsync("dotnet", [cluster.ApiDll, "reconcile", id, .. cluster.StoreSettings]);
+                if (exit == 0)
+                {
+                    break;
+                }
+
+                Assert.True(exit == 1 && DateTime.UtcNow < deadline, $"reconcile {id} exited {exit}: {output}");
+                await Task.Delay(500);
+            }
+        }
+    }
+}
