@@ -86,6 +86,7 @@ public sealed class Persister : IAsyncDisposable
             }
 
             await StoreAsync(entries, cancellationToken).ConfigureAwait(false);
+            await IndexClaimsAsync(entries).ConfigureAwait(false);
             await _redis.StreamAcknowledgeAsync(key, Group, [.. entries.Select(e => e.Id)]).ConfigureAwait(false);
             handled += entries.Length;
         }
@@ -135,6 +136,25 @@ public sealed class Persister : IAsyncDisposable
         }
 
         _groupsMade.Add(key);
+    }
+
+    /// <summary>
+    /// Puts every claimed coupon in its owner's list again. The node that made the claim wrote it
+    /// there before answering, but a node that died between the claim's script and that write left
+    /// it out; the list lives in the user's own slot, so the script itself cannot write it.
+    /// </summary>
+    private async Task IndexClaimsAsync(StreamEntry[] entries)
+    {
+        var claims = entries.Where(e => e["event"] == "claimed").ToList();
+        if (claims.Count == 0)
+        {
+            return;
+        }
+
+        var batch = _redis.CreateBatch();
+        var writes = claims.Select(e => batch.SortedSetAddAsync(_keys.UserCoupons((string)e["user"]!), e["coupon"], 0)).ToList();
+        batch.Execute();
+        await Task.WhenAll(writes).ConfigureAwait(false);
     }
 
     private async Task StoreAsync(StreamEntry[] entries, CancellationToken cancellationToken)

@@ -201,6 +201,21 @@ public sealed class PersisterTests(Servers servers) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_claim_left_out_of_its_users_list_by_a_dying_node_is_put_back_by_the_persister()
+    {
+        var (_, coupons) = await MakeChangesAsync();
+        var lost = coupons[5];
+        // As if the node had died between the claim's script and the write to the user's list.
+        Assert.True(await _redis.GetDatabase().SortedSetRemoveAsync(new RedisKeys(_redisOptions.KeyPrefix).UserCoupons(lost.UserId), RedisKeys.Id(lost.Id)));
+        Assert.Empty((await _store.ListUserCouponsAsync(lost.UserId, null, null, 10)).Items);
+
+        await using var persister = NewPersister("indexer");
+        await DrainAsync(persister);
+
+        Assert.Equal([lost.Id], (await _store.ListUserCouponsAsync(lost.UserId, null, null, 10)).Items.Select(c => c.Id));
+    }
+
+    [Fact]
     public async Task The_schema_is_applied_once_however_often_it_is_asked()
     {
         await Schema.ApplyAsync(_postgres.Shards[0]);
