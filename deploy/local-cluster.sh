@@ -8,12 +8,14 @@
 # Environment: STATE (folder, default /tmp/coupons-local-cluster), BASE_PORT (default 7100):
 #   nginx BASE_PORT, API nodes BASE_PORT+1 and +2, Redis BASE_PORT+11..+13 (cluster bus +10000),
 #   PostgreSQL BASE_PORT+20. SIGNING_KEY (at least 32 bytes; a fixed development key by default).
+#   TAKE_OVER_AFTER: how long a dead node's unstored events wait for the other's persister (00:00:30).
 # Needs redis-server, redis-cli, PostgreSQL's binaries and nginx (Debian: redis-server postgresql nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state=${STATE:-/tmp/coupons-local-cluster}
 base=${BASE_PORT:-7100}
 key=${SIGNING_KEY:-local-cluster-signing-key-0123456789abcdef}
+take_over=${TAKE_OVER_AFTER:-00:00:30}
 nginx_port=$base; api_ports=($((base + 1)) $((base + 2))); redis_ports=($((base + 11)) $((base + 12)) $((base + 13))); pg_port=$((base + 20))
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -56,7 +58,7 @@ start() {
     nohup dotnet "$state/api/Coupons.Api.dll" --urls "http://127.0.0.1:$port" --Coupons:Store=redis \
       --Coupons:Redis:Configuration="$(redis_config)" \
       --Coupons:Postgres:Shards:0="$(shard shard0)" --Coupons:Postgres:Shards:1="$(shard shard1)" \
-      --Coupons:Postgres:Persister:Consumer="node-$i" \
+      --Coupons:Postgres:Persister:Consumer="node-$i" --Coupons:Postgres:Persister:TakeOverAfter="$take_over" \
       --Coupons:Auth:SigningKey="$key" --Logging:LogLevel:Default=Warning >"$state/api-$port.log" 2>&1 &
     echo $! >"$state/api-$port.pid"
   done

@@ -22,6 +22,15 @@ public sealed class LocalCluster : IAsyncLifetime
     /// <summary>API node 0 or 1, directly (not through nginx).</summary>
     public Uri Node(int index) => new($"http://127.0.0.1:{(_basePort + 1 + index).ToString(CultureInfo.InvariantCulture)}/");
 
+    /// <summary>Kills API node <paramref name="index"/> with SIGKILL, as a crash would.</summary>
+    public void KillNode(int index)
+    {
+        var pid = int.Parse(File.ReadAllText(Path.Combine(_state, $"api-{(_basePort + 1 + index).ToString(CultureInfo.InvariantCulture)}.pid")).Trim(), CultureInfo.InvariantCulture);
+        using var process = Process.GetProcessById(pid);
+        process.Kill();
+        process.WaitForExit();
+    }
+
     public string ApiDll => Path.Combine(_state, "api", "Coupons.Api.dll");
 
     public string[] StoreSettings =>
@@ -68,6 +77,7 @@ public sealed class LocalCluster : IAsyncLifetime
         start.Environment["STATE"] = _state;
         start.Environment["BASE_PORT"] = _basePort.ToString(CultureInfo.InvariantCulture);
         start.Environment["SIGNING_KEY"] = Cli.DefaultSigningKey;
+        start.Environment["TAKE_OVER_AFTER"] = "00:00:02";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
@@ -106,11 +116,14 @@ public sealed class LocalCluster : IAsyncLifetime
     }
 }
 
-/// <summary>Flash and mix loads through nginx against both API nodes; every acknowledged change must reach PostgreSQL.</summary>
+/// <summary>
+/// Flash and mix loads through nginx against both API nodes, then one node killed under load; every
+/// acknowledged change must reach PostgreSQL.
+/// </summary>
 public sealed class LocalClusterTests(LocalCluster cluster) : IClassFixture<LocalCluster>
 {
     [Fact]
-    public async Task Loads_through_nginx_keep_the_invariants_and_every_acknowledged_change_reaches_postgres()
+    public async Task Loads_through_nginx_keep_the_invariants_a_killed_node_is_served_around_and_every_acknowledged_change_reaches_postgres()
     {
         await using var context = await BenchContext.CreateAsync(
             new CommonOptions(cluster.Url, null, Cli.DefaultSigningKey, 16, 200, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), null, null, Quiet: true),
@@ -137,8 +150,20 @@ public sealed class LocalClusterTests(LocalCluster cluster) : IClassFixture<Loca
         var ids = campaigns.RootElement.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetString()!).ToList();
         Assert.NotEmpty(ids);
 
+        // A node dies mid-load: requests in flight on it may fail (nginx does not resend a POST),
+        // then the other node serves everything; its persister takes over the dead one's events.
+        var load = Scenarios.Scenarios.MixAsync(context, new Ratio(3, 7), rate: 300, TimeSpan.FromSeconds(4), null, CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        cluster.KillNode(0);
+        var duringKill = await load;
+        var failed = duringKill.Steps.SelectMany(s => s.Result.Answers.Values).SelectMany(a => a).Where(a => !a.Key.StartsWith("20", StringComparison.Ordinal)).Sum(a => a.Value);
+        Assert.InRange(failed, 0, 64);
+        var afterKill = await Scenarios.Scenarios.MixAsync(context, new Ratio(3, 7), rate: 300, TimeSpan.FromSeconds(2), null, CancellationToken.None);
+        Assert.All(afterKill.Steps.SelectMany(s => s.Result.Answers.Values).SelectMany(a => a), a => Assert.StartsWith("20", a.Key, StringComparison.Ordinal));
+
         // Every campaign agrees between Redis and PostgreSQL once the persisters have caught up (bounded).
-        foreach (var id in ids)
+        using var after = JsonDocument.Parse(await http.GetStringAsync(new Uri("v1/campaigns?limit=200", UriKind.Relative)));
+        foreach (var id in after.RootElement.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetString()!))
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             while (true)
