@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Coupons.Conformance;
 
@@ -35,7 +32,7 @@ public sealed class PostgresServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Dir);
-        Port = FreePort();
+        Port = TestProcesses.FreePort();
         if (Environment.UserName == "root")
         {
             await RunAsync("chown", "-R", "postgres:postgres", Dir).ConfigureAwait(false);
@@ -98,28 +95,5 @@ public sealed class PostgresServer : IAsyncLifetime
             ? RunAsync("runuser", ["-u", "postgres", "--", Binary(tool), .. arguments])
             : RunAsync(Binary(tool), arguments);
 
-    private static async Task RunAsync(string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error.ConfigureAwait(false)} {await output.ConfigureAwait(false)}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static Task RunAsync(string file, params string[] arguments) => TestProcesses.RunAsync(file, arguments);
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Coupons.Conformance;
 
@@ -71,44 +69,12 @@ public sealed class RedisCluster : IAsyncLifetime
         }
     }
 
-    private static Process Start(string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private static Process Start(string file, params string[] arguments) => TestProcesses.Start(file, arguments);
 
     private static Task<string> CliAsync(int port, params string[] command) =>
         RunAsync("redis-cli", ["-p", port.ToString(CultureInfo.InvariantCulture), .. command]);
 
-    private static async Task<string> RunAsync(string file, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed: {await error} {await output}");
-        }
-
-        return await output;
-    }
+    private static Task<string> RunAsync(string file, params string[] arguments) => TestProcesses.RunAsync(file, arguments);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
@@ -142,26 +108,12 @@ public sealed class RedisCluster : IAsyncLifetime
         var ports = new List<int>();
         for (var port = 20000 + Random.Shared.Next(0, 9000); ports.Count < count && port < 30000; port++)
         {
-            if (IsFree(port) && IsFree(port + 10000))
+            if (TestProcesses.IsFree(port) && TestProcesses.IsFree(port + 10000))
             {
                 ports.Add(port);
             }
         }
 
         return ports.Count == count ? ports : throw new InvalidOperationException("no free ports for a Redis Cluster");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

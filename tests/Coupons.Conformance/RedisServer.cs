@@ -23,7 +23,7 @@ public sealed class RedisServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Dir);
-        Port = FreePort();
+        Port = TestProcesses.FreePort();
         await StartAsync().ConfigureAwait(false);
     }
 
@@ -39,24 +39,11 @@ public sealed class RedisServer : IAsyncLifetime
     private async Task StartAsync()
     {
         var binary = Environment.GetEnvironmentVariable("COUPONS_REDIS_SERVER") ?? "redis-server";
-        var start = new ProcessStartInfo(binary)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[]
-        {
-            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", Dir,
-            "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         try
         {
-            _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+            _process = TestProcesses.Start(
+                binary, "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", Dir,
+                "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no");
         }
         catch (System.ComponentModel.Win32Exception exception)
         {
@@ -64,10 +51,6 @@ public sealed class RedisServer : IAsyncLifetime
                 $"cannot run '{binary}': install redis-server (apt-get install redis-server) or set COUPONS_REDIS_SERVER", exception);
         }
 
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
         var deadline = Stopwatch.StartNew();
         while (!await AnswersAsync().ConfigureAwait(false))
         {
@@ -115,12 +98,5 @@ public sealed class RedisServer : IAsyncLifetime
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,6 +1,4 @@
 using Coupons.Conformance;
-using Coupons.Core;
-using Microsoft.Extensions.Time.Testing;
 
 namespace Coupons.Redis.Tests;
 
@@ -10,19 +8,26 @@ public sealed class RedisClusterCollection : ICollectionFixture<RedisCluster>
     public const string Name = "redis-cluster";
 }
 
-/// <summary>The store contract (<see cref="StoreConformance"/>) against the Redis store on a 3-master Redis Cluster.</summary>
+/// <summary>The store contract on a 3-master Redis Cluster.</summary>
 [Collection(RedisClusterCollection.Name)]
-public sealed class RedisClusterConformance(RedisCluster cluster) : StoreConformance
+public sealed class RedisClusterConformance(RedisCluster cluster) : RedisStoreConformance
 {
-    protected override async Task<ICouponStore> OpenAsync(FakeTimeProvider time) =>
-        await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = cluster.Configuration, KeyPrefix = "c" + Guid.NewGuid().ToString("N")[..12] + ":" }, time);
+    protected override string Configuration => cluster.Configuration;
+}
 
-    protected override async Task<int> SweepAsync(ICouponStore store) => await ((RedisCouponStore)store).SweepAsync();
+/// <summary>
+/// The store contract with every campaign's stock split into buckets of two units (up to eight
+/// buckets, each in its own hash slot), on a 3-master Redis Cluster: users claim from their own
+/// bucket and sold-out buckets borrow, and the contract must hold all the same.
+/// </summary>
+[Collection(RedisClusterCollection.Name)]
+public sealed class RedisBucketsConformance(RedisCluster cluster) : RedisStoreConformance
+{
+    protected override string Configuration => cluster.Configuration;
 
-    protected override Task CloseAsync(ICouponStore store)
+    protected override void Configure(RedisStoreOptions options)
     {
-        ((RedisCouponStore)store).Dispose();
-        return Task.CompletedTask;
+        options.StockPerBucket = 2;
+        options.MaxBuckets = 8;
     }
 }
