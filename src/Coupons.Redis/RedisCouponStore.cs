@@ -340,9 +340,11 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
                 return null;
             }
 
+            // The counts first, then the total: the total only grows, so issued never shows above it.
+            var buckets = await ReadBucketsAsync(campaignId, campaign.Buckets).ConfigureAwait(false);
             var total = (long)await _db.HashGetAsync(_keys.Campaign(campaignId), "total").ConfigureAwait(false);
             var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var bucket in await ReadBucketsAsync(campaignId, campaign.Buckets).ConfigureAwait(false))
+            foreach (var bucket in buckets)
             {
                 foreach (var field in bucket.Where(f => f.Name != "status" && f.Name != "total" && f.Name != "limit"))
                 {
