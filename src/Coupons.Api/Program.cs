@@ -11,7 +11,9 @@ if (args.Length > 0 && args[0] == "reconcile")
     return await ReconcileCommand.RunAsync(args[1..], Console.Out, Console.Error);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings are read once at start. Reloading appsettings.json on change would watch the whole
+// content root, where the embedded store's data lives by default, and wake on every commit.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 builder.AddCouponsService();
 
 var app = builder.Build();

@@ -33,4 +33,12 @@ internal static class CouponIds
         id.TryWriteBytes(bytes, bigEndian: true, out _);
         return (int)(BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]) & SlotMask);
     }
+
+    /// <summary>When the id was made, in Unix milliseconds.</summary>
+    public static long TimeOf(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes, bigEndian: true, out _);
+        return (long)(BinaryPrimitives.ReadUInt64BigEndian(bytes) >> 16);
+    }
 }

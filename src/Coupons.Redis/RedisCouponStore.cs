@@ -22,18 +22,22 @@ namespace Coupons.Redis;
 /// counters and the event; a conflict decides again. So the state machine lives in one place.
 /// </para>
 /// <para>
-/// A user's coupons are listed from an index in the user's own slot, written after the claim's
+/// A user's coupons are listed from an index in the user's own slot, written beside the claim's
 /// script and before the answer (see <see cref="IndexForUserAsync"/>).
 /// </para>
 /// <para>
-/// Not yet here (issue 4 is in progress): the sweeper that moves lapsed locks and passed
-/// validities into the stats, split stock for hot campaigns, and the PostgreSQL persister.
+/// A hot campaign's stock is split into buckets in different slots; a sold-out bucket borrows from
+/// the others (<see cref="BorrowAsync"/>). The sweeper (<see cref="SweepAsync"/>) stores lapsed
+/// locks and passed validities, and finishes what a dead node left half done.
 /// </para>
 /// </remarks>
 public sealed class RedisCouponStore : ICouponStore, IDisposable
 {
     /// <summary>How often a coupon's change is decided again when others keep changing it first.</summary>
     private const int MaxAttempts = 16;
+
+    /// <summary>How old an id in a user's list must be, with no coupon behind it, before a reader drops it.</summary>
+    private const long AbandonedListEntryMs = 60_000;
 
     private static readonly Dictionary<string, Outcome> Outcomes = BuildOutcomes();
 
@@ -162,37 +166,62 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
                 var mayBorrow = campaign.Buckets > 1 && attempt < campaign.Buckets;
                 RedisKey[] keys =
                 [
-                    _keys.Bucket(campaignId, bucket), _keys.ClaimsByUser(campaignId, bucket), _keys.IdempotencyKeys(campaignId, bucket),
-                    _keys.Coupon(couponId), _keys.Events(slot), _keys.ValidityEnds(campaignId, bucket), _keys.BucketCoupons(campaignId, bucket),
+                    _keys.Bucket(campaignId, bucket), _keys.Claimants(campaignId, bucket), _keys.Coupon(couponId), _keys.Events(slot),
+                    _keys.ValidityEnds(campaignId, bucket), _keys.BucketCoupons(campaignId, bucket),
                 ];
                 RedisValue[] values =
                 [
-                    userId, idempotencyKey is null ? "" : IdempotencyField(userId, idempotencyKey), RedisKeys.Id(couponId), now,
+                    userId, CountField(userId), idempotencyKey is null ? "" : IdempotencyField(userId, idempotencyKey), RedisKeys.Id(couponId), now,
                     windowOpen ? "1" : "0", state.ValidFromMs, state.ValidToMs, RedisKeys.Id(campaignId), bucket, idempotencyKey ?? "",
                     mayBorrow ? "0" : "1",
                 ];
-                var answer = (RedisResult[])(await Script.Claim.RunAsync(_db, keys, values).ConfigureAwait(false))!;
+                // The owner's list is written beside the script, not after it, so that both are sent
+                // together and wait for one append to disk; see IndexForUserAsync for why that is safe.
+                Task<RedisResult> claimed;
+                Task? indexed = null;
+                if (campaign.LikelySoldOut(bucket, now))
+                {
+                    claimed = Script.Claim.RunAsync(_db, keys, values);
+                }
+                else
+                {
+                    var batch = _db.CreateBatch();
+                    indexed = IndexForUserAsync(batch, userId, couponId);
+                    claimed = Script.Claim.RunAsync(batch, keys, values, retryOn: _db);
+                    batch.Execute();
+                }
+
+                var answer = (RedisResult[])(await claimed.ConfigureAwait(false))!;
                 var outcome = Outcomes[(string)answer[0]!];
+                if (outcome != Outcome.Ok && indexed is not null)
+                {
+                    _ = _db.SortedSetRemoveAsync(_keys.UserCoupons(userId), RedisKeys.Id(couponId), CommandFlags.FireAndForget);
+                }
+
                 switch (outcome)
                 {
                     case Outcome.Ok:
-                        await IndexForUserAsync(userId, couponId).ConfigureAwait(false);
+                        await (indexed ?? IndexForUserAsync(_db, userId, couponId)).ConfigureAwait(false);
                         return new CouponResult(outcome, Coupon.From(couponId, campaignId, userId, now, state, terms));
                     case Outcome.Replayed:
                         var earlier = Guid.ParseExact((string)answer[1]!, "N");
                         // Again: the first answer may never have got this far.
-                        await IndexForUserAsync(userId, earlier).ConfigureAwait(false);
+                        await IndexForUserAsync(_db, userId, earlier).ConfigureAwait(false);
                         return new CouponResult(outcome, await ReadCouponAsync(earlier, null).ConfigureAwait(false)
                             ?? throw new InvalidOperationException($"the coupon {earlier} of an idempotency key is missing"));
                     case Outcome.SoldOut when mayBorrow:
                         if (!await BorrowAsync(campaignId, campaign.Buckets, bucket).ConfigureAwait(false))
                         {
                             // Nothing left anywhere: the refusal the script did not count.
+                            campaign.SoldOut(bucket, now);
                             await _db.HashIncrementAsync(_keys.Bucket(campaignId, bucket), "rejected:sold_out").ConfigureAwait(false);
                             return new CouponResult(outcome, null);
                         }
 
                         continue;
+                    case Outcome.SoldOut:
+                        campaign.SoldOut(bucket, now);
+                        return new CouponResult(outcome, null);
                     default:
                         return new CouponResult(outcome, null);
                 }
@@ -262,12 +291,20 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             {
                 var ids = await _db.SortedSetRangeByValueAsync(key, from, default, exclude, Order.Ascending, 0, slice).ConfigureAwait(false);
                 var batch = _db.CreateBatch();
-                var reads = ids.Select(id => ReadStoredAsync(batch, Guid.ParseExact(id.ToString(), "N"), userId)).ToList();
+                var couponIds = ids.Select(id => Guid.ParseExact(id.ToString(), "N")).ToList();
+                var reads = couponIds.Select(id => ReadStoredAsync(batch, id, userId)).ToList();
                 batch.Execute();
-                foreach (var read in reads)
+                for (var i = 0; i < reads.Count; i++)
                 {
-                    if (await read.ConfigureAwait(false) is { } stored && CouponRules.Observe(stored.State, now) is var state
-                        && (status is null || state.Status == status) && found.Count <= limit)
+                    if (await reads[i].ConfigureAwait(false) is not { } stored)
+                    {
+                        // The list write of a claim refused or never run; once old, no claim can still make it true.
+                        if (now - CouponIds.TimeOf(couponIds[i]) > AbandonedListEntryMs)
+                        {
+                            _ = _db.SortedSetRemoveAsync(key, ids[i], CommandFlags.FireAndForget);
+                        }
+                    }
+                    else if (CouponRules.Observe(stored.State, now) is var state && (status is null || state.Status == status) && found.Count <= limit)
                     {
                         found.Add(stored.ToCoupon(state));
                     }
@@ -438,8 +475,15 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     public void Dispose() => _redis.Dispose();
 
     /// <summary>The field of an idempotency key: the user's id and the key, told apart by the id's length.</summary>
+    /// <summary>A claimant's field for their number of claims in a bucket's claimants hash.</summary>
+    internal static string CountField(string userId) => "c:" + userId;
+
+    /// <summary>
+    /// A claimant's field for one idempotency key, beside the counts in the same hash: the user's
+    /// id is length-prefixed, so no two users' keys share a field.
+    /// </summary>
     internal static string IdempotencyField(string userId, string key) =>
-        userId.Length.ToString(CultureInfo.InvariantCulture) + ":" + userId + key;
+        "k:" + userId.Length.ToString(CultureInfo.InvariantCulture) + ":" + userId + key;
 
     private async Task<CampaignResult> RunCampaignScriptAsync(Script script, Guid campaignId, params RedisValue[] arguments)
     {
@@ -517,11 +561,14 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             : null;
 
     /// <summary>
-    /// Puts a claimed coupon in its owner's list, which lives in the owner's slot and so cannot be
-    /// written by the claim's script. Written before the claim is answered; a claim whose node died
-    /// in between is put there by its replay, or from its event.
+    /// Puts a coupon in its owner's list, which lives in the owner's slot and so cannot be written by
+    /// the claim's script. A claim writes it beside its script, before it knows whether the claim
+    /// succeeds, so that the answer waits for one append to disk, not two; a refused claim then takes
+    /// it out again. An id whose coupon does not exist is skipped by readers, and dropped by them once
+    /// it is old (the id holds its time). A claim whose list write was lost (its node died) is put in
+    /// the list by its replay, or by the persister from its event.
     /// </summary>
-    private Task IndexForUserAsync(string userId, Guid couponId) => _db.SortedSetAddAsync(_keys.UserCoupons(userId), RedisKeys.Id(couponId), 0);
+    private Task IndexForUserAsync(IDatabaseAsync db, string userId, Guid couponId) => db.SortedSetAddAsync(_keys.UserCoupons(userId), RedisKeys.Id(couponId), 0);
 
     private Task<StoredCoupon?> ReadStoredAsync(Guid couponId, string? ownerId) => ReadStoredAsync(_db, couponId, ownerId);
 
@@ -700,10 +747,30 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     };
 
     /// <summary>What never changes about a campaign: its definition and how many buckets its stock is split into.</summary>
-    private sealed record CampaignTerms(CampaignDefinition Definition, int Buckets)
+    /// <summary>A campaign's definition as this node caches it, with what it last saw of its buckets' stock.</summary>
+    private sealed class CampaignTerms(CampaignDefinition definition, int buckets)
     {
+        /// <summary>How long a bucket seen sold out is taken to stay so, for the claim's speculative list write.</summary>
+        private const long SoldOutHintMs = 1000;
+
+        /// <summary>Per bucket, when this node last saw it sold out with nothing to borrow (ms; 0 for never).</summary>
+        private readonly long[] _soldOutAt = new long[buckets];
+
+        public CampaignDefinition Definition { get; } = definition;
+
+        public int Buckets { get; } = buckets;
+
         /// <summary>The bucket a user always claims from: XxHash32 of the UTF-8 user id, modulo the buckets.</summary>
         public int BucketOf(string userId) => Buckets == 1 ? 0 : (int)(System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(userId)) % (uint)Buckets);
+
+        /// <summary>
+        /// Whether a claim on the bucket will most likely be refused as sold out: it was within the last
+        /// second. Only a hint (stock may have been added since): it decides nothing but whether a claim
+        /// writes its owner's list before or after its script.
+        /// </summary>
+        public bool LikelySoldOut(int bucket, long nowMs) => nowMs - Volatile.Read(ref _soldOutAt[bucket]) < SoldOutHintMs;
+
+        public void SoldOut(int bucket, long nowMs) => Volatile.Write(ref _soldOutAt[bucket], nowMs);
     }
 
     private sealed record StoredCoupon(

@@ -40,9 +40,8 @@ internal sealed class RedisKeys
 
     public string Bucket(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "bucket:" + Key(campaignId, bucket);
 
-    public string ClaimsByUser(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "users:" + Key(campaignId, bucket);
-
-    public string IdempotencyKeys(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "idempotency:" + Key(campaignId, bucket);
+    /// <summary>A bucket's claimants: each user's number of claims there, and their idempotency keys.</summary>
+    public string Claimants(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "claimants:" + Key(campaignId, bucket);
 
     public string LockExpiries(Guid campaignId, int bucket) => Slot(BucketSlot(campaignId, bucket)) + "lockexpiries:" + Key(campaignId, bucket);
 

@@ -32,7 +32,12 @@ internal sealed class Script
     public static readonly Script Take = Load("take");
     public static readonly Script Give = Load("give");
 
-    public async Task<RedisResult> RunAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values)
+    /// <summary>
+    /// Runs the script on <paramref name="db"/>; when that is a batch, whose commands go out only
+    /// when it is executed, <paramref name="retryOn"/> is the database that sends the whole script
+    /// if the node does not know it.
+    /// </summary>
+    public async Task<RedisResult> RunAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values, IDatabaseAsync? retryOn = null)
     {
         try
         {
@@ -40,7 +45,7 @@ internal sealed class Script
         }
         catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
-            return await db.ScriptEvaluateAsync(Text, keys, values).ConfigureAwait(false);
+            return await (retryOn ?? db).ScriptEvaluateAsync(Text, keys, values).ConfigureAwait(false);
         }
     }
 

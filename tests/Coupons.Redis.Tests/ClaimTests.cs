@@ -93,6 +93,59 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
         Assert.Equal(Outcome.CampaignNotActive, (await _store.ClaimAsync(campaign.Id, "bob", null)).Outcome);
     }
 
+
+    [Fact]
+    public async Task A_refused_claim_leaves_nothing_in_the_users_list_though_the_list_is_written_beside_the_script()
+    {
+        var campaign = await _store.CreateCampaignAsync(Terms(), 1);
+        var list = new RedisKeys(_prefix).UserCoupons("alice");
+        var coupon = (await _store.ClaimAsync(campaign.Id, "alice", null)).Coupon!;
+
+        // limit_reached, then sold_out: both wrote the list speculatively and took their entry out again.
+        Assert.Equal(Outcome.LimitReached, (await _store.ClaimAsync(campaign.Id, "alice", null)).Outcome);
+        Assert.Equal(Outcome.SoldOut, (await _store.ClaimAsync(campaign.Id, "bob", null)).Outcome);
+
+        Assert.Equal([RedisKeys.Id(coupon.Id)], await EventuallyAsync(() => _redis.GetDatabase().SortedSetRangeByRankAsync(list), ids => ids.Length == 1));
+        Assert.Empty(await EventuallyAsync(() => _redis.GetDatabase().SortedSetRangeByRankAsync(new RedisKeys(_prefix).UserCoupons("bob")), ids => ids.Length == 0));
+        Assert.Equal([coupon.Id], (await _store.ListUserCouponsAsync("alice", null, null, 10)).Items.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task A_reader_skips_list_entries_without_a_coupon_and_drops_them_once_no_claim_can_be_behind_them()
+    {
+        var campaign = await _store.CreateCampaignAsync(Terms(perUserLimit: 3), 5);
+        var coupon = (await _store.ClaimAsync(campaign.Id, "alice", null)).Coupon!;
+        var list = new RedisKeys(_prefix).UserCoupons("alice");
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var slot = RedisKeys.BucketSlot(campaign.Id, 0);
+        // What a node that died between its list write and its script leaves behind: one such entry
+        // two minutes old, and one made just now, whose claim may still be on its way.
+        var abandoned = RedisKeys.Id(CouponIds.New(slot, now - 120_000));
+        var inFlight = RedisKeys.Id(CouponIds.New(slot, now));
+        await _redis.GetDatabase().SortedSetAddAsync(list, [new SortedSetEntry(abandoned, 0), new SortedSetEntry(inFlight, 0)]);
+
+        var page = await _store.ListUserCouponsAsync("alice", null, null, 10);
+
+        Assert.Equal([coupon.Id], page.Items.Select(c => c.Id));
+        var left = await EventuallyAsync(() => _redis.GetDatabase().SortedSetRangeByRankAsync(list), ids => ids.Length == 2);
+        Assert.Equal(new[] { RedisKeys.Id(coupon.Id), inFlight }.Order(StringComparer.Ordinal), left.Select(v => v.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>Reads until the condition holds (a fire-and-forget write from the store's own connection may still be on its way), for up to 5 s.</summary>
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> condition)
+    {
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (true)
+        {
+            var value = await read();
+            if (condition(value) || DateTime.UtcNow > until)
+            {
+                return value;
+            }
+
+            await Task.Delay(20);
+        }
+    }
     [Fact]
     public async Task Concurrent_claims_never_oversell_nor_pass_a_users_limit_and_each_is_an_event()
     {

@@ -50,8 +50,8 @@ public sealed class KeysTests
 
         foreach (var key in new[]
         {
-            keys.Campaign(campaign), keys.Bucket(campaign, 0), keys.ClaimsByUser(campaign, 0),
-            keys.IdempotencyKeys(campaign, 0), keys.Coupon(coupon), keys.Events(slot),
+            keys.Campaign(campaign), keys.Bucket(campaign, 0), keys.Claimants(campaign, 0),
+            keys.Coupon(coupon), keys.Events(slot),
         })
         {
             Assert.StartsWith("any:prefix:{", key, StringComparison.Ordinal);
