@@ -142,7 +142,13 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         Guard(async () =>
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(add);
-            return await RunCampaignScriptAsync(Script.Stock, campaignId, add, CampaignDefinition.MaxStock).ConfigureAwait(false);
+            var result = await RunCampaignScriptAsync(Script.Stock, campaignId, add, CampaignDefinition.MaxStock).ConfigureAwait(false);
+            if (_terms.TryGetValue(campaignId, out var campaign))
+            {
+                campaign.StockAdded();
+            }
+
+            return result;
         });
 
     public ValueTask<CouponResult> ClaimAsync(Guid campaignId, string userId, string? idempotencyKey, CancellationToken cancellationToken = default) =>
@@ -163,7 +169,10 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
                 var slot = RedisKeys.BucketSlot(campaignId, bucket);
                 var couponId = CouponIds.New(slot, now);
                 var windowOpen = CouponRules.IsClaimable(CampaignStatus.Active, terms, now);
-                var mayBorrow = campaign.Buckets > 1 && attempt < campaign.Buckets;
+                var likelySoldOut = campaign.LikelySoldOut(bucket, now);
+                // After a sell-out this node answers sold_out from its bucket alone for a second,
+                // rather than look through every bucket again for each of the crowd's claims.
+                var mayBorrow = campaign.Buckets > 1 && attempt < campaign.Buckets && !likelySoldOut;
                 RedisKey[] keys =
                 [
                     _keys.Bucket(campaignId, bucket), _keys.Claimants(campaignId, bucket), _keys.Coupon(couponId), _keys.Events(slot),
@@ -179,7 +188,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
                 // together and wait for one append to disk; see IndexForUserAsync for why that is safe.
                 Task<RedisResult> claimed;
                 Task? indexed = null;
-                if (campaign.LikelySoldOut(bucket, now))
+                if (likelySoldOut)
                 {
                     claimed = Script.Claim.RunAsync(_db, keys, values);
                 }
@@ -764,13 +773,24 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         public int BucketOf(string userId) => Buckets == 1 ? 0 : (int)(System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(userId)) % (uint)Buckets);
 
         /// <summary>
-        /// Whether a claim on the bucket will most likely be refused as sold out: it was within the last
-        /// second. Only a hint (stock may have been added since): it decides nothing but whether a claim
-        /// writes its owner's list before or after its script.
+        /// Whether this node saw the bucket sold out, with nothing left in any other bucket to borrow,
+        /// within the last second. A claim there then writes its owner's list only once it succeeds,
+        /// and does not look through the other buckets again. So stock added on another node is
+        /// claimed from this node's empty buckets a second later at most; never is anything sold
+        /// that is not there, since the claim's script still decides on the bucket's own stock.
         /// </summary>
         public bool LikelySoldOut(int bucket, long nowMs) => nowMs - Volatile.Read(ref _soldOutAt[bucket]) < SoldOutHintMs;
 
         public void SoldOut(int bucket, long nowMs) => Volatile.Write(ref _soldOutAt[bucket], nowMs);
+
+        /// <summary>Stock added through this node: claims here see it at once.</summary>
+        public void StockAdded()
+        {
+            for (var bucket = 0; bucket < _soldOutAt.Length; bucket++)
+            {
+                Volatile.Write(ref _soldOutAt[bucket], 0);
+            }
+        }
     }
 
     private sealed record StoredCoupon(

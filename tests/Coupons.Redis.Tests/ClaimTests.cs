@@ -261,6 +261,44 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task After_a_sell_out_stock_added_through_another_node_sells_whole_within_a_second_and_every_refusal_counts_once()
+    {
+        var options = new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "hint:", StockPerBucket = 2, MaxBuckets = 4 };
+        using var node = await RedisCouponStore.ConnectAsync(options, _time);
+        using var other = await RedisCouponStore.ConnectAsync(options, _time);
+        var campaign = await node.CreateCampaignAsync(Terms(), 8);
+        // Users who claim from bucket 3, as the store picks it: XxHash32 of the id, modulo the buckets.
+        var users = new Queue<string>(Enumerable.Range(0, 10_000).Select(i => "u" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Where(u => System.IO.Hashing.XxHash32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(u)) % 4 == 3));
+        async Task<List<Outcome>> ClaimsAsync(int count)
+        {
+            var outcomes = new List<Outcome>();
+            for (var i = 0; i < count; i++)
+            {
+                outcomes.Add((await node.ClaimAsync(campaign.Id, users.Dequeue(), null)).Outcome);
+            }
+
+            return outcomes;
+        }
+
+        // Sold out: bucket 3 borrowed everything the others had, and this node has seen it.
+        var first = await ClaimsAsync(12);
+        Assert.Equal(8, first.Count(o => o == Outcome.Ok));
+
+        // Stock added through another node goes to bucket 0. This node answers bucket 3's claims
+        // from what it saw for up to a second, and then borrows the new stock.
+        await other.AddStockAsync(campaign.Id, 4);
+        var during = await ClaimsAsync(10);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var after = await ClaimsAsync(10);
+
+        Assert.Equal((0, 4), (during.Count(o => o == Outcome.Ok), after.Count(o => o == Outcome.Ok)));
+        Assert.All(first.Concat(during).Concat(after).Where(o => o != Outcome.Ok), o => Assert.Equal(Outcome.SoldOut, o));
+        var stats = (await node.GetStatsAsync(campaign.Id))!;
+        Assert.Equal((12L, 12L, 32L - 12L), (stats.TotalStock, stats.Issued, stats.Rejected["sold_out"]));
+    }
+
+    [Fact]
     public async Task Stock_taken_for_a_transfer_by_a_node_that_died_is_given_by_the_sweeper()
     {
         using var store = await RedisCouponStore.ConnectAsync(
