@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using Coupons.Api.Apis;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
@@ -20,6 +21,15 @@ public static partial class ServiceSetup
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            // HTTPS endpoints (Kestrel:Endpoints:*:Certificate from configuration) speak TLS 1.2 and 1.3 only.
+            kestrel.ConfigureHttpsDefaults(https => https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13);
+        });
+        // Sent on HTTPS answers only; local host names (localhost, 127.0.0.1, [::1]) are left out, so a
+        // browser does not pin them to HTTPS.
+        services.AddHsts(options =>
+        {
+            options.MaxAge = configuration.GetValue("Coupons:Tls:HstsMaxAge", TimeSpan.FromDays(365));
+            options.IncludeSubDomains = true;
         });
         services.ConfigureHttpJsonOptions(options =>
         {
@@ -49,6 +59,7 @@ public static partial class ServiceSetup
     /// <summary>The middleware and every route of the HTTP contract.</summary>
     public static WebApplication MapCouponsService(this WebApplication app)
     {
+        app.UseHsts();
         app.UseExceptionHandler();
         // Problem details whatever the client's Accept header says: the contract promises JSON errors.
         app.UseStatusCodePages(context =>
