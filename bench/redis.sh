@@ -46,7 +46,7 @@ dotnet "$work/baseline/Coupons.Baseline.dll" --urls http://127.0.0.1:5200 >"$wor
 baseline_pid=$!
 dotnet "$work/api/Coupons.Api.dll" --urls http://127.0.0.1:5202 --Coupons:Store=redis \
   --Coupons:Redis:Configuration=127.0.0.1:$redis_port --Coupons:Postgres:Shards:0="$(shard shard0)" --Coupons:Postgres:Shards:1="$(shard shard1)" \
-  --Coupons:Auth:SigningKey="$key" --Logging:LogLevel:Default=Warning >"$work/api.log" 2>&1 &
+  --Coupons:Auth:SigningKey="$key" --Coupons:Protection:Enabled=false --Logging:LogLevel:Default=Warning >"$work/api.log" 2>&1 &
 api_pid=$!
 wait_ready http://127.0.0.1:5200/constant
 wait_ready http://127.0.0.1:5202/health/ready

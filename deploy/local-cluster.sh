@@ -9,6 +9,8 @@
 #   nginx BASE_PORT, API nodes BASE_PORT+1 and +2, Redis BASE_PORT+11..+13 (cluster bus +10000),
 #   PostgreSQL BASE_PORT+20. SIGNING_KEY (at least 32 bytes; a fixed development key by default).
 #   TAKE_OVER_AFTER: how long a dead node's unstored events wait for the other's persister (00:00:30).
+#   API_ARGS: more settings for both API nodes, e.g. "--Coupons:Protection:Ip:Limit=0" to load-test
+#   from this one address (the nodes trust nginx's X-Forwarded-For, so the client address counts).
 # Needs redis-server, redis-cli, PostgreSQL's binaries and nginx (Debian: redis-server postgresql nginx).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +61,8 @@ start() {
       --Coupons:Redis:Configuration="$(redis_config)" \
       --Coupons:Postgres:Shards:0="$(shard shard0)" --Coupons:Postgres:Shards:1="$(shard shard1)" \
       --Coupons:Postgres:Persister:Consumer="node-$i" --Coupons:Postgres:Persister:TakeOverAfter="$take_over" \
-      --Coupons:Auth:SigningKey="$key" --Logging:LogLevel:Default=Warning >"$state/api-$port.log" 2>&1 &
+      --Coupons:Protection:TrustedProxies:0=127.0.0.1 \
+      --Coupons:Auth:SigningKey="$key" --Logging:LogLevel:Default=Warning ${API_ARGS:-} >"$state/api-$port.log" 2>&1 &
     echo $! >"$state/api-$port.pid"
   done
   for port in "${api_ports[@]}"; do wait_for "API node $port" curl -sf "http://127.0.0.1:$port/health/ready"; done

@@ -253,7 +253,7 @@ internal static class RecoveryBench
             foreach (var argument in new[]
             {
                 dll, "--urls", $"http://127.0.0.1:{port}", $"--Coupons:Embedded:DataDir={Path.GetFullPath(dir)}",
-                $"--Coupons:Auth:SigningKey={SigningKey}", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Coupons.Api.Hosting=Information",
+                $"--Coupons:Auth:SigningKey={SigningKey}", "--Coupons:Protection:Enabled=false", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Coupons.Api.Hosting=Information",
             })
             {
                 info.ArgumentList.Add(argument);

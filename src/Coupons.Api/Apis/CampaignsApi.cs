@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
+using Coupons.Api.Protection;
 using Coupons.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -35,7 +36,7 @@ public static class CampaignsApi
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("AddStock").WithSummary("Add stock to a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, AddStockRequest>();
-        api.MapPost("/{id}/claim", Claim).RequireAuthorization(AuthExtensions.EndUser)
+        api.MapPost("/{id}/claim", Claim).RequireAuthorization(AuthExtensions.EndUser).WithMetadata(CampaignAdmission.Instance)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithName("ClaimCoupon").WithSummary("Claim a coupon for the calling user; 201 when new, 200 when an Idempotency-Key is replayed.");

@@ -14,6 +14,10 @@ namespace Coupons.Api.Contracts;
 [JsonSerializable(typeof(StatsResponse))]
 [JsonSerializable(typeof(PageResponse<CampaignResponse>))]
 [JsonSerializable(typeof(PageResponse<CouponResponse>))]
+[JsonSerializable(typeof(BlockRequest))]
+[JsonSerializable(typeof(Coupons.Api.Protection.BlockEntry))]
+[JsonSerializable(typeof(List<Coupons.Api.Protection.BlockEntry>))]
+[JsonSerializable(typeof(PageResponse<Coupons.Api.Protection.BlockEntry>))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 public sealed partial class CouponsJsonContext : JsonSerializerContext;

@@ -21,3 +21,6 @@ public sealed record CreateCampaignRequest(
 public sealed record AddStockRequest(long? Add);
 
 public sealed record OrderRequest(string? OrderId, long? OrderAmount);
+
+/// <summary>A blocklist entry to add: <c>kind</c> is user, ip or device; <c>expiresAt</c> left out blocks for good.</summary>
+public sealed record BlockRequest(string? Kind, string? Value, string? Reason, DateTimeOffset? ExpiresAt);

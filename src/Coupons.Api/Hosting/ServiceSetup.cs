@@ -3,6 +3,7 @@ using Coupons.Api.Apis;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
+using Coupons.Api.Protection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenTelemetry.Metrics;
@@ -45,6 +46,7 @@ public static partial class ServiceSetup
         services.AddExceptionHandler<ExceptionToProblem>();
         services.AddCouponsAuth(configuration);
         services.AddCouponsStore(configuration);
+        services.AddCouponsProtection(configuration);
         services.AddOpenApi(options => options.AddDocumentTransformer<BearerSecurityTransformer>());
         // Request duration and connection metrics only: ASP.NET Core's other meters (authentication,
         // authorization, routing, …) record on every request and cost over a third of the throughput
@@ -59,6 +61,7 @@ public static partial class ServiceSetup
     /// <summary>The middleware and every route of the HTTP contract.</summary>
     public static WebApplication MapCouponsService(this WebApplication app)
     {
+        app.UseForwardedClients();
         app.UseHsts();
         app.UseExceptionHandler();
         // Problem details whatever the client's Accept header says: the contract promises JSON errors.
@@ -68,10 +71,12 @@ public static partial class ServiceSetup
             return Problems.Create(status, Problems.CodeForStatus(status), ReasonPhrases.GetReasonPhrase(status)).ExecuteAsync(context.HttpContext);
         });
         app.UseAuthentication();
+        app.UseCouponsProtection();
         app.UseAuthorization();
 
         app.MapCampaignsApi();
         app.MapCouponsApi();
+        app.MapBlocklistApi();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi();

@@ -129,6 +129,11 @@ public class CouponsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("Coupons:Embedded:DataDir", DataDir);
         builder.UseSetting("Coupons:Auth:SigningKey", SigningKeyText);
+        // Tests reuse a few users for many requests; the limits have tests of their own
+        // (ProtectedApiFactory), and the blocklist stays on everywhere.
+        builder.UseSetting("Coupons:Protection:User:Limit", "0");
+        builder.UseSetting("Coupons:Protection:Ip:Limit", "0");
+        builder.UseSetting("Coupons:Protection:Device:Limit", "0");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -1,0 +1,129 @@
+using System.Buffers.Text;
+using System.ComponentModel;
+using System.Text;
+using Coupons.Api.Auth;
+using Coupons.Api.Contracts;
+using Coupons.Api.Http;
+using Coupons.Api.Protection;
+using Coupons.Core;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coupons.Api.Apis;
+
+/// <summary>The blocklist's admin API: users, addresses (CIDR ranges) and devices refused with 403 <c>blocked</c> on every node.</summary>
+public static class BlocklistApi
+{
+    public static RouteGroupBuilder MapBlocklistApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/blocklist").WithTags("Protection").RequireAuthorization(AuthExtensions.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapGet("/", List)
+            .WithName("ListBlocklist").WithSummary("Blocklist entries in force, by kind and value (admin).");
+        api.MapPost("/", Add)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithName("AddBlocklistEntry").WithSummary("Block a user, an address or range, or a device; 201 when new, 200 when it replaced an entry (admin).")
+            .WithJsonBody<RouteHandlerBuilder, BlockRequest>();
+        api.MapDelete("/{kind}", Remove)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("RemoveBlocklistEntry").WithSummary("Lift a block (admin).");
+        return api;
+    }
+
+    private static Results<Ok<PageResponse<BlockEntry>>, ProblemHttpResult> List(
+        Blocklist blocklist,
+        TimeProvider time,
+        [Description("Only entries of this kind: user, ip, device.")] string? kind,
+        [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
+        [Description("The nextCursor of the previous page.")] string? cursor)
+    {
+        if (kind is not null && kind is not (BlockEntry.User or BlockEntry.Ip or BlockEntry.Device))
+        {
+            return Problems.Validation("kind", "must be one of user, ip, device");
+        }
+
+        var pageSize = limit ?? StoreLimits.DefaultPageSize;
+        if (pageSize is < 1 or > StoreLimits.MaxPageSize)
+        {
+            return Problems.Validation("limit", $"must be between 1 and {StoreLimits.MaxPageSize}");
+        }
+
+        string? after = null;
+        if (cursor is not null)
+        {
+            try
+            {
+                after = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+            }
+            catch (FormatException)
+            {
+                return Problems.Validation("cursor", "is not a cursor this service gave");
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var items = blocklist.Current.Entries
+            .Where(e => (kind is null || e.Kind == kind) && e.IsLive(now) && (after is null || string.CompareOrdinal(e.Key, after) > 0))
+            .Take(pageSize + 1)
+            .ToList();
+        var next = items.Count > pageSize ? Base64Url.EncodeToString(Encoding.UTF8.GetBytes(items[pageSize - 1].Key)) : null;
+        return TypedResults.Ok(new PageResponse<BlockEntry>([.. items.Take(pageSize)], next));
+    }
+
+    private static async Task<Results<Created<BlockEntry>, Ok<BlockEntry>, ProblemHttpResult>> Add(HttpContext context, Blocklist blocklist, TimeProvider time)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<BlockRequest>(context.Request).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = new Dictionary<string, string>();
+        var kind = body!.Kind ?? string.Empty;
+        var value = BlockEntry.Canonical(kind, body.Value, out var error);
+        if (error is not null)
+        {
+            errors[kind is BlockEntry.User or BlockEntry.Ip or BlockEntry.Device ? "value" : "kind"] = error;
+        }
+
+        if (body.Reason is { Length: > BlockEntry.MaxReasonLength })
+        {
+            errors["reason"] = $"must be at most {BlockEntry.MaxReasonLength} characters";
+        }
+
+        var now = time.GetUtcNow();
+        if (body.ExpiresAt is { } expiresAt && expiresAt <= now)
+        {
+            errors["expiresAt"] = "must be in the future";
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var entry = new BlockEntry(kind, value!, body.Reason, now, Caller.From(context.User).UserId, body.ExpiresAt);
+        var (added, replaced) = await blocklist.SetAsync(entry).ConfigureAwait(false);
+        if (!added)
+        {
+            return Problems.Create(StatusCodes.Status409Conflict, "blocklist_full", "The blocklist is full.", "Remove entries first, or raise Coupons:Protection:MaxBlocklistEntries.");
+        }
+
+        return replaced ? TypedResults.Ok(entry) : TypedResults.Created((string?)null, entry);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Remove(
+        string kind,
+        [Description("The entry's value, as it was added (a range as 203.0.113.0/24).")] string? value,
+        Blocklist blocklist)
+    {
+        var canonical = BlockEntry.Canonical(kind, value, out var error);
+        if (error is not null)
+        {
+            return Problems.Validation(kind is BlockEntry.User or BlockEntry.Ip or BlockEntry.Device ? "value" : "kind", error);
+        }
+
+        return await blocklist.RemoveAsync(kind, canonical!).ConfigureAwait(false)
+            ? TypedResults.NoContent()
+            : Problems.Create(StatusCodes.Status404NotFound, "not_found", "No such blocklist entry.");
+    }
+}

@@ -1,0 +1,62 @@
+namespace Coupons.Api.Protection;
+
+/// <summary>
+/// A token bucket: up to <see cref="Limit"/> requests at once, gained back evenly over
+/// <see cref="Window"/> (so <c>Limit</c> per <c>Window</c> on average). A limit of 0 turns it off.
+/// </summary>
+public sealed class TokenBucketSettings
+{
+    public int Limit { get; set; }
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    public bool Enabled => Limit > 0;
+
+    public TimeSpan PerToken => Window / Limit;
+}
+
+/// <summary>The abuse protections, bound from <c>Coupons:Protection</c>.</summary>
+public sealed class ProtectionOptions
+{
+    public const string Section = "Coupons:Protection";
+
+    /// <summary>
+    /// False switches every limit and the blocklist off (its admin API still keeps entries): for
+    /// load tests from one address, and for measuring what the protections cost.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Requests from one client address (after trusted proxies): 100 a minute.</summary>
+    public TokenBucketSettings Ip { get; set; } = new() { Limit = 100, Window = TimeSpan.FromMinutes(1) };
+
+    /// <summary>Requests from one device (the <c>X-Device-Id</c> header): 100 a minute.</summary>
+    public TokenBucketSettings Device { get; set; } = new() { Limit = 100, Window = TimeSpan.FromMinutes(1) };
+
+    /// <summary>Requests by one end user (the token's subject): bursts of 20, 2 a second after that.</summary>
+    public TokenBucketSettings User { get; set; } = new() { Limit = 20, Window = TimeSpan.FromSeconds(10) };
+
+    /// <summary>
+    /// Claims admitted into one campaign, from everyone together: off unless set. A cap keeps a
+    /// sale's crowd from crowding out checkout on the same nodes; what it turns away is told to retry.
+    /// </summary>
+    public TokenBucketSettings CampaignClaims { get; set; } = new() { Limit = 0, Window = TimeSpan.FromSeconds(1) };
+
+    /// <summary>
+    /// Roles, comma-separated, that no limit or blocklist applies to: the order system
+    /// (<c>service</c>) calls for every user from a few addresses, and admins must be able to lift a
+    /// block they set. An empty value exempts no one.
+    /// </summary>
+    public string ExemptRoles { get; set; } = "service,admin";
+
+    /// <summary>
+    /// Proxies (single addresses or CIDR ranges) whose <c>X-Forwarded-For</c> is believed. None by
+    /// default: the client address is the connection's. Put the load balancers' addresses here.
+    /// </summary>
+    public string[] TrustedProxies { get; set; } = [];
+
+    /// <summary>How long a node may serve a blocklist that another node changed (Redis store).</summary>
+    public TimeSpan BlocklistRefresh { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The most blocklist entries kept; more are refused.</summary>
+    public int MaxBlocklistEntries { get; set; } = 100_000;
+}

@@ -1,0 +1,162 @@
+using System.Net;
+using Coupons.Api.Http;
+using Coupons.Redis;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
+
+namespace Coupons.Api.Protection;
+
+/// <summary>Marks the endpoint whose requests the per-campaign admission cap counts (claims).</summary>
+public sealed class CampaignAdmission
+{
+    public static readonly CampaignAdmission Instance = new();
+
+    private CampaignAdmission()
+    {
+    }
+}
+
+/// <summary>
+/// Reads who a request comes from (<see cref="ClientFacts"/>), refuses a malformed
+/// <c>X-Device-Id</c> (400) and anything the blocklist names (403 <c>blocked</c>). Runs after
+/// authentication and before the rate limits, on the API's routes (<c>/v1</c>) only.
+/// </summary>
+internal sealed class ProtectionMiddleware(RequestDelegate next, Blocklist blocklist, ProtectionMetrics metrics, TimeProvider time, IOptions<ProtectionOptions> options)
+{
+    private readonly HashSet<CallerRole> _exempt = ExemptRoles(options.Value.ExemptRoles);
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+        {
+            return next(context);
+        }
+
+        string? device = null;
+        // An empty header is no header: some clients and proxies send one for "not set".
+        if (context.Request.Headers.TryGetValue(ClientFacts.DeviceHeader, out var values) && !StringValues.IsNullOrEmpty(values))
+        {
+            if (values.Count != 1 || values[0] is not { } value || !ClientFacts.IsValidDeviceId(value))
+            {
+                return Problems.Validation(ClientFacts.DeviceHeader, $"must be one value of 1 to {ClientFacts.MaxDeviceIdLength} visible ASCII characters").ExecuteAsync(context);
+            }
+
+            device = value;
+        }
+
+        var role = Caller.RoleOf(context.User);
+        var facts = new ClientFacts
+        {
+            Ip = ClientFacts.Normalize(context.Connection.RemoteIpAddress),
+            Device = device,
+            User = role == CallerRole.User ? Caller.From(context.User).UserId : null,
+            Role = role,
+            Exempt = _exempt.Contains(role),
+            ClaimCampaign = context.GetEndpoint()?.Metadata.GetMetadata<CampaignAdmission>() is not null
+                && context.Request.RouteValues.TryGetValue("id", out var id) && Guid.TryParse(id as string, out var campaignId) ? campaignId : null,
+        };
+        context.Features.Set(facts);
+        if (!facts.Exempt && blocklist.Current.Match(facts, time.GetUtcNow()) is { } entry)
+        {
+            metrics.Refused("blocked_" + entry.Kind);
+            return Problems.Create(StatusCodes.Status403Forbidden, "blocked", "Blocked.", $"This {Describe(entry.Kind)} is blocked.").ExecuteAsync(context);
+        }
+
+        return next(context);
+    }
+
+    private static string Describe(string kind) => kind switch
+    {
+        BlockEntry.Ip => "address",
+        _ => kind,
+    };
+
+    private static HashSet<CallerRole> ExemptRoles(string names)
+    {
+        var roles = new HashSet<CallerRole>();
+        foreach (var name in names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            roles.Add(name switch
+            {
+                "service" => CallerRole.Service,
+                "admin" => CallerRole.Admin,
+                "user" => CallerRole.User,
+                _ => throw new InvalidOperationException($"{ProtectionOptions.Section}:ExemptRoles: '{name}' is not a role; the roles are service, admin, user"),
+            });
+        }
+
+        return roles;
+    }
+}
+
+public static class ProtectionSetup
+{
+    /// <summary>Rate limits, the blocklist and trusted proxies, kept where the store keeps its state.</summary>
+    public static IServiceCollection AddCouponsProtection(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(ProtectionOptions.Section);
+        services.Configure<ProtectionOptions>(section);
+        var settings = section.Get<ProtectionOptions>() ?? new ProtectionOptions();
+        services.AddSingleton<ProtectionMetrics>();
+        var redis = string.Equals(configuration["Coupons:Store"], "redis", StringComparison.OrdinalIgnoreCase);
+        if (redis)
+        {
+            services.AddSingleton<IBlocklistStore>(sp => new RedisBlocklistStore(new RedisBlocklist(
+                sp.GetRequiredService<RedisCouponStore>().Connection, sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix)));
+        }
+        else
+        {
+            var dataDir = configuration["Coupons:Embedded:DataDir"] ?? "data";
+            services.AddSingleton<IBlocklistStore>(_ => new FileBlocklistStore(dataDir));
+        }
+
+        services.AddSingleton<Blocklist>();
+        services.AddHostedService<BlocklistRefresher>();
+        services.AddCouponsRateLimits(shared: redis);
+
+        var proxies = settings.TrustedProxies.Select(ParseNetwork).ToList();
+        services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.KnownProxies.Clear();
+            options.KnownIPNetworks.Clear();
+            foreach (var proxy in proxies)
+            {
+                options.KnownIPNetworks.Add(proxy);
+            }
+
+            // Walk back through every trusted proxy in the chain; the first address that is not one is the client.
+            options.ForwardLimit = null;
+        });
+        return services;
+    }
+
+    /// <summary>Trusted proxies first (when any are configured), then blocklist and rate limits after authentication.</summary>
+    public static WebApplication UseForwardedClients(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<ProtectionOptions>>().Value.TrustedProxies.Length > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        return app;
+    }
+
+    public static WebApplication UseCouponsProtection(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<IOptions<ProtectionOptions>>().Value.Enabled)
+        {
+            return app;
+        }
+
+        app.UseMiddleware<ProtectionMiddleware>();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    private static System.Net.IPNetwork ParseNetwork(string text) =>
+        System.Net.IPNetwork.TryParse(text, out var network) ? network
+        : IPAddress.TryParse(text, out var address) ? new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+        : throw new InvalidOperationException($"{ProtectionOptions.Section}:TrustedProxies: '{text}' is not an address or a CIDR range");
+}

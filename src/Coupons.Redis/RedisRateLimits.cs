@@ -1,0 +1,39 @@
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace Coupons.Redis;
+
+/// <summary>
+/// Token buckets shared by every node of the service: one key per bucket (a rule and who it counts),
+/// taken from by one script call, timed by Redis's clock. A bucket holds <c>limit</c> tokens and
+/// gains them back evenly over <c>window</c>.
+/// </summary>
+public sealed class RedisRateLimits
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly string _prefix;
+
+    public RedisRateLimits(IConnectionMultiplexer redis, string keyPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(keyPrefix);
+        _redis = redis;
+        // Like the store's keys, the prefix carries no braces: each bucket hashes to a slot of its own.
+        _prefix = keyPrefix + "rate:";
+    }
+
+    /// <summary>
+    /// Takes a token from the bucket of <paramref name="rule"/> for <paramref name="key"/>:
+    /// <see cref="TimeSpan.Zero"/> when one was there, else how long until one will be.
+    /// </summary>
+    public async Task<TimeSpan> TakeAsync(string rule, string key, int limit, TimeSpan window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var microsecondsPerToken = Math.Max(1L, (long)(window.TotalMicroseconds / limit));
+        var result = await Script.RateLimit.RunAsync(
+            _redis.GetDatabase(),
+            [_prefix + rule + ":" + key],
+            [microsecondsPerToken, (microsecondsPerToken * limit).ToString(CultureInfo.InvariantCulture)]).ConfigureAwait(false);
+        var wait = (long)result;
+        return wait <= 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(wait);
+    }
+}

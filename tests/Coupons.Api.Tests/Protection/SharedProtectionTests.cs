@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Coupons.Api.Tests.Infrastructure;
+
+namespace Coupons.Api.Tests.Protection;
+
+/// <summary>
+/// The limits and the blocklist on the Redis store, where they must hold across every API node:
+/// two nodes share one redis-server.
+/// </summary>
+public sealed class SharedProtectionTests(ProtectedRedisNodes nodes) : IClassFixture<ProtectedRedisNodes>
+{
+    private const string Mine = "/v1/me/coupons";
+
+    [Fact]
+    public async Task A_users_limit_is_shared_by_every_node_and_another_user_is_not_affected()
+    {
+        var user = "shared-" + Guid.NewGuid().ToString("N");
+        for (var i = 0; i < ProtectedApiFactory.UserLimit; i++)
+        {
+            var node = i % 2 == 0 ? nodes.First : nodes.Second;
+            using var client = node.Client(user, ip: ProtectedApiFactory.NewIp());
+            using var response = await client.GetPathAsync(Mine);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        foreach (var node in new[] { nodes.First, nodes.Second })
+        {
+            using var client = node.Client(user, ip: ProtectedApiFactory.NewIp());
+            using var refused = await client.GetPathAsync(Mine);
+            await refused.AssertRateLimitedAsync("user");
+        }
+
+        using var other = nodes.Second.Client("other-" + Guid.NewGuid().ToString("N"), ip: ProtectedApiFactory.NewIp());
+        using var fine = await other.GetPathAsync(Mine);
+        Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_address_limit_is_shared_by_every_node()
+    {
+        var ip = ProtectedApiFactory.NewIp();
+        for (var i = 0; i < ProtectedApiFactory.IpLimit; i++)
+        {
+            var node = i % 2 == 0 ? nodes.First : nodes.Second;
+            using var client = node.Client("ip-" + Guid.NewGuid().ToString("N"), ip: ip);
+            using var response = await client.GetPathAsync(Mine);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using var limited = nodes.First.Client("ip-" + Guid.NewGuid().ToString("N"), ip: ip);
+        using var refused = await limited.GetPathAsync(Mine);
+        await refused.AssertRateLimitedAsync("ip");
+    }
+
+    [Fact]
+    public async Task A_campaigns_claim_cap_is_shared_by_every_node()
+    {
+        using var admin = nodes.First.Admin();
+        using var created = await admin.PostJsonAsync("/v1/campaigns", new JsonObject
+        {
+            ["name"] = "Capped on Redis",
+            ["discount"] = new JsonObject { ["type"] = "amount_off", ["amountOff"] = 500 },
+            ["totalStock"] = 100,
+            ["perUserLimit"] = 1,
+            ["validity"] = new JsonObject { ["days"] = 30 },
+        });
+        var campaign = (await created.AssertStatusAsync(HttpStatusCode.Created)).Str("id");
+        for (var i = 0; i < ProtectedApiFactory.CampaignLimit; i++)
+        {
+            var node = i % 2 == 0 ? nodes.First : nodes.Second;
+            using var user = node.Client("claimer-" + Guid.NewGuid().ToString("N"), ip: ProtectedApiFactory.NewIp());
+            using var claim = await user.PostEmptyAsync($"/v1/campaigns/{campaign}/claim");
+            Assert.Equal(HttpStatusCode.Created, claim.StatusCode);
+        }
+
+        using var late = nodes.Second.Client("claimer-" + Guid.NewGuid().ToString("N"), ip: ProtectedApiFactory.NewIp());
+        using var refused = await late.PostEmptyAsync($"/v1/campaigns/{campaign}/claim");
+        await refused.AssertRateLimitedAsync("campaign");
+    }
+
+    [Fact]
+    public async Task A_block_set_on_one_node_is_in_force_on_the_other_within_a_second_and_so_is_its_lifting()
+    {
+        var user = "blocked-" + Guid.NewGuid().ToString("N");
+        using var admin = nodes.First.Admin();
+        using var onSecond = nodes.Second.Client(user, ip: ProtectedApiFactory.NewIp());
+
+        var watch = Stopwatch.StartNew();
+        using var added = await admin.PostJsonAsync("/v1/blocklist", new JsonObject { ["kind"] = "user", ["value"] = user });
+        await added.AssertStatusAsync(HttpStatusCode.Created);
+        await UntilAsync(onSecond, HttpStatusCode.Forbidden);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"the other node refused only after {watch.Elapsed}");
+        using var refused = await onSecond.GetPathAsync(Mine);
+        await refused.AssertProblemAsync(HttpStatusCode.Forbidden, "blocked");
+
+        watch.Restart();
+        using var lifted = await admin.DeleteAsync(new Uri($"/v1/blocklist/user?value={user}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NoContent, lifted.StatusCode);
+        await UntilAsync(onSecond, HttpStatusCode.OK);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"the other node admitted only after {watch.Elapsed}");
+
+        // Both nodes list the same entries.
+        using var second = nodes.Second.Admin();
+        using var list = await second.GetPathAsync("/v1/blocklist?kind=user&limit=200");
+        Assert.DoesNotContain((await list.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray(), e => e.Str("value") == user);
+    }
+
+    /// <summary>Asks every 20 ms until the answer is <paramref name="status"/>, for at most 3 s (the assertion after it checks the time).</summary>
+    private static async Task UntilAsync(HttpClient client, HttpStatusCode status)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (true)
+        {
+            using var response = await client.GetPathAsync(Mine);
+            if (response.StatusCode == status || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(status, response.StatusCode);
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
