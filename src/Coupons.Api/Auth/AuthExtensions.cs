@@ -32,7 +32,8 @@ public static class AuthExtensions
             {
                 ValidIssuer = SigningKey.Issuer,
                 ValidAudience = SigningKey.Audience,
-                IssuerSigningKey = signingKey.Key,
+                // A token's kid picks its key; a token without one is tried against each.
+                IssuerSigningKeys = signingKey.AcceptedKeys,
                 ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
                 RequireExpirationTime = true,
                 RequireSignedTokens = true,

@@ -6,8 +6,10 @@ namespace Coupons.Api.Auth;
 
 /// <summary>
 /// The HS256 key tokens are signed with: <c>Coupons:Auth:SigningKey</c> when configured, otherwise a
-/// random key created once in the data dir so a newcomer can try the service at once. The key
-/// itself is never logged; only where it came from.
+/// random key created once in the data dir so a newcomer can try the service at once. Tokens signed
+/// with any of <c>Coupons:Auth:ValidationKeys</c> are accepted too, so keys can be rotated without a
+/// moment when good tokens are refused. A key is never logged: only where it came from and its id
+/// (the first bytes of its SHA-256, which tokens carry as <c>kid</c>).
 /// </summary>
 public sealed class SigningKey
 {
@@ -21,11 +23,22 @@ public sealed class SigningKey
     private SigningKey(SymmetricSecurityKey key, string source, bool created)
     {
         Key = key;
+        Key.KeyId = IdOf(key.Key);
         Source = source;
         Created = created;
     }
 
+    /// <summary>The key tokens are signed with; its <see cref="SecurityKey.KeyId"/> is set.</summary>
     public SymmetricSecurityKey Key { get; }
+
+    /// <summary>Older (or newer) keys accepted for validation beside <see cref="Key"/>, each with its id.</summary>
+    public IReadOnlyList<SymmetricSecurityKey> ValidationKeys { get; private init; } = [];
+
+    /// <summary>Every key a token may be signed with: <see cref="Key"/> first.</summary>
+    public IEnumerable<SecurityKey> AcceptedKeys => [Key, .. ValidationKeys];
+
+    /// <summary>A key's public id: 12 characters of base64url of its SHA-256, telling keys apart in logs and token headers without revealing them.</summary>
+    public static string IdOf(byte[] key) => Base64UrlEncoder.Encode(SHA256.HashData(key))[..12];
 
     /// <summary>Where the key came from: the configuration key name or the file path.</summary>
     public string Source { get; }
@@ -34,6 +47,27 @@ public sealed class SigningKey
     public bool Created { get; }
 
     public static SigningKey Resolve(IConfiguration configuration)
+    {
+        var signing = ResolveSigning(configuration);
+        var validation = new List<SymmetricSecurityKey>();
+        foreach (var child in configuration.GetSection("Coupons:Auth:ValidationKeys").GetChildren())
+        {
+            var bytes = Encoding.UTF8.GetBytes(child.Value ?? string.Empty);
+            if (bytes.Length < MinBytes)
+            {
+                throw new InvalidOperationException($"Coupons:Auth:ValidationKeys:{child.Key} must be at least {MinBytes} bytes long");
+            }
+
+            if (!bytes.AsSpan().SequenceEqual(signing.Key.Key) && !validation.Any(k => k.Key.AsSpan().SequenceEqual(bytes)))
+            {
+                validation.Add(new SymmetricSecurityKey(bytes) { KeyId = IdOf(bytes) });
+            }
+        }
+
+        return new SigningKey(signing.Key, signing.Source, signing.Created) { ValidationKeys = validation };
+    }
+
+    private static SigningKey ResolveSigning(IConfiguration configuration)
     {
         var configured = configuration["Coupons:Auth:SigningKey"];
         if (!string.IsNullOrEmpty(configured))

@@ -89,7 +89,12 @@ public static partial class ServiceSetup
         }
         else
         {
-            LogKeySource(app.Logger, key.Source);
+            LogKeySource(app.Logger, key.Key.KeyId, key.Source);
+        }
+
+        if (key.ValidationKeys.Count > 0)
+        {
+            LogValidationKeys(app.Logger, string.Join(", ", key.ValidationKeys.Select(k => k.KeyId)));
         }
 
         return app;
@@ -98,6 +103,9 @@ public static partial class ServiceSetup
     [LoggerMessage(Level = LogLevel.Warning, Message = "No Coupons:Auth:SigningKey configured: created a development signing key in {Path}. Make tokens with: dotnet run --project src/Coupons.Api -- token --sub <user> [--role admin|service]")]
     private static partial void LogKeyCreated(ILogger logger, string path);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Token signing key from {Source}")]
-    private static partial void LogKeySource(ILogger logger, string source);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Token signing key {KeyId} from {Source}")]
+    private static partial void LogKeySource(ILogger logger, string keyId, string source);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Also accepting tokens signed with keys {KeyIds} (Coupons:Auth:ValidationKeys)")]
+    private static partial void LogValidationKeys(ILogger logger, string keyIds);
 }
