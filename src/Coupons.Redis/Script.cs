@@ -32,6 +32,7 @@ internal sealed class Script
     public static readonly Script Take = Load("take");
     public static readonly Script Give = Load("give");
     public static readonly Script RateLimit = Load("ratelimit");
+    public static readonly Script Window = Load("window");
 
     /// <summary>
     /// Runs the script on <paramref name="db"/>; when that is a batch, whose commands go out only

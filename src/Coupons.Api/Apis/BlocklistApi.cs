@@ -1,6 +1,4 @@
-using System.Buffers.Text;
 using System.ComponentModel;
-using System.Text;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
@@ -41,32 +39,14 @@ public static class BlocklistApi
             return Problems.Validation("kind", "must be one of user, ip, device");
         }
 
-        var pageSize = limit ?? StoreLimits.DefaultPageSize;
-        if (pageSize is < 1 or > StoreLimits.MaxPageSize)
+        if (KeyPaging.Check(limit, cursor, out var pageSize, out var after) is { } problem)
         {
-            return Problems.Validation("limit", $"must be between 1 and {StoreLimits.MaxPageSize}");
-        }
-
-        string? after = null;
-        if (cursor is not null)
-        {
-            try
-            {
-                after = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
-            }
-            catch (FormatException)
-            {
-                return Problems.Validation("cursor", "is not a cursor this service gave");
-            }
+            return problem;
         }
 
         var now = time.GetUtcNow();
-        var items = blocklist.Current.Entries
-            .Where(e => (kind is null || e.Kind == kind) && e.IsLive(now) && (after is null || string.CompareOrdinal(e.Key, after) > 0))
-            .Take(pageSize + 1)
-            .ToList();
-        var next = items.Count > pageSize ? Base64Url.EncodeToString(Encoding.UTF8.GetBytes(items[pageSize - 1].Key)) : null;
-        return TypedResults.Ok(new PageResponse<BlockEntry>([.. items.Take(pageSize)], next));
+        var live = blocklist.Current.Entries.Where(e => (kind is null || e.Kind == kind) && e.IsLive(now));
+        return TypedResults.Ok(KeyPaging.Page(live, e => e.Key, after, pageSize));
     }
 
     private static async Task<Results<Created<BlockEntry>, Ok<BlockEntry>, ProblemHttpResult>> Add(HttpContext context, Blocklist blocklist, TimeProvider time)

@@ -20,3 +20,43 @@ internal static class Paging
         return Cursors.TryParse(cursor, out after) ? null : Problems.Validation("cursor", "is not a cursor this service gave");
     }
 }
+
+/// <summary>Paging over lists kept in memory and ordered by a string key (blocklist, fraud flags): the cursor is the last key given.</summary>
+internal static class KeyPaging
+{
+    public static ProblemHttpResult? Check(int? limit, string? cursor, out int pageSize, out string? after)
+    {
+        pageSize = limit ?? StoreLimits.DefaultPageSize;
+        after = null;
+        if (pageSize is < 1 or > StoreLimits.MaxPageSize)
+        {
+            return Problems.Validation("limit", $"must be between 1 and {StoreLimits.MaxPageSize}");
+        }
+
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            after = System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(cursor));
+            return null;
+        }
+        catch (FormatException)
+        {
+            return Problems.Validation("cursor", "is not a cursor this service gave");
+        }
+    }
+
+    /// <summary>The items after <paramref name="after"/> in key order, one page of them, and the cursor of the next page.</summary>
+    public static PageResponse<T> Page<T>(IEnumerable<T> items, Func<T, string> key, string? after, int pageSize)
+    {
+        var page = items.Where(i => after is null || string.CompareOrdinal(key(i), after) > 0)
+            .OrderBy(key, StringComparer.Ordinal)
+            .Take(pageSize + 1)
+            .ToList();
+        var next = page.Count > pageSize ? System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(key(page[pageSize - 1]))) : null;
+        return new PageResponse<T>([.. page.Take(pageSize)], next);
+    }
+}

@@ -18,6 +18,8 @@ namespace Coupons.Api.Contracts;
 [JsonSerializable(typeof(Coupons.Api.Protection.BlockEntry))]
 [JsonSerializable(typeof(List<Coupons.Api.Protection.BlockEntry>))]
 [JsonSerializable(typeof(PageResponse<Coupons.Api.Protection.BlockEntry>))]
+[JsonSerializable(typeof(Coupons.Api.Protection.FraudFlag))]
+[JsonSerializable(typeof(PageResponse<Coupons.Api.Protection.FraudFlag>))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 public sealed partial class CouponsJsonContext : JsonSerializerContext;

@@ -77,6 +77,7 @@ public static partial class ServiceSetup
         app.MapCampaignsApi();
         app.MapCouponsApi();
         app.MapBlocklistApi();
+        app.MapFraudApi();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi();

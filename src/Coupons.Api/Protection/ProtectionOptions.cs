@@ -15,6 +15,40 @@ public sealed class TokenBucketSettings
     public TimeSpan PerToken => Window / Limit;
 }
 
+/// <summary>A fraud signal: more than <see cref="Threshold"/> within <see cref="Window"/> flags the entity. 0 turns it off.</summary>
+public sealed class SignalSettings
+{
+    public int Threshold { get; set; }
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(10);
+
+    public bool Enabled => Threshold > 0;
+}
+
+/// <summary>
+/// Fraud signals, counted on claims by end users, in sliding windows: accounts seen on one device,
+/// accounts claiming from one address, and claims by one account.
+/// </summary>
+public sealed class FraudOptions
+{
+    /// <summary>Distinct accounts claiming from one device (<c>X-Device-Id</c>): flagged at 5 in 10 minutes.</summary>
+    public SignalSettings DeviceAccounts { get; set; } = new() { Threshold = 5, Window = TimeSpan.FromMinutes(10) };
+
+    /// <summary>Distinct accounts claiming from one address: flagged at 20 in 10 minutes (a shop's Wi-Fi or a carrier's NAT can pass a few).</summary>
+    public SignalSettings IpAccounts { get; set; } = new() { Threshold = 20, Window = TimeSpan.FromMinutes(10) };
+
+    /// <summary>Claims by one account, across campaigns: flagged at 10 in a minute.</summary>
+    public SignalSettings ClaimBurst { get; set; } = new() { Threshold = 10, Window = TimeSpan.FromMinutes(1) };
+
+    /// <summary>Block a flagged device, address or account at once (for <see cref="AutoBlockFor"/>); off by default, so a person decides.</summary>
+    public bool AutoBlock { get; set; }
+
+    public TimeSpan AutoBlockFor { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The most flagged entities kept; further ones are counted in the metrics only.</summary>
+    public int MaxFlags { get; set; } = 10_000;
+}
+
 /// <summary>The abuse protections, bound from <c>Coupons:Protection</c>.</summary>
 public sealed class ProtectionOptions
 {
@@ -56,6 +90,8 @@ public sealed class ProtectionOptions
 
     /// <summary>How long a node may serve a blocklist that another node changed (Redis store).</summary>
     public TimeSpan BlocklistRefresh { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    public FraudOptions Fraud { get; set; } = new();
 
     /// <summary>The most blocklist entries kept; more are refused.</summary>
     public int MaxBlocklistEntries { get; set; } = 100_000;

@@ -22,7 +22,7 @@ public sealed class CampaignAdmission
 /// <c>X-Device-Id</c> (400) and anything the blocklist names (403 <c>blocked</c>). Runs after
 /// authentication and before the rate limits, on the API's routes (<c>/v1</c>) only.
 /// </summary>
-internal sealed class ProtectionMiddleware(RequestDelegate next, Blocklist blocklist, ProtectionMetrics metrics, TimeProvider time, IOptions<ProtectionOptions> options)
+internal sealed class ProtectionMiddleware(RequestDelegate next, Blocklist blocklist, FraudSignals fraud, ProtectionMetrics metrics, TimeProvider time, IOptions<ProtectionOptions> options)
 {
     private readonly HashSet<CallerRole> _exempt = ExemptRoles(options.Value.ExemptRoles);
 
@@ -61,6 +61,12 @@ internal sealed class ProtectionMiddleware(RequestDelegate next, Blocklist block
         {
             metrics.Refused("blocked_" + entry.Kind);
             return Problems.Create(StatusCodes.Status403Forbidden, "blocked", "Blocked.", $"This {Describe(entry.Kind)} is blocked.").ExecuteAsync(context);
+        }
+
+        if (!facts.Exempt && facts.ClaimCampaign is not null && facts.User is not null)
+        {
+            // Every claim attempt counts, those the limits refuse next included.
+            fraud.ObserveClaim(facts);
         }
 
         return next(context);
@@ -104,14 +110,18 @@ public static class ProtectionSetup
         {
             services.AddSingleton<IBlocklistStore>(sp => new RedisBlocklistStore(new RedisBlocklist(
                 sp.GetRequiredService<RedisCouponStore>().Connection, sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix)));
+            services.AddSingleton<ISignalStore>(sp => new RedisSignalStore(new RedisSignals(
+                sp.GetRequiredService<RedisCouponStore>().Connection, sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix)));
         }
         else
         {
             var dataDir = configuration["Coupons:Embedded:DataDir"] ?? "data";
             services.AddSingleton<IBlocklistStore>(_ => new FileBlocklistStore(dataDir));
+            services.AddSingleton<ISignalStore>(sp => new LocalSignalStore(sp.GetRequiredService<TimeProvider>()));
         }
 
         services.AddSingleton<Blocklist>();
+        services.AddSingleton<FraudSignals>();
         services.AddHostedService<BlocklistRefresher>();
         services.AddCouponsRateLimits(shared: redis);
 

@@ -14,6 +14,9 @@ public class ProtectedApiFactory : CouponsApiFactory
     public const int DeviceLimit = 3;
     public const int UserLimit = 4;
     public const int CampaignLimit = 3;
+    public const int DeviceAccounts = 3;
+    public const int IpAccounts = 4;
+    public const int ClaimBurst = 3;
 
     /// <summary>A client with the given token (none when <paramref name="subject"/> is null), address and device.</summary>
     public HttpClient Client(string? subject, string? role = null, string? ip = null, string? device = null)
@@ -52,10 +55,23 @@ public class ProtectedApiFactory : CouponsApiFactory
         ("Coupons:Protection:User:Window", "00:10:00"),
         ("Coupons:Protection:CampaignClaims:Limit", CampaignLimit.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ("Coupons:Protection:CampaignClaims:Window", "00:10:00"),
+        ("Coupons:Protection:Fraud:DeviceAccounts:Threshold", DeviceAccounts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("Coupons:Protection:Fraud:IpAccounts:Threshold", IpAccounts.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ("Coupons:Protection:Fraud:ClaimBurst:Threshold", ClaimBurst.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         .. ExtraSettings,
     ];
 
     protected virtual IEnumerable<(string Key, string Value)> ExtraSettings => [];
+}
+
+/// <summary>The same service with the automatic block policy on.</summary>
+public sealed class AutoBlockApiFactory : ProtectedApiFactory
+{
+    protected override IEnumerable<(string Key, string Value)> ExtraSettings =>
+    [
+        ("Coupons:Protection:Fraud:AutoBlock", "true"),
+        ("Coupons:Protection:Fraud:AutoBlockFor", "00:30:00"),
+    ];
 }
 
 /// <summary>

@@ -90,7 +90,7 @@ public sealed class SharedProtectionTests(ProtectedRedisNodes nodes) : IClassFix
         var watch = Stopwatch.StartNew();
         using var added = await admin.PostJsonAsync("/v1/blocklist", new JsonObject { ["kind"] = "user", ["value"] = user });
         await added.AssertStatusAsync(HttpStatusCode.Created);
-        await UntilAsync(onSecond, HttpStatusCode.Forbidden);
+        await UntilAsync(onSecond, blocked: true);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"the other node refused only after {watch.Elapsed}");
         using var refused = await onSecond.GetPathAsync(Mine);
         await refused.AssertProblemAsync(HttpStatusCode.Forbidden, "blocked");
@@ -98,7 +98,7 @@ public sealed class SharedProtectionTests(ProtectedRedisNodes nodes) : IClassFix
         watch.Restart();
         using var lifted = await admin.DeleteAsync(new Uri($"/v1/blocklist/user?value={user}", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NoContent, lifted.StatusCode);
-        await UntilAsync(onSecond, HttpStatusCode.OK);
+        await UntilAsync(onSecond, blocked: false);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"the other node admitted only after {watch.Elapsed}");
 
         // Both nodes list the same entries.
@@ -107,20 +107,52 @@ public sealed class SharedProtectionTests(ProtectedRedisNodes nodes) : IClassFix
         Assert.DoesNotContain((await list.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray(), e => e.Str("value") == user);
     }
 
-    /// <summary>Asks every 20 ms until the answer is <paramref name="status"/>, for at most 3 s (the assertion after it checks the time).</summary>
-    private static async Task UntilAsync(HttpClient client, HttpStatusCode status)
+    /// <summary>
+    /// Asks every 20 ms until the answer is (or is no longer) 403, for at most 3 s (the assertion after
+    /// it checks the time). Once unblocked the user may meet their rate limit, which the polling spent.
+    /// </summary>
+    private static async Task UntilAsync(HttpClient client, bool blocked)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
         while (true)
         {
             using var response = await client.GetPathAsync(Mine);
-            if (response.StatusCode == status || DateTime.UtcNow > deadline)
+            if ((response.StatusCode == HttpStatusCode.Forbidden) == blocked || DateTime.UtcNow > deadline)
             {
-                Assert.Equal(status, response.StatusCode);
+                Assert.Equal(blocked, response.StatusCode == HttpStatusCode.Forbidden);
                 return;
             }
 
             await Task.Delay(20);
+        }
+    }
+}
+
+/// <summary>The fraud signals on the Redis store: counted across nodes, flags seen from every node.</summary>
+public sealed class SharedFraudSignalTests(ProtectedRedisNodes nodes) : IClassFixture<ProtectedRedisNodes>
+{
+    [Fact]
+    public async Task A_device_used_by_accounts_on_different_nodes_is_flagged_and_every_node_lists_it()
+    {
+        var device = "spread-" + Guid.NewGuid().ToString("N");
+        for (var i = 0; i < ProtectedApiFactory.DeviceAccounts; i++)
+        {
+            var node = i % 2 == 0 ? nodes.First : nodes.Second;
+            Assert.Equal(HttpStatusCode.Created, await Fraud.ClaimFreshAsync(node, "acct-" + Guid.NewGuid().ToString("N"), device: device));
+        }
+
+        // Counting runs beside the claim on Redis: give it a moment.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (await Fraud.FlagAsync(nodes.Second, "device_accounts", device) is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        foreach (var node in new[] { nodes.First, nodes.Second })
+        {
+            var flag = await Fraud.FlagAsync(node, "device_accounts", device);
+            Assert.NotNull(flag);
+            Assert.Equal((long)ProtectedApiFactory.DeviceAccounts, flag.Value.Long("count"));
         }
     }
 }

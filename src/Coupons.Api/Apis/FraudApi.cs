@@ -1,0 +1,65 @@
+using System.ComponentModel;
+using Coupons.Api.Auth;
+using Coupons.Api.Contracts;
+using Coupons.Api.Http;
+using Coupons.Api.Protection;
+using Coupons.Core;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coupons.Api.Apis;
+
+/// <summary>The fraud signals' admin API: entities flagged, and dismissing a flag.</summary>
+public static class FraudApi
+{
+    public static RouteGroupBuilder MapFraudApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/v1/fraud/flags").WithTags("Protection").RequireAuthorization(AuthExtensions.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        api.MapGet("/", List)
+            .WithName("ListFraudFlags").WithSummary("Devices, addresses and accounts a fraud signal flagged, by signal and value (admin).");
+        api.MapDelete("/{signal}", Dismiss)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("DismissFraudFlag").WithSummary("Dismiss a flag; the entity can be flagged again (admin).");
+        return api;
+    }
+
+    private static async Task<Results<Ok<PageResponse<FraudFlag>>, ProblemHttpResult>> List(
+        FraudSignals fraud,
+        [Description("Only flags of this signal: device_accounts, ip_accounts, claim_burst.")] string? signal,
+        [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
+        [Description("The nextCursor of the previous page.")] string? cursor)
+    {
+        if (signal is not null && FraudFlag.KindOf(signal) is null)
+        {
+            return Problems.Validation("signal", "must be one of device_accounts, ip_accounts, claim_burst");
+        }
+
+        if (KeyPaging.Check(limit, cursor, out var pageSize, out var after) is { } problem)
+        {
+            return problem;
+        }
+
+        var flags = (await fraud.Store.FlagsAsync().ConfigureAwait(false)).Where(f => signal is null || f.Signal == signal);
+        return TypedResults.Ok(KeyPaging.Page(flags, f => f.Key, after, pageSize));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Dismiss(
+        string signal,
+        [Description("The flagged device, address or account.")] string? value,
+        FraudSignals fraud)
+    {
+        if (FraudFlag.KindOf(signal) is null)
+        {
+            return Problems.Validation("signal", "must be one of device_accounts, ip_accounts, claim_burst");
+        }
+
+        if (string.IsNullOrEmpty(value) || value.Length > 256)
+        {
+            return Problems.Validation("value", "must be 1 to 256 characters");
+        }
+
+        return await fraud.DismissAsync(signal, value).ConfigureAwait(false)
+            ? TypedResults.NoContent()
+            : Problems.Create(StatusCodes.Status404NotFound, "not_found", "No such flag.");
+    }
+}
