@@ -16,7 +16,7 @@ namespace Coupons.Embedded;
 /// (or while the lock that hides it is held), so whatever a reader sees has a sequence number no
 /// later than the log's end when it looks, and the reader waits for that.
 /// </remarks>
-public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
+public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
 {
     private readonly EmbeddedStoreOptions _options;
     private readonly TimeProvider _time;
@@ -80,7 +80,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
 
         var now = NowMs();
         var campaign = new CampaignEntry(Guid.CreateVersion7(_time.GetUtcNow()), definition, now, CampaignStatus.Active, totalStock);
-        var sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign)));
+        var sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign), "campaign.created", null, now));
         _campaigns[campaign.Id] = campaign;
         await log.WhenDurableAsync(sequence).ConfigureAwait(false);
         // Nothing else can have changed it yet: its id was not known before the line above.
@@ -135,7 +135,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
                 // The status changes under the log's lock, with its record: a claim, which checks the
                 // status under the same lock as it appends, is wholly before the change or wholly after.
                 log.AppendIf(
-                    LogRecord.ForCampaign(ToRow(campaign) with { Status = target }),
+                    LogRecord.ForCampaign(ToRow(campaign) with { Status = target }, "campaign." + CommandName(command), AuditNames.CampaignState(campaign.Status, campaign.TotalStock), NowMs()),
                     static change => { change.Campaign.Status = change.Target; return true; },
                     (Campaign: campaign, Target: target));
                 outcome = Outcome.Ok;
@@ -172,7 +172,8 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
             }
             else
             {
-                log.Append(LogRecord.ForCampaign(ToRow(campaign) with { TotalStock = campaign.TotalStock + add }));
+                log.Append(LogRecord.ForCampaign(
+                    ToRow(campaign) with { TotalStock = campaign.TotalStock + add }, "campaign.stock_added", AuditNames.CampaignState(campaign.Status, campaign.TotalStock), NowMs()));
                 campaign.AddStock(add);
                 outcome = Outcome.Ok;
             }
@@ -227,7 +228,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
                     var state = CouponRules.NewCoupon(campaign.Definition, now);
                     var coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, state);
                     sequence = log.AppendIf(
-                        LogRecord.ForCoupon(coupon, state, CouponEvents.None),
+                        LogRecord.ForCoupon(coupon, state, CouponEvents.None, null, now),
                         static c => c.Status == CampaignStatus.Active && c.TryTakeStock(),
                         campaign);
                     if (sequence == 0)
@@ -341,6 +342,38 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         return new CouponResult(result.Outcome, result.Coupon);
     }
 
+    public async ValueTask AppendAsync(string action, string subject, string? before, string? after, CancellationToken cancellationToken = default)
+    {
+        var log = Log();
+        var sequence = log.Append(LogRecord.ForAudit(new AuditNote(AuditScope.Current, NowMs(), action, subject, null, null, null, before, after)));
+        await log.WhenDurableAsync(sequence).ConfigureAwait(false);
+    }
+
+    public ValueTask<(IReadOnlyList<AuditEntry> Items, string? NextCursor)> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        long? before = null;
+        if (query.Cursor is not null)
+        {
+            // The cursor is the sequence number of the last entry given.
+            before = long.TryParse(query.Cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence)
+                ? sequence
+                : throw new ArgumentException("not a cursor of this store", nameof(query));
+        }
+
+        Log();
+        try
+        {
+            var entries = SqliteJournal.QueryAudit(_options.DatabasePath, query, before, query.Limit + 1);
+            var next = entries.Count > query.Limit ? entries[query.Limit - 1].Id : null;
+            return ValueTask.FromResult<(IReadOnlyList<AuditEntry>, string?)>((entries.Count > query.Limit ? entries[..query.Limit] : entries, next));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException exception)
+        {
+            throw new StorageUnavailableException("the audit log cannot be read: " + exception.Message, exception);
+        }
+    }
+
     public async ValueTask<CampaignStats?> GetStatsAsync(Guid campaignId, CancellationToken cancellationToken = default)
     {
         var log = Log();
@@ -353,6 +386,8 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
     public int Sweep()
     {
         var log = Log();
+        // Lapses and expiries are nobody's doing but the clock's, whatever flow calls the sweep.
+        AuditScope.Set(AuditActor.System);
         // One sweeper at a time: each queue is peeked, then dequeued, which is safe for a single consumer only.
         lock (_sweepGate)
         {
@@ -382,6 +417,13 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
         return swept;
     }
 
+    private static string CommandName(CampaignCommand command) => command switch
+    {
+        CampaignCommand.Pause => "paused",
+        CampaignCommand.Resume => "resumed",
+        _ => "ended",
+    };
+
     private delegate Outcome CouponChange(ref CouponState state, CampaignDefinition terms, long nowMs, out DiscountQuote quote, out CouponEvents events);
 
     /// <summary>Runs one rule on one coupon under its lock, appends the change if there is one, and waits for it to be durable.</summary>
@@ -406,7 +448,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
             outcome = change(ref after, campaign.Definition, now, out quote, out var events);
             if (events != CouponEvents.None)
             {
-                sequence = log.Append(LogRecord.ForCoupon(coupon, after, events));
+                sequence = log.Append(LogRecord.ForCoupon(coupon, after, events, before, now));
                 coupon.State = after;
                 campaign.Apply(before.Status, after.Status, events);
                 Track(campaign, coupon, before, after);
@@ -438,7 +480,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IDisposable
                 return 0;
             }
 
-            log.Append(LogRecord.ForCoupon(coupon, after, events));
+            log.Append(LogRecord.ForCoupon(coupon, after, events, before, now));
             coupon.State = after;
             coupon.Campaign.Apply(before.Status, after.Status, events);
             return 1;

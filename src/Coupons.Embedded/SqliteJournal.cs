@@ -22,6 +22,7 @@ internal sealed class SqliteJournal : IDisposable
     private readonly NativeStatement _commit;
     private readonly NativeStatement _rollback;
     private readonly NativeStatement _upsertCoupon;
+    private readonly NativeStatement _insertAudit;
     private readonly SqliteCommand _upsertCampaign;
     private readonly SqliteCommand _addCounters;
     private readonly SqliteCommand _setRejected;
@@ -56,6 +57,10 @@ internal sealed class SqliteJournal : IDisposable
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, order_id = excluded.order_id,
                 order_amount = excluded.order_amount, lock_expires_at = excluded.lock_expires_at,
                 used_at = excluded.used_at, refunded_order_id = excluded.refunded_order_id
+            """);
+        _insertAudit = new NativeStatement(_connection, """
+            INSERT INTO audit (at, actor_id, actor_role, actor_ip, action, subject, campaign_id, owner, order_id, before, after)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             """);
         _upsertCampaign = Prepare("""
             INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold,
@@ -93,10 +98,15 @@ internal sealed class SqliteJournal : IDisposable
                 {
                     WriteCampaign(campaign);
                 }
-                else
+                else if (record.Coupon is not null)
                 {
                     WriteCoupon(record);
                     AddCounterDeltas(ref counterDeltas, record);
+                }
+
+                if (record.Audit is { } audit)
+                {
+                    WriteAudit(audit);
                 }
             }
 
@@ -387,6 +397,81 @@ internal sealed class SqliteJournal : IDisposable
         upsert.Execute();
     }
 
+    private void WriteAudit(AuditNote note)
+    {
+        var insert = _insertAudit;
+        insert.Bind(1, note.AtMs);
+        insert.Bind(2, note.Actor.Id);
+        insert.Bind(3, note.Actor.Role);
+        insert.Bind(4, note.Actor.Ip);
+        insert.Bind(5, note.Action);
+        insert.Bind(6, note.Subject);
+        if (note.CampaignId is { } campaignId)
+        {
+            insert.Bind(7, campaignId);
+        }
+        else
+        {
+            insert.Bind(7, (string?)null);
+        }
+
+        insert.Bind(8, note.Owner);
+        insert.Bind(9, note.OrderId);
+        insert.Bind(10, note.Before);
+        insert.Bind(11, note.After);
+        insert.Execute();
+    }
+
+    /// <summary>
+    /// Reads audit entries, newest first, on a connection of its own (WAL lets it read while the
+    /// writer writes). Every filter is optional; the subject, actor and owner filters use an index.
+    /// </summary>
+    public static List<AuditEntry> QueryAudit(string databasePath, AuditQuery query, long? beforeSequence, int limit)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        var where = new List<string>();
+        void Filter(string clause, string name, object? value)
+        {
+            if (value is not null)
+            {
+                where.Add(clause);
+                command.Parameters.AddWithValue(name, value);
+            }
+        }
+
+        Filter("subject = $subject", "$subject", query.Subject);
+        Filter("actor_id = $actor", "$actor", query.ActorId);
+        Filter("owner = $owner", "$owner", query.Owner);
+        Filter("campaign_id = $campaign", "$campaign", query.CampaignId is { } campaign ? ToBytes(campaign) : null);
+        Filter("action = $action", "$action", query.Action);
+        Filter("at >= $from", "$from", query.FromMs);
+        Filter("at < $to", "$to", query.ToMs);
+        Filter("seq < $before", "$before", beforeSequence);
+        command.CommandText = "SELECT seq, at, actor_id, actor_role, actor_ip, action, subject, campaign_id, owner, order_id, before, after FROM audit"
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty)
+            + " ORDER BY seq DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit);
+        var entries = new List<AuditEntry>(limit);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            entries.Add(new AuditEntry(
+                reader.GetInt64(0).ToString(CultureInfo.InvariantCulture), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), NullableString(reader, 4), reader.GetString(5), reader.GetString(6),
+                reader.IsDBNull(7) ? null : ReadGuid(reader, 7), NullableString(reader, 8), NullableString(reader, 9), NullableString(reader, 10), NullableString(reader, 11)));
+        }
+
+        return entries;
+    }
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
     private void WriteCampaign(CampaignRow row)
     {
         var d = row.Definition;
@@ -454,6 +539,16 @@ internal sealed class SqliteJournal : IDisposable
                 order_id TEXT, order_amount INTEGER NOT NULL, lock_expires_at INTEGER NOT NULL,
                 used_at INTEGER NOT NULL, refunded_order_id TEXT
             ) WITHOUT ROWID;
+            -- Append-only: rows are inserted with each change and never updated or deleted.
+            CREATE TABLE IF NOT EXISTS audit (
+                seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, actor_ip TEXT,
+                action TEXT NOT NULL, subject TEXT NOT NULL, campaign_id BLOB, owner TEXT, order_id TEXT, before TEXT, after TEXT
+            );
+            CREATE INDEX IF NOT EXISTS audit_by_subject ON audit (subject, seq);
+            CREATE INDEX IF NOT EXISTS audit_by_actor ON audit (actor_id, seq);
+            CREATE INDEX IF NOT EXISTS audit_by_owner ON audit (owner, seq);
+            CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
             """);
         using var command = _connection.CreateCommand();
         command.CommandText = "SELECT MAX(version) FROM schema_version";

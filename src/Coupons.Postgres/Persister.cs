@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coupons.Core;
 using Coupons.Redis;
 using Npgsql;
 using StackExchange.Redis;
@@ -37,6 +38,12 @@ public sealed class Persister : IAsyncDisposable
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_stock = excluded.total_stock, version = excluded.version
         WHERE campaigns.version < excluded.version
+        """;
+
+    private const string InsertAudit = """
+        INSERT INTO audit (id, at, actor_id, actor_role, actor_ip, action, subject, campaign_id, owner, order_id, before, after)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        ON CONFLICT (id) DO NOTHING
         """;
 
     private readonly IDatabase _redis;
@@ -85,7 +92,7 @@ public sealed class Persister : IAsyncDisposable
                 continue;
             }
 
-            await StoreAsync(entries, cancellationToken).ConfigureAwait(false);
+            await StoreAsync(key, entries, cancellationToken).ConfigureAwait(false);
             await IndexClaimsAsync(entries).ConfigureAwait(false);
             await _redis.StreamAcknowledgeAsync(key, Group, [.. entries.Select(e => e.Id)]).ConfigureAwait(false);
             handled += entries.Length;
@@ -157,16 +164,30 @@ public sealed class Persister : IAsyncDisposable
         await Task.WhenAll(writes).ConfigureAwait(false);
     }
 
-    private async Task StoreAsync(StreamEntry[] entries, CancellationToken cancellationToken)
+    private async Task StoreAsync(string stream, StreamEntry[] entries, CancellationToken cancellationToken)
     {
         var byShard = new List<NpgsqlBatchCommand>?[_shards.Length];
         foreach (var entry in entries)
         {
             var fields = entry.Values.ToDictionary(v => (string)v.Name!, v => v.Value, StringComparer.Ordinal);
-            var (shard, command) = (string)fields["event"]! is "campaign" or "status" or "stock"
-                ? (0, CampaignCommand(fields))
-                : (Shards.For((string)fields["user"]!, _shards.Length), CouponCommand(fields));
-            (byShard[shard] ??= []).Add(command);
+            var kind = (string)fields["event"]!;
+            var (shard, command) = kind switch
+            {
+                "campaign" or "status" or "stock" => (0, CampaignCommand(fields)),
+                "audit" => (0, null),
+                _ => (Shards.For((string)fields["user"]!, _shards.Length), CouponCommand(fields)),
+            };
+            var commands = byShard[shard] ??= [];
+            if (command is not null)
+            {
+                commands.Add(command);
+            }
+
+            // The change's audit entry goes in the same transaction as its row.
+            if (Text(fields, AuditField.Name) is { } audit)
+            {
+                commands.Add(AuditCommand(stream + "/" + entry.Id, kind, fields, AuditField.Decode(audit)));
+            }
         }
 
         for (var shard = 0; shard < _shards.Length; shard++)
@@ -207,6 +228,42 @@ public sealed class Persister : IAsyncDisposable
             Number(f, "claimStartsAt"), Number(f, "claimEndsAt"), Number(f, "validFrom"), Number(f, "validTo"),
             (int?)Number(f, "validDays"), (int)f["lockTtlSeconds"], (long)f["createdAt"], (string)f["status"]!, (long)f["total"],
             (long)f["version"]);
+        return command;
+    }
+
+    private static NpgsqlBatchCommand AuditCommand(string id, string kind, Dictionary<string, RedisValue> f, AuditField.Decoded audit)
+    {
+        string action, subject;
+        string? before = audit.Before, after;
+        Guid? campaign = f.ContainsKey("campaign") ? Id(f, "campaign") : null;
+        string? owner = null;
+        switch (kind)
+        {
+            case "audit":
+                (action, subject, before, after) = ((string)f["action"]!, (string)f["subject"]!, Text(f, "before"), Text(f, "after"));
+                break;
+            case "campaign" or "status" or "stock":
+                var status = (string)f["status"]!;
+                var total = (long)f["total"];
+                (action, before) = kind switch
+                {
+                    "campaign" => ("campaign.created", null),
+                    "status" => ("campaign." + status switch { "active" => "resumed", "paused" => "paused", _ => "ended" }, AuditNames.CampaignState((string)f["beforeStatus"]!, total)),
+                    _ => ("campaign.stock_added", AuditNames.CampaignState(status, (long)f["beforeTotal"])),
+                };
+                subject = campaign!.Value.ToString();
+                after = AuditNames.CampaignState(status, total);
+                break;
+            default:
+                action = kind == "claimed" ? "coupon.claimed" : AuditNames.CouponAction(kind.Split(','));
+                subject = Id(f, "coupon").ToString();
+                owner = (string)f["user"]!;
+                after = AuditNames.CouponState((string)f["status"]!, Text(f, "orderId"));
+                break;
+        }
+
+        var command = new NpgsqlBatchCommand(InsertAudit);
+        Add(command, id, audit.AtMs, audit.Actor, audit.Role, audit.Ip, action, subject, campaign, owner, audit.OrderId ?? Text(f, "orderId"), before, after);
         return command;
     }
 

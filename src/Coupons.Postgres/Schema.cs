@@ -4,7 +4,8 @@ namespace Coupons.Postgres;
 
 /// <summary>
 /// The tables, created by numbered migrations applied at start, each once, in a transaction that
-/// records it. Every shard has the same schema; campaigns are written to shard 0.
+/// records it. Every shard has the same schema; campaigns (and their audit entries, and those of
+/// changes kept outside the store) are written to shard 0, a coupon's audit entries beside its row.
 /// </summary>
 public static class Schema
 {
@@ -37,7 +38,30 @@ public static class Schema
         CREATE INDEX coupons_by_user ON coupons (user_id, id);
         CREATE INDEX coupons_by_campaign ON coupons (campaign_id);
         """,
+        """
+        -- Append-only: the persister inserts (an entry read twice is inserted once) and nothing updates or deletes.
+        CREATE TABLE audit (
+            id text COLLATE "C" PRIMARY KEY,
+            at bigint NOT NULL,
+            actor_id text NOT NULL, actor_role text NOT NULL, actor_ip text,
+            action text NOT NULL, subject text NOT NULL,
+            campaign_id uuid, owner text, order_id text,
+            before text, after text
+        );
+        CREATE INDEX audit_by_time ON audit (at DESC, id DESC);
+        CREATE INDEX audit_by_subject ON audit (subject, at DESC, id DESC);
+        CREATE INDEX audit_by_actor ON audit (actor_id, at DESC, id DESC);
+        CREATE INDEX audit_by_owner ON audit (owner, at DESC, id DESC);
+        CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'the audit log is append-only';
+        END $$;
+        CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+        """,
     ];
+
+    /// <summary>The latest migration's number: a shard with every migration applied has this many.</summary>
+    public static long Version => Migrations.Length;
 
     /// <summary>Applies the migrations this shard lacks; safe to run from several nodes at once.</summary>
     public static async Task ApplyAsync(string connectionString, CancellationToken cancellationToken = default)

@@ -100,7 +100,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             }
 
             var slot = RedisKeys.CampaignSlot(id);
-            RedisValue[] values = [RedisKeys.Id(id), totalStock, definition.PerUserLimit, now, buckets, Share(0), .. DefinitionFields(definition)];
+            RedisValue[] values = [RedisKeys.Id(id), totalStock, definition.PerUserLimit, now, buckets, Share(0), AuditField.Encode(now), .. DefinitionFields(definition)];
             await Script.Create.RunAsync(_db, [_keys.Campaign(id), _keys.Bucket(id, 0), _keys.Events(slot)], values).ConfigureAwait(false);
             // Listed once it exists whole: a crash before this leaves a campaign nobody can list, not a half one.
             await Task.WhenAll(
@@ -135,14 +135,14 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
                 CampaignCommand.End => "ended",
                 _ => throw new ArgumentOutOfRangeException(nameof(command), command, "unknown campaign command"),
             };
-            return await RunCampaignScriptAsync(Script.Status, campaignId, target).ConfigureAwait(false);
+            return await RunCampaignScriptAsync(Script.Status, campaignId, target, AuditField.Encode(NowMs())).ConfigureAwait(false);
         });
 
     public ValueTask<CampaignResult> AddStockAsync(Guid campaignId, long add, CancellationToken cancellationToken = default) =>
         Guard(async () =>
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(add);
-            var result = await RunCampaignScriptAsync(Script.Stock, campaignId, add, CampaignDefinition.MaxStock).ConfigureAwait(false);
+            var result = await RunCampaignScriptAsync(Script.Stock, campaignId, add, CampaignDefinition.MaxStock, AuditField.Encode(NowMs())).ConfigureAwait(false);
             if (_terms.TryGetValue(campaignId, out var campaign))
             {
                 campaign.StockAdded();
@@ -182,7 +182,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
                 [
                     userId, CountField(userId), idempotencyKey is null ? "" : IdempotencyField(userId, idempotencyKey), RedisKeys.Id(couponId), now,
                     windowOpen ? "1" : "0", state.ValidFromMs, state.ValidToMs, RedisKeys.Id(campaignId), bucket, idempotencyKey ?? "",
-                    mayBorrow ? "0" : "1",
+                    mayBorrow ? "0" : "1", AuditField.Encode(now),
                 ];
                 // The owner's list is written beside the script, not after it, so that both are sent
                 // together and wait for one append to disk; see IndexForUserAsync for why that is safe.
@@ -418,8 +418,28 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     /// once anyway. Each due coupon goes through the same versioned change as any other, so nodes
     /// may sweep at the same time without counting anything twice. Returns the coupons changed.
     /// </summary>
+    /// <summary>
+    /// Appends an audit entry for a change kept outside the store (the blocklist), as an event of
+    /// its own in a stream the persisters drain: durable (AOF) once this returns, and in the audit
+    /// table once persisted, like every change's entry.
+    /// </summary>
+    public ValueTask<bool> AppendAuditAsync(string action, string subject, string? before, string? after) => Guard(async () =>
+    {
+        var stream = _keys.Events(HashSlots.Of("audit"));
+        await _db.SetAddAsync(_keys.Streams, stream).ConfigureAwait(false);
+        NameValueEntry[] fields =
+        [
+            new("event", "audit"), new("action", action), new("subject", subject), new("before", before ?? ""), new("after", after ?? ""),
+            new(AuditField.Name, AuditField.Encode(NowMs())),
+        ];
+        await _db.StreamAddAsync(stream, fields).ConfigureAwait(false);
+        return true;
+    });
+
     public ValueTask<int> SweepAsync(int batchSize = 256) => Guard(async () =>
     {
+        // Lapses and expiries are nobody's doing but the clock's, whatever flow calls the sweep.
+        AuditScope.Set(AuditActor.System);
         var now = NowMs();
         var swept = 0;
         foreach (var id in await _db.SortedSetRangeByValueAsync(_keys.Campaigns).ConfigureAwait(false))
@@ -632,7 +652,8 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
 
             var before = stored.State;
             var after = before;
-            var outcome = change(ref after, stored.Terms, NowMs(), out var quote, out var events);
+            var now = NowMs();
+            var outcome = change(ref after, stored.Terms, now, out var quote, out var events);
             var refusal = outcome.IsSuccess() ? "" : outcome.ToCode();
             if (events == CouponEvents.None)
             {
@@ -656,7 +677,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
                 after.OrderId ?? "", after.OrderAmount, after.LockExpiresAtMs, after.UsedAtMs, after.RefundedOrderId ?? "",
                 Gauge(CouponStatus.Locked, before, after), Gauge(CouponStatus.Used, before, after), Gauge(CouponStatus.Expired, before, after),
                 (events & (CouponEvents.Released | CouponEvents.Lapsed)) != 0 ? 1 : 0, (events & CouponEvents.Refunded) != 0 ? 1 : 0,
-                refusal, after.ValidToMs,
+                refusal, after.ValidToMs, AuditField.Encode(now, AuditNames.CouponState(before), after.OrderId ?? before.OrderId),
             ];
             var answer = (RedisResult[])(await Script.Transition.RunAsync(_db, keys, values).ConfigureAwait(false))!;
             if ((string)answer[0]! == "ok")

@@ -57,23 +57,9 @@ public static class Times
 /// <summary>The snake_case names of enum values in the contract.</summary>
 public static class Names
 {
-    public static string Of(CampaignStatus status) => status switch
-    {
-        CampaignStatus.Active => "active",
-        CampaignStatus.Paused => "paused",
-        CampaignStatus.Ended => "ended",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown campaign status"),
-    };
+    public static string Of(CampaignStatus status) => AuditNames.Of(status);
 
-    public static string Of(CouponStatus status) => status switch
-    {
-        CouponStatus.Unused => "unused",
-        CouponStatus.Locked => "locked",
-        CouponStatus.Used => "used",
-        CouponStatus.Expired => "expired",
-        CouponStatus.Revoked => "revoked",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown coupon status"),
-    };
+    public static string Of(CouponStatus status) => AuditNames.Of(status);
 
     public static bool TryParseCouponStatus(string? text, out CouponStatus status)
     {

@@ -20,6 +20,8 @@ namespace Coupons.Api.Contracts;
 [JsonSerializable(typeof(PageResponse<Coupons.Api.Protection.BlockEntry>))]
 [JsonSerializable(typeof(Coupons.Api.Protection.FraudFlag))]
 [JsonSerializable(typeof(PageResponse<Coupons.Api.Protection.FraudFlag>))]
+[JsonSerializable(typeof(AuditEntryResponse))]
+[JsonSerializable(typeof(PageResponse<AuditEntryResponse>))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 public sealed partial class CouponsJsonContext : JsonSerializerContext;

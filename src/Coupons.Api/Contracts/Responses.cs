@@ -104,3 +104,31 @@ public sealed record StatsResponse(
 }
 
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+public sealed record AuditActorResponse(string Id, string Role, string? Ip);
+
+/// <summary>One audit entry: who did what to which subject, when, and the state before and after.</summary>
+public sealed record AuditEntryResponse(
+    string Id,
+    DateTimeOffset At,
+    AuditActorResponse Actor,
+    string Action,
+    string Subject,
+    string? CampaignId,
+    string? Owner,
+    string? OrderId,
+    string? Before,
+    string? After)
+{
+    public static AuditEntryResponse From(AuditEntry entry) => new(
+        entry.Id,
+        DateTimeOffset.FromUnixTimeMilliseconds(entry.AtMs),
+        new AuditActorResponse(entry.ActorId, entry.ActorRole, entry.ActorIp),
+        entry.Action,
+        entry.Subject,
+        entry.CampaignId is { } id ? Ids.Format(id) : null,
+        entry.Owner,
+        entry.OrderId,
+        entry.Before,
+        entry.After);
+}

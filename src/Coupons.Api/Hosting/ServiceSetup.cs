@@ -4,6 +4,7 @@ using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
 using Coupons.Api.Protection;
+using Coupons.Core;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.WebUtilities;
 using OpenTelemetry.Metrics;
@@ -71,6 +72,12 @@ public static partial class ServiceSetup
             return Problems.Create(status, Problems.CodeForStatus(status), ReasonPhrases.GetReasonPhrase(status)).ExecuteAsync(context.HttpContext);
         });
         app.UseAuthentication();
+        // Every change this request makes is audited with its caller.
+        app.Use(async (context, next) =>
+        {
+            AuditScope.Set(ActorOf(context));
+            await next(context).ConfigureAwait(false);
+        });
         app.UseCouponsProtection();
         app.UseAuthorization();
 
@@ -78,6 +85,7 @@ public static partial class ServiceSetup
         app.MapCouponsApi();
         app.MapBlocklistApi();
         app.MapFraudApi();
+        app.MapAuditApi();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapOpenApi();
@@ -99,6 +107,18 @@ public static partial class ServiceSetup
         }
 
         return app;
+    }
+
+    private static AuditActor ActorOf(HttpContext context)
+    {
+        var ip = Protection.ClientFacts.Normalize(context.Connection.RemoteIpAddress)?.ToString();
+        var role = Caller.RoleOf(context.User);
+        return role == CallerRole.Unknown && context.User.Identity?.IsAuthenticated != true
+            ? new AuditActor("anonymous", "anonymous", ip)
+            : new AuditActor(
+                context.User.FindFirst(Caller.SubjectClaim)?.Value ?? "anonymous",
+                role switch { CallerRole.User => "user", CallerRole.Service => "service", CallerRole.Admin => "admin", _ => "unknown" },
+                ip);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No Coupons:Auth:SigningKey configured: created a development signing key in {Path}. Make tokens with: dotnet run --project src/Coupons.Api -- token --sub <user> [--role admin|service]")]

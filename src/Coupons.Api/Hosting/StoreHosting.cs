@@ -26,6 +26,7 @@ public static class StoreHosting
             services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<RedisCouponStore>());
             services.AddHostedService<RedisSweeper>();
             services.Configure<PostgresOptions>(configuration.GetSection("Coupons:Postgres"));
+            services.AddSingleton<IAuditLog>(sp => new PostgresAuditLog(sp.GetRequiredService<RedisCouponStore>(), sp.GetRequiredService<IOptions<PostgresOptions>>().Value));
             services.Configure<PersisterSettings>(configuration.GetSection("Coupons:Postgres:Persister"));
             if (configuration.GetSection("Coupons:Postgres:Shards").GetChildren().Any())
             {
@@ -43,6 +44,7 @@ public static class StoreHosting
         services.Configure<EmbeddedStoreOptions>(configuration.GetSection("Coupons:Embedded"));
         services.AddSingleton(sp => new EmbeddedCouponStore(sp.GetRequiredService<IOptions<EmbeddedStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
         services.AddHostedService<EmbeddedStoreOpener>();
         return services;
     }

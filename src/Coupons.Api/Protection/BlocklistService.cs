@@ -1,3 +1,4 @@
+using Coupons.Core;
 using Microsoft.Extensions.Options;
 
 namespace Coupons.Api.Protection;
@@ -6,7 +7,7 @@ namespace Coupons.Api.Protection;
 /// The blocklist this node matches requests against: a snapshot, replaced whole after every change
 /// made here and, for changes made on other nodes, within <see cref="ProtectionOptions.BlocklistRefresh"/>.
 /// </summary>
-public sealed class Blocklist(IBlocklistStore store, TimeProvider time, IOptions<ProtectionOptions> options)
+public sealed class Blocklist(IBlocklistStore store, IAuditLog audit, TimeProvider time, IOptions<ProtectionOptions> options)
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
     private BlockSet _current = BlockSet.Empty;
@@ -47,8 +48,11 @@ public sealed class Blocklist(IBlocklistStore store, TimeProvider time, IOptions
                 return (false, false);
             }
 
+            var previous = Current.Entries.FirstOrDefault(e => e.Key == entry.Key && e.IsLive(now));
             await store.SetAsync(entry).ConfigureAwait(false);
             await RefreshAsync(force: true).ConfigureAwait(false);
+            // After the change: an audit entry never tells of a block that was not made.
+            await audit.AppendAsync("blocklist.added", entry.Key, previous is null ? null : Describe(previous), Describe(entry)).ConfigureAwait(false);
             return (true, replaced);
         }
         finally
@@ -57,14 +61,25 @@ public sealed class Blocklist(IBlocklistStore store, TimeProvider time, IOptions
         }
     }
 
+    private static string Describe(BlockEntry entry) =>
+        "blocked" + (entry.ExpiresAt is { } until ? " until " + until.ToString("O", System.Globalization.CultureInfo.InvariantCulture) : string.Empty)
+        + (entry.Reason is { } reason ? ": " + reason : string.Empty);
+
     /// <summary>Removes an entry; false when there was none.</summary>
     public async Task<bool> RemoveAsync(string kind, string value)
     {
         await _changes.WaitAsync().ConfigureAwait(false);
         try
         {
-            var removed = await store.RemoveAsync([BlockEntry.KeyOf(kind, value)]).ConfigureAwait(false) > 0;
+            var key = BlockEntry.KeyOf(kind, value);
+            var previous = Current.Entries.FirstOrDefault(e => e.Key == key);
+            var removed = await store.RemoveAsync([key]).ConfigureAwait(false) > 0;
             await RefreshAsync(force: true).ConfigureAwait(false);
+            if (removed)
+            {
+                await audit.AppendAsync("blocklist.removed", key, previous is null ? "blocked" : Describe(previous), null).ConfigureAwait(false);
+            }
+
             return removed;
         }
         finally
@@ -74,6 +89,7 @@ public sealed class Blocklist(IBlocklistStore store, TimeProvider time, IOptions
     }
 }
 
+/// <summary>How an entry reads in the audit log.</summary>
 /// <summary>Loads the blocklist at start and follows other nodes' changes.</summary>
 internal sealed partial class BlocklistRefresher(Blocklist blocklist, IOptions<ProtectionOptions> options, TimeProvider time, ILogger<BlocklistRefresher> logger) : BackgroundService
 {
@@ -88,7 +104,7 @@ internal sealed partial class BlocklistRefresher(Blocklist blocklist, IOptions<P
                 await blocklist.RefreshAsync().ConfigureAwait(false);
                 failing = false;
             }
-            catch (Exception exception) when (exception is Core.StorageUnavailableException or System.Text.Json.JsonException)
+            catch (Exception exception) when (exception is StorageUnavailableException or System.Text.Json.JsonException)
             {
                 if (!failing)
                 {

@@ -167,6 +167,7 @@ public sealed partial class FraudSignals
 
     private readonly ISignalStore _store;
     private readonly Blocklist _blocklist;
+    private readonly IAuditLog _audit;
     private readonly TimeProvider _time;
     private readonly FraudOptions _options;
     private readonly ILogger<FraudSignals> _logger;
@@ -175,10 +176,11 @@ public sealed partial class FraudSignals
     private readonly string _node = Guid.NewGuid().ToString("N")[..8];
     private long _sequence;
 
-    public FraudSignals(ISignalStore store, Blocklist blocklist, TimeProvider time, IOptions<ProtectionOptions> options, IMeterFactory meters, ILogger<FraudSignals> logger)
+    public FraudSignals(ISignalStore store, Blocklist blocklist, IAuditLog audit, TimeProvider time, IOptions<ProtectionOptions> options, IMeterFactory meters, ILogger<FraudSignals> logger)
     {
         _store = store;
         _blocklist = blocklist;
+        _audit = audit;
         _time = time;
         _options = options.Value.Fraud;
         _logger = logger;
@@ -270,6 +272,8 @@ public sealed partial class FraudSignals
         var autoBlocked = existing?.AutoBlocked ?? false;
         if (_options.AutoBlock && !autoBlocked)
         {
+            // The block is the policy's doing, not the claimant's: audited as such.
+            AuditScope.Set(new AuditActor("fraud-policy", "system", null));
             var reason = $"automatic: {signal} reached {count} in {settings.Window}";
             await _blocklist.SetAsync(new BlockEntry(kind, value, reason, now, "fraud-policy", now + _options.AutoBlockFor)).ConfigureAwait(false);
             autoBlocked = true;
@@ -290,7 +294,14 @@ public sealed partial class FraudSignals
     {
         var key = FraudFlag.KeyOf(signal, value);
         _written.TryRemove(key, out _);
-        return await _store.RemoveFlagAsync(key).ConfigureAwait(false);
+        var flag = await _store.GetFlagAsync(key).ConfigureAwait(false);
+        if (!await _store.RemoveFlagAsync(key).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await _audit.AppendAsync("fraud.flag_dismissed", key, flag is null ? "flagged" : $"flagged: {flag.Count} in {flag.WindowSeconds} s", null).ConfigureAwait(false);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Counting a fraud signal failed; the claim went on")]

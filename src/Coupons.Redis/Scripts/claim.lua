@@ -8,7 +8,8 @@
 --       5 now (ms), 6 '1' if the campaign's terms allow a claim now (claim window, absolute
 --       validity), 7 valid from (ms), 8 valid to (ms), 9 campaign id, 10 bucket index, 11 the
 --       idempotency key itself, 12 '1' to count a sold_out refusal ('0' when the node will first try
---       to borrow stock from another bucket, and counts it itself if that fails)
+--       to borrow stock from another bucket, and counts it itself if that fails), 13 the audit field
+--       (who, when; copied into the event)
 -- Returns {outcome} or {outcome, coupon id}; refusals are counted in the bucket, in the order of
 -- precedence the contract gives: replay, campaign_not_active, limit_reached, sold_out.
 local bucket, claimants = KEYS[1], KEYS[2]
@@ -66,5 +67,5 @@ redis.call('ZADD', KEYS[6], 0, id)
 -- The whole row; fields a new coupon does not have yet (order, lock, use, refund) are left out.
 redis.call('XADD', KEYS[4], '*', 'event', 'claimed', 'coupon', id, 'campaign', ARGV[9], 'user', user,
   'claimedAt', now, 'idempotencyKey', ARGV[11], 'validFrom', ARGV[7], 'validTo', validTo, 'version', '1',
-  'status', 'unused')
+  'status', 'unused', 'audit', ARGV[13])
 return {'ok', id}

@@ -6,7 +6,7 @@
 -- ARGV: 1 the version read, 2 coupon id, 3 campaign id, 4 events (names, comma-separated),
 --       5 status, 6 order id, 7 order amount, 8 lock expires at, 9 used at, 10 refunded order id,
 --       11-15 changes of the locked, used, expired, released and refunded counters,
---       16 the refusal to count ('' for none), 17 valid to
+--       16 the refusal to count ('' for none), 17 valid to, 18 the audit field (who, when, before)
 -- Returns {'ok', new version} or {'conflict'}.
 local coupon, bucket, stream, expiries, validity = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local version = redis.call('HGET', coupon, 'version')
@@ -49,5 +49,5 @@ local user, claimedAt, idempotencyKey, validFrom, validTo =
 redis.call('XADD', stream, '*', 'event', ARGV[4], 'coupon', ARGV[2], 'campaign', ARGV[3], 'user', user,
   'claimedAt', claimedAt, 'idempotencyKey', idempotencyKey, 'validFrom', validFrom, 'validTo', validTo,
   'version', nextVersion, 'status', ARGV[5], 'orderId', ARGV[6], 'orderAmount', ARGV[7],
-  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10])
+  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'audit', ARGV[18])
 return {'ok', nextVersion}

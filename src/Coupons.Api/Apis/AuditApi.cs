@@ -1,0 +1,85 @@
+using System.ComponentModel;
+using Coupons.Api.Auth;
+using Coupons.Api.Contracts;
+using Coupons.Api.Http;
+using Coupons.Core;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Coupons.Api.Apis;
+
+/// <summary>The audit log's admin API: every change (campaigns, coupons, blocklist), newest first, filtered and paged.</summary>
+public static class AuditApi
+{
+    public static RouteHandlerBuilder MapAuditApi(this IEndpointRouteBuilder app) =>
+        app.MapGet("/v1/audit", Query).WithTags("Protection").RequireAuthorization(AuthExtensions.Admin)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithName("QueryAudit").WithSummary("Audit entries, newest first: who did what to which coupon, campaign or blocklist entry, and the state before and after (admin).");
+
+    private static async Task<Results<Ok<PageResponse<AuditEntryResponse>>, ProblemHttpResult>> Query(
+        IAuditLog audit,
+        [Description("A coupon id, campaign id or blocklist entry (kind:value): its entries only.")] string? subject,
+        [Description("Entries made by this caller (a token subject, or system).")] string? actor,
+        [Description("Entries about this user's coupons.")] string? owner,
+        [Description("Entries about this campaign and its coupons.")] string? campaignId,
+        [Description("One action, like coupon.locked or blocklist.added.")] string? action,
+        [Description("Entries at or after this time (ISO 8601).")] DateTimeOffset? from,
+        [Description("Entries before this time (ISO 8601).")] DateTimeOffset? to,
+        [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
+        [Description("The nextCursor of the previous page.")] string? cursor,
+        CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string>();
+        foreach (var (name, value) in new[] { ("subject", subject), ("actor", actor), ("owner", owner), ("action", action) })
+        {
+            if (value is { Length: 0 or > AuditNames.MaxTextLength })
+            {
+                errors[name] = $"must be 1 to {AuditNames.MaxTextLength} characters";
+            }
+        }
+
+        Guid? campaign = null;
+        if (campaignId is not null)
+        {
+            if (Ids.TryParse(campaignId, out var parsed))
+            {
+                campaign = parsed;
+            }
+            else
+            {
+                errors["campaignId"] = "is not a campaign id";
+            }
+        }
+
+        var pageSize = limit ?? StoreLimits.DefaultPageSize;
+        if (pageSize is < 1 or > StoreLimits.MaxPageSize)
+        {
+            errors["limit"] = $"must be between 1 and {StoreLimits.MaxPageSize}";
+        }
+
+        if (cursor is { Length: 0 or > AuditNames.MaxTextLength })
+        {
+            errors["cursor"] = "is not a cursor this service gave";
+        }
+
+        if (from is { } start && to is { } end && end <= start)
+        {
+            errors["to"] = "must be after from";
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        try
+        {
+            var (items, next) = await audit.QueryAsync(
+                new AuditQuery(subject, actor, owner, campaign, action, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds(), cursor, pageSize), ct).ConfigureAwait(false);
+            return TypedResults.Ok(new PageResponse<AuditEntryResponse>([.. items.Select(AuditEntryResponse.From)], next));
+        }
+        catch (ArgumentException)
+        {
+            return Problems.Validation("cursor", "is not a cursor this service gave");
+        }
+    }
+}
