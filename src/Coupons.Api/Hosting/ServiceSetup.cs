@@ -72,13 +72,13 @@ public static partial class ServiceSetup
             return Problems.Create(status, Problems.CodeForStatus(status), ReasonPhrases.GetReasonPhrase(status)).ExecuteAsync(context.HttpContext);
         });
         app.UseAuthentication();
+        app.UseCouponsProtection();
         // Every change this request makes is audited with its caller.
         app.Use(async (context, next) =>
         {
             AuditScope.Set(ActorOf(context));
             await next(context).ConfigureAwait(false);
         });
-        app.UseCouponsProtection();
         app.UseAuthorization();
 
         app.MapCampaignsApi();
@@ -111,7 +111,7 @@ public static partial class ServiceSetup
 
     private static AuditActor ActorOf(HttpContext context)
     {
-        var ip = Protection.ClientFacts.Normalize(context.Connection.RemoteIpAddress)?.ToString();
+        var ip = ClientFacts.Of(context) is { } facts ? facts.IpText : ClientFacts.Normalize(context.Connection.RemoteIpAddress)?.ToString();
         var role = Caller.RoleOf(context.User);
         return role == CallerRole.Unknown && context.User.Identity?.IsAuthenticated != true
             ? new AuditActor("anonymous", "anonymous", ip)

@@ -14,7 +14,18 @@ public sealed class ClientFacts
     public const int MaxDeviceIdLength = 128;
 
     /// <summary>The client's address: the connection's, or the one a trusted proxy forwarded. IPv4 as IPv4.</summary>
-    public IPAddress? Ip { get; init; }
+    public IPAddress? Ip
+    {
+        get;
+        init
+        {
+            field = value;
+            IpText = value?.ToString();
+        }
+    }
+
+    /// <summary>The address as text, made once for the limits, the signals and the audit log.</summary>
+    public string? IpText { get; private init; }
 
     /// <summary>The <c>X-Device-Id</c> header, when the client sent a valid one.</summary>
     public string? Device { get; init; }

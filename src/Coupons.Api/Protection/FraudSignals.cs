@@ -97,40 +97,45 @@ public sealed class LocalSignalStore(TimeProvider time) : ISignalStore
 
     public Task<long> FlagCountAsync() => Task.FromResult((long)_flags.Count);
 
+    /// <summary>
+    /// Distinct members by when each was last seen, oldest first (a linked list beside a map), so
+    /// that seeing a member and dropping the old or surplus ones cost O(1) each.
+    /// </summary>
     private sealed class Window
     {
-        private readonly Dictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
-        private long _newest;
+        private readonly Dictionary<string, LinkedListNode<(string Member, long Seen)>> _nodes = new(StringComparer.Ordinal);
+        private readonly LinkedList<(string Member, long Seen)> _byAge = new();
 
         public long Observe(string member, long now, long window, int most)
         {
-            lock (_lastSeen)
+            lock (_nodes)
             {
-                _lastSeen[member] = now;
-                _newest = now;
-                var oldestKept = now - window;
-                if (_lastSeen.Count > most || _lastSeen.Values.Any(seen => seen <= oldestKept))
+                if (_nodes.TryGetValue(member, out var node))
                 {
-                    foreach (var (key, _) in _lastSeen.Where(e => e.Value <= oldestKept).ToList())
-                    {
-                        _lastSeen.Remove(key);
-                    }
-
-                    foreach (var (key, _) in _lastSeen.OrderBy(e => e.Value).Take(_lastSeen.Count - most).ToList())
-                    {
-                        _lastSeen.Remove(key);
-                    }
+                    _byAge.Remove(node);
+                    node.Value = (member, now);
+                    _byAge.AddLast(node);
+                }
+                else
+                {
+                    _nodes[member] = _byAge.AddLast((member, now));
                 }
 
-                return _lastSeen.Count;
+                while (_byAge.First is { } oldest && (oldest.Value.Seen <= now - window || _nodes.Count > most))
+                {
+                    _nodes.Remove(oldest.Value.Member);
+                    _byAge.RemoveFirst();
+                }
+
+                return _nodes.Count;
             }
         }
 
         public bool IsIdle(long now, long window)
         {
-            lock (_lastSeen)
+            lock (_nodes)
             {
-                return now - _newest > window;
+                return _byAge.Last is not { } newest || now - newest.Value.Seen > window;
             }
         }
     }
@@ -190,35 +195,28 @@ public sealed partial class FraudSignals
     public ISignalStore Store => _store;
 
     /// <summary>Counts a claim of <paramref name="facts"/>; returns when counted (at once in memory).</summary>
-    public Task ObserveClaimAsync(ClientFacts facts)
+    public async Task ObserveClaimAsync(ClientFacts facts)
     {
         if (facts.User is not { } user)
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        var tasks = new List<Task>(3);
+        // One after another: in memory each is done at once; on Redis this runs beside the request.
         if (_options.DeviceAccounts.Enabled && facts.Device is { } device)
         {
-            tasks.Add(CountAsync(FraudFlag.DeviceAccounts, _options.DeviceAccounts, device, user));
+            await CountAsync(FraudFlag.DeviceAccounts, _options.DeviceAccounts, device, user).ConfigureAwait(false);
         }
 
-        if (_options.IpAccounts.Enabled && facts.Ip is { } ip)
+        if (_options.IpAccounts.Enabled && facts.IpText is { } ip)
         {
-            tasks.Add(CountAsync(FraudFlag.IpAccounts, _options.IpAccounts, ip.ToString(), user));
+            await CountAsync(FraudFlag.IpAccounts, _options.IpAccounts, ip, user).ConfigureAwait(false);
         }
 
         if (_options.ClaimBurst.Enabled)
         {
-            tasks.Add(CountAsync(FraudFlag.ClaimBurst, _options.ClaimBurst, user, _node + ":" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            await CountAsync(FraudFlag.ClaimBurst, _options.ClaimBurst, user, _node + ":" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
         }
-
-        return tasks.Count switch
-        {
-            0 => Task.CompletedTask,
-            1 => tasks[0],
-            _ => Task.WhenAll(tasks),
-        };
     }
 
     /// <summary>Counts a claim without waiting for the count; failures are logged.</summary>

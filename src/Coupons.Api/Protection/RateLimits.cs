@@ -34,9 +34,9 @@ internal sealed class RateLimitRule(string name, TokenBucketSettings bucket)
         }
 
         var count = 0;
-        if (rules.Ip is { } ip && facts.Ip is { } address)
+        if (rules.Ip is { } ip && facts.IpText is { } address)
         {
-            keys[count++] = new LimitKey(ip, address.ToString());
+            keys[count++] = new LimitKey(ip, address);
         }
 
         if (rules.Device is { } device && facts.Device is { } deviceId)
@@ -129,15 +129,28 @@ internal sealed class LocalRateLimiter : PartitionedRateLimiter<HttpContext>
     {
         _rules = rules;
         _limiters = rules.All.ToDictionary(rule => rule, rule => PartitionedRateLimiter.Create<string, string>(key =>
-            RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = rule.Bucket.Limit,
-                TokensPerPeriod = 1,
-                ReplenishmentPeriod = rule.Bucket.PerToken,
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            })));
+            RateLimitPartition.GetTokenBucketLimiter(key, _ => Options(rule.Bucket))));
     }
+
+    /// <summary>
+    /// A token a period, or, for limits finer than a millisecond a token (a cap of a million claims
+    /// a second), as many tokens a millisecond as give the same rate: .NET's buckets need a period.
+    /// </summary>
+    internal static TokenBucketRateLimiterOptions Options(TokenBucketSettings bucket)
+    {
+        var period = bucket.PerToken >= MinPeriod ? bucket.PerToken : MinPeriod;
+        var tokens = (int)Math.Clamp(Math.Round(bucket.Limit * (period / bucket.Window)), 1, bucket.Limit);
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = bucket.Limit,
+            TokensPerPeriod = tokens,
+            ReplenishmentPeriod = period,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
+
+    private static readonly TimeSpan MinPeriod = TimeSpan.FromMilliseconds(1);
 
     public override RateLimiterStatistics? GetStatistics(HttpContext resource) => null;
 

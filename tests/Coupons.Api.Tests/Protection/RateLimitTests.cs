@@ -145,6 +145,21 @@ public sealed class RateLimitTests(ProtectedApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task The_audit_log_records_the_clients_address_as_forwarded_by_a_trusted_proxy()
+    {
+        using var admin = factory.Admin();
+        var campaign = await NewCampaignAsync(admin);
+        var ip = ProtectedApiFactory.NewIp();
+        using var user = factory.Client("audited-" + Guid.NewGuid().ToString("N"), ip: ip);
+        using var claim = await user.PostEmptyAsync($"/v1/campaigns/{campaign}/claim");
+        var coupon = (await claim.AssertStatusAsync(HttpStatusCode.Created)).Str("id");
+
+        using var audit = await admin.GetPathAsync($"/v1/audit?subject={coupon}");
+        var entry = Assert.Single((await audit.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray());
+        Assert.Equal(("coupon.claimed", ip, "user"), (entry.Str("action"), entry.GetProperty("actor").Str("ip"), entry.GetProperty("actor").Str("role")));
+    }
+
+    [Fact]
     public async Task Health_metrics_and_the_openapi_document_are_not_limited()
     {
         var ip = ProtectedApiFactory.NewIp();
