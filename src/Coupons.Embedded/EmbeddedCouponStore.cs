@@ -364,7 +364,8 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
         Log();
         try
         {
-            var entries = SqliteJournal.QueryAudit(_options.DatabasePath, query, before, query.Limit + 1);
+            var entries = SqliteJournal.QueryAudit(
+                _options.DatabasePath, query, before, query.Limit + 1, CouponIdsOf(query.Owner), CouponIdsOf(query.ActorId));
             var next = entries.Count > query.Limit ? entries[query.Limit - 1].Id : null;
             return ValueTask.FromResult<(IReadOnlyList<AuditEntry>, string?)>((entries.Count > query.Limit ? entries[..query.Limit] : entries, next));
         }
@@ -372,6 +373,23 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
         {
             throw new StorageUnavailableException("the audit log cannot be read: " + exception.Message, exception);
         }
+    }
+
+    /// <summary>The ids of a user's coupons as a JSON array (for the audit queries), from memory; null for no user.</summary>
+    private string? CouponIdsOf(string? userId)
+    {
+        if (userId is null)
+        {
+            return null;
+        }
+
+        var entries = _users.Recovered(userId).ToList();
+        for (var holding = _users.FirstHolding(userId); holding is not null; holding = holding.Next)
+        {
+            holding.CopyTo(entries);
+        }
+
+        return System.Text.Json.JsonSerializer.Serialize(entries.Select(e => e.Id.ToString()).ToList(), CouponIdsJson.Default.ListString);
     }
 
     public async ValueTask<CampaignStats?> GetStatsAsync(Guid campaignId, CancellationToken cancellationToken = default)
@@ -594,3 +612,6 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
     /// <summary>How long the last recovery from disk took.</summary>
     public TimeSpan RecoveryTime { get; private set; }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(List<string>))]
+internal sealed partial class CouponIdsJson : System.Text.Json.Serialization.JsonSerializerContext;
