@@ -28,6 +28,30 @@ public sealed class LocalRateLimiterTests
         Assert.True(lease.IsAcquired);
     }
 
+    [Theory]
+    [InlineData(1_000, 1_000)]
+    [InlineData(1_000_000, 1_000)]
+    [InlineData(20, 10_000)]
+    public async Task A_bucket_refilled_by_a_heartbeat_gains_what_the_time_since_is_worth(int limit, int windowMs)
+    {
+        var bucket = new TokenBucketSettings { Limit = limit, Window = TimeSpan.FromMilliseconds(windowMs) };
+        using var limiter = new TokenBucketRateLimiter(LocalRateLimiter.Options(bucket));
+        using (var all = limiter.AttemptAcquire(limit))
+        {
+            Assert.True(all.IsAcquired);
+        }
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(300);
+        limiter.TryReplenish();
+        var elapsed = watch.Elapsed;
+        var expected = Math.Min(limit, limit * (elapsed / bucket.Window));
+        var available = limiter.GetStatistics()!.CurrentAvailablePermits;
+
+        // As much as the time was worth, give or take a period's worth (and a token).
+        Assert.InRange(available, (long)(expected * 0.5) - 1, (long)Math.Ceiling(expected) + 1);
+    }
+
     [Fact]
     public void A_request_is_refused_by_the_first_full_limit_and_names_it()
     {
