@@ -69,6 +69,10 @@ public static class BlocklistApi
         {
             errors["reason"] = $"must be at most {BlockEntry.MaxReasonLength} characters";
         }
+        else if (body.Reason is { } reason && reason.Any(char.IsControl))
+        {
+            errors["reason"] = "must not contain control characters";
+        }
 
         var now = time.GetUtcNow();
         if (body.ExpiresAt is { } expiresAt && expiresAt <= now)

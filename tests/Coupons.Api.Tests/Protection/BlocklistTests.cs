@@ -169,6 +169,8 @@ public sealed class BlocklistTests(ProtectedApiFactory factory) : IClassFixture<
         await longUser.AssertValidationAsync("value");
         using var longReason = await admin.PostJsonAsync("/v1/blocklist", Block("user", "someone", reason: new string('r', 501)));
         await longReason.AssertValidationAsync("reason");
+        using var controlReason = await admin.PostJsonAsync("/v1/blocklist", Block("user", "someone", reason: "line\nbreak"));
+        await controlReason.AssertValidationAsync("reason");
         using var badKind = await admin.DeleteAsync(new Uri("/v1/blocklist/planet?value=mars", UriKind.Relative));
         await badKind.AssertValidationAsync("kind");
         using var noValue = await admin.DeleteAsync(new Uri("/v1/blocklist/user", UriKind.Relative));
