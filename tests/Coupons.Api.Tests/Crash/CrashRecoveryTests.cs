@@ -11,7 +11,8 @@ namespace Coupons.Api.Tests.Crash;
 /// Invariant 4 of DESIGN.md, end to end: the real server process under concurrent claims, locks,
 /// redemptions, releases, refunds and stock additions is killed with SIGKILL while requests are in
 /// flight, restarted on the same data dir, and must show every acknowledged change, keep stock and
-/// per-user limits, and report stats that match its coupons. Several cycles on one data dir.
+/// per-user limits, report stats that match its coupons, and hold each coupon's audit trail up to
+/// its state. Several cycles on one data dir.
 /// </summary>
 [Collection(CrashCollection.Name)]
 public sealed class CrashRecoveryTests(ITestOutputHelper output)
@@ -398,6 +399,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = CheckParallelism, CancellationToken = ct };
         var serviceToken = client.Token(CrashClient.ServiceUser, Service);
+        var adminToken = client.Token(CrashClient.AdminUser, "admin");
 
         // 1. Every acknowledged coupon is there, belongs to its user, and is in an acknowledged state
         //    (or the state after the one change to it that was cut off).
@@ -439,6 +441,19 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             coupon.Status = status!;
             coupon.OrderId = order;
             coupon.PendingOp = null;
+
+            // Its audit trail survived with it: the newest entry ends in the state it has now, and
+            // the oldest is its claim by its owner (entries are written with the changes).
+            var audit = await client.SendCheckedAsync(HttpMethod.Get, $"v1/audit?subject={coupon.Id}&limit=200", adminToken, null, token);
+            var entries = audit.Status == 200 ? audit.Body.GetProperty("items").EnumerateArray().ToList() : [];
+            var expectedAfter = order is not null && status is "locked" or "used" ? $"{status} by order {order}" : status;
+            if (entries.Count == 0
+                || entries[0].GetProperty("after").GetString() != expectedAfter
+                || entries[^1].GetProperty("action").GetString() != "coupon.claimed"
+                || entries[^1].GetProperty("actor").GetProperty("id").GetString() != coupon.UserId)
+            {
+                model.Violation($"coupon {coupon.Id} is {status}/{order ?? "-"} after the restart, but its audit trail says otherwise: {audit}");
+            }
         });
 
         // 2. Every acknowledged claim, replayed with its key, gives the same coupon back as a replay.
@@ -505,7 +520,6 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         });
 
         // 4. Stats: stock adds up, never oversold, and the gauges match the coupons.
-        var adminToken = client.Token(CrashClient.AdminUser, "admin");
         var statsReply = await client.SendCheckedAsync(HttpMethod.Get, $"v1/campaigns/{model.CampaignId}/stats", adminToken, null, ct);
         var campaignReply = await client.SendCheckedAsync(HttpMethod.Get, $"v1/campaigns/{model.CampaignId}", adminToken, null, ct);
         if (statsReply.Status != 200 || campaignReply.Status != 200)
