@@ -236,6 +236,14 @@ public sealed partial class FraudSignals
 
     private async Task CountAsync(string signal, SignalSettings settings, string entity, string member)
     {
+        // An entity flagged in the last few seconds needs no counting until its flag is due to be
+        // written again: the hot entities of an attack are exactly the flagged ones.
+        if (_written.TryGetValue(FraudFlag.KeyOf(signal, entity), out var written)
+            && _time.GetUtcNow().ToUnixTimeMilliseconds() - written < Refresh.TotalMilliseconds)
+        {
+            return;
+        }
+
         var most = Math.Clamp(settings.Threshold * 2, 64, 4096);
         var count = await _store.ObserveAsync(signal, entity, member, settings.Window, most).ConfigureAwait(false);
         if (count >= settings.Threshold)

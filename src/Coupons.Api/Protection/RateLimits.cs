@@ -199,14 +199,26 @@ internal sealed class LocalRateLimiter : PartitionedRateLimiter<HttpContext>
 /// are taken from concurrently, one script call each, so the limits cost one round trip. When Redis
 /// does not answer, requests are let through: the store they go on to is Redis too, and answers 503.
 /// </summary>
+/// <remarks>
+/// A refused bucket is remembered on the node until the time Redis said a token would be back:
+/// until then Redis would refuse it too (tokens only come back with time), so a client that keeps
+/// knocking past its limit, which is what abuse looks like, is answered without a round trip.
+/// </remarks>
 internal sealed partial class SharedRateLimiter(RateLimitRules rules, RedisRateLimits buckets, ILogger<SharedRateLimiter> logger) : PartitionedRateLimiter<HttpContext>
 {
+    /// <summary>Refused buckets remembered at most; past it the memory is dropped (it is only a shortcut).</summary>
+    private const int MostRemembered = 100_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(RateLimitRule Rule, string Key), long> _refusedUntil = new();
+
     public override RateLimiterStatistics? GetStatistics(HttpContext resource) => null;
 
     protected override RateLimitLease AttemptAcquireCore(HttpContext resource, int permitCount)
     {
         var buffer = default(LimitKeys);
-        return RateLimitRule.Collect(ClientFacts.Of(resource), rules, buffer) == 0 ? Verdict.Admitted : Verdict.Undecided;
+        Span<LimitKey> keys = buffer;
+        var count = RateLimitRule.Collect(ClientFacts.Of(resource), rules, keys);
+        return count == 0 ? Verdict.Admitted : RememberedRefusal(keys[..count]) ?? Verdict.Undecided;
     }
 
     protected override async ValueTask<RateLimitLease> AcquireAsyncCore(HttpContext resource, int permitCount, CancellationToken cancellationToken)
@@ -216,6 +228,11 @@ internal sealed partial class SharedRateLimiter(RateLimitRules rules, RedisRateL
         if (count == 0)
         {
             return Verdict.Admitted;
+        }
+
+        if (RememberedRefusal(keys.AsSpan(0, count)) is { } remembered)
+        {
+            return remembered;
         }
 
         var waits = new Task<TimeSpan>[count];
@@ -238,11 +255,42 @@ internal sealed partial class SharedRateLimiter(RateLimitRules rules, RedisRateL
         {
             if (waits[i].Result > TimeSpan.Zero)
             {
+                if (_refusedUntil.Count >= MostRemembered)
+                {
+                    _refusedUntil.Clear();
+                }
+
+                _refusedUntil[(keys[i].Rule, keys[i].Key)] = Environment.TickCount64 + (long)waits[i].Result.TotalMilliseconds;
                 return Verdict.Refused(keys[i].Rule.Name, waits[i].Result);
             }
         }
 
         return Verdict.Admitted;
+    }
+
+    /// <summary>The refusal still in force for one of these buckets, if any; lapsed ones are forgotten.</summary>
+    private Verdict? RememberedRefusal(ReadOnlySpan<LimitKey> keys)
+    {
+        if (_refusedUntil.IsEmpty)
+        {
+            return null;
+        }
+
+        var now = Environment.TickCount64;
+        foreach (var key in keys)
+        {
+            if (_refusedUntil.TryGetValue((key.Rule, key.Key), out var until))
+            {
+                if (until > now)
+                {
+                    return Verdict.Refused(key.Rule.Name, TimeSpan.FromMilliseconds(until - now));
+                }
+
+                _refusedUntil.TryRemove((key.Rule, key.Key), out _);
+            }
+        }
+
+        return null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The shared rate limits could not be read from Redis; the request is let through")]
