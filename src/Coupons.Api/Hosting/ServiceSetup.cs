@@ -111,8 +111,10 @@ public static partial class ServiceSetup
 
     private static AuditActor ActorOf(HttpContext context)
     {
-        var ip = ClientFacts.Of(context) is { } facts ? facts.IpText : ClientFacts.Normalize(context.Connection.RemoteIpAddress)?.ToString();
-        var role = Caller.RoleOf(context.User);
+        // The protections read the address and role already when they are on.
+        var facts = ClientFacts.Of(context);
+        var ip = facts is not null ? facts.IpText : ClientFacts.Normalize(context.Connection.RemoteIpAddress)?.ToString();
+        var role = facts?.Role ?? Caller.RoleOf(context.User);
         return role == CallerRole.Unknown && context.User.Identity?.IsAuthenticated != true
             ? new AuditActor("anonymous", "anonymous", ip)
             : new AuditActor(

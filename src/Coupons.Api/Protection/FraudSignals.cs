@@ -67,13 +67,14 @@ public sealed class LocalSignalStore(TimeProvider time) : ISignalStore
     public ValueTask<long> ObserveAsync(string signal, string entity, string member, TimeSpan window, int most)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var count = _windows.GetOrAdd(signal + ":" + entity, _ => new Window()).Observe(member, now, (long)window.TotalMilliseconds, most);
+        var windowMs = (long)window.TotalMilliseconds;
+        var count = _windows.GetOrAdd(signal + ":" + entity, static (_, ms) => new Window(ms), windowMs).Observe(member, now, most);
         if (Interlocked.Increment(ref _observed) % SweepEvery == 0)
         {
-            // Windows nobody was seen in for a whole window go, so memory follows the active clients.
+            // Windows nobody was seen in for a whole window (their own) go, so memory follows the active clients.
             foreach (var (key, idle) in _windows)
             {
-                if (idle.IsIdle(now, (long)window.TotalMilliseconds))
+                if (idle.IsIdle(now))
                 {
                     _windows.TryRemove(key, out _);
                 }
@@ -101,12 +102,12 @@ public sealed class LocalSignalStore(TimeProvider time) : ISignalStore
     /// Distinct members by when each was last seen, oldest first (a linked list beside a map), so
     /// that seeing a member and dropping the old or surplus ones cost O(1) each.
     /// </summary>
-    private sealed class Window
+    private sealed class Window(long windowMs)
     {
         private readonly Dictionary<string, LinkedListNode<(string Member, long Seen)>> _nodes = new(StringComparer.Ordinal);
         private readonly LinkedList<(string Member, long Seen)> _byAge = new();
 
-        public long Observe(string member, long now, long window, int most)
+        public long Observe(string member, long now, int most)
         {
             lock (_nodes)
             {
@@ -121,7 +122,7 @@ public sealed class LocalSignalStore(TimeProvider time) : ISignalStore
                     _nodes[member] = _byAge.AddLast((member, now));
                 }
 
-                while (_byAge.First is { } oldest && (oldest.Value.Seen <= now - window || _nodes.Count > most))
+                while (_byAge.First is { } oldest && (oldest.Value.Seen <= now - windowMs || _nodes.Count > most))
                 {
                     _nodes.Remove(oldest.Value.Member);
                     _byAge.RemoveFirst();
@@ -131,11 +132,11 @@ public sealed class LocalSignalStore(TimeProvider time) : ISignalStore
             }
         }
 
-        public bool IsIdle(long now, long window)
+        public bool IsIdle(long now)
         {
             lock (_nodes)
             {
-                return _byAge.Last is not { } newest || now - newest.Value.Seen > window;
+                return _byAge.Last is not { } newest || now - newest.Value.Seen > windowMs;
             }
         }
     }

@@ -43,4 +43,21 @@ public sealed class SignalWindowTests
             _time.Advance(TimeSpan.FromSeconds(1));
         }
     }
+
+    [Fact]
+    public async Task Idle_windows_are_dropped_by_their_own_length_not_by_another_signals()
+    {
+        var store = new LocalSignalStore(_time);
+        Assert.Equal(1, await store.ObserveAsync("device_accounts", "device", "alice", TimeSpan.FromMinutes(10), 64));
+        _time.Advance(TimeSpan.FromMinutes(2));
+
+        // Enough observations of a one-minute signal to run the sweep of idle windows several times.
+        for (var i = 0; i < 10_000; i++)
+        {
+            await store.ObserveAsync("claim_burst", "user-" + (i % 50), "claim-" + i, TimeSpan.FromMinutes(1), 64);
+        }
+
+        // Alice, seen 2 minutes ago, is still within the device's 10-minute window.
+        Assert.Equal(2, await store.ObserveAsync("device_accounts", "device", "bob", TimeSpan.FromMinutes(10), 64));
+    }
 }
