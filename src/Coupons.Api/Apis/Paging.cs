@@ -10,14 +10,22 @@ internal static class Paging
     /// <summary>Checks the limit and cursor of a listing; returns a problem when either is off.</summary>
     public static ProblemHttpResult? Check(int? limit, string? cursor, out int pageSize, out Guid? after)
     {
-        pageSize = limit ?? StoreLimits.DefaultPageSize;
         after = null;
-        if (pageSize is < 1 or > StoreLimits.MaxPageSize)
+        if (CheckLimit(limit, out pageSize) is { } problem)
         {
-            return Problems.Validation("limit", $"must be between 1 and {StoreLimits.MaxPageSize}");
+            return problem;
         }
 
         return Cursors.TryParse(cursor, out after) ? null : Problems.Validation("cursor", "is not a cursor this service gave");
+    }
+
+    /// <summary>A page size of 1 to <see cref="StoreLimits.MaxPageSize"/>, <see cref="StoreLimits.DefaultPageSize"/> when not given.</summary>
+    public static ProblemHttpResult? CheckLimit(int? limit, out int pageSize)
+    {
+        pageSize = limit ?? StoreLimits.DefaultPageSize;
+        return pageSize is < 1 or > StoreLimits.MaxPageSize
+            ? Problems.Validation("limit", $"must be between 1 and {StoreLimits.MaxPageSize}")
+            : null;
     }
 }
 
@@ -26,11 +34,10 @@ internal static class KeyPaging
 {
     public static ProblemHttpResult? Check(int? limit, string? cursor, out int pageSize, out string? after)
     {
-        pageSize = limit ?? StoreLimits.DefaultPageSize;
         after = null;
-        if (pageSize is < 1 or > StoreLimits.MaxPageSize)
+        if (Paging.CheckLimit(limit, out pageSize) is { } problem)
         {
-            return Problems.Validation("limit", $"must be between 1 and {StoreLimits.MaxPageSize}");
+            return problem;
         }
 
         if (cursor is null)

@@ -8,19 +8,7 @@ namespace Coupons.Api.Tests.Protection;
 /// <summary>Shared steps of the fraud signal tests, on any node.</summary>
 internal static class Fraud
 {
-    public static async Task<string> NewCampaignAsync(ProtectedApiFactory node)
-    {
-        using var admin = node.Admin();
-        using var response = await admin.PostJsonAsync("/v1/campaigns", new JsonObject
-        {
-            ["name"] = "Watched sale",
-            ["discount"] = new JsonObject { ["type"] = "amount_off", ["amountOff"] = 500 },
-            ["totalStock"] = 1000,
-            ["perUserLimit"] = 1,
-            ["validity"] = new JsonObject { ["days"] = 30 },
-        });
-        return (await response.AssertStatusAsync(HttpStatusCode.Created)).Str("id");
-    }
+    public static Task<string> NewCampaignAsync(ProtectedApiFactory node) => node.NewCampaignAsync(totalStock: 1000);
 
     /// <summary>A claim into a campaign of its own (the factories cap claims per campaign at 3).</summary>
     public static async Task<HttpStatusCode> ClaimFreshAsync(ProtectedApiFactory node, string user, string? ip = null, string? device = null) =>

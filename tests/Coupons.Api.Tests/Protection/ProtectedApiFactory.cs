@@ -37,6 +37,21 @@ public class ProtectedApiFactory : CouponsApiFactory
 
     public HttpClient Admin() => ClientFor("admin-" + Guid.NewGuid().ToString("N")[..8], "admin");
 
+    /// <summary>Creates a campaign as an admin (500 off, one coupon per user) and returns its id.</summary>
+    public async Task<string> NewCampaignAsync(long totalStock)
+    {
+        using var admin = Admin();
+        using var response = await admin.PostJsonAsync("/v1/campaigns", new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = "Protected sale",
+            ["discount"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "amount_off", ["amountOff"] = 500 },
+            ["totalStock"] = totalStock,
+            ["perUserLimit"] = 1,
+            ["validity"] = new System.Text.Json.Nodes.JsonObject { ["days"] = 30 },
+        });
+        return (await response.AssertStatusAsync(System.Net.HttpStatusCode.Created)).Str("id");
+    }
+
     /// <summary>An address no other test uses: 10.x.y.z from a random number.</summary>
     public static string NewIp()
     {

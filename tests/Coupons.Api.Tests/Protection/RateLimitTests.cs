@@ -120,8 +120,8 @@ public sealed class RateLimitTests(ProtectedApiFactory factory) : IClassFixture<
     public async Task A_campaign_admits_a_capped_number_of_claims_and_the_refused_ones_take_no_stock()
     {
         using var admin = factory.Admin();
-        var capped = await NewCampaignAsync(admin);
-        var other = await NewCampaignAsync(admin);
+        var capped = await factory.NewCampaignAsync(totalStock: 100);
+        var other = await factory.NewCampaignAsync(totalStock: 100);
         for (var i = 0; i < ProtectedApiFactory.CampaignLimit; i++)
         {
             using var user = factory.Client("claimer-" + Guid.NewGuid().ToString("N"), ip: ProtectedApiFactory.NewIp());
@@ -148,7 +148,7 @@ public sealed class RateLimitTests(ProtectedApiFactory factory) : IClassFixture<
     public async Task The_audit_log_records_the_clients_address_as_forwarded_by_a_trusted_proxy()
     {
         using var admin = factory.Admin();
-        var campaign = await NewCampaignAsync(admin);
+        var campaign = await factory.NewCampaignAsync(totalStock: 100);
         var ip = ProtectedApiFactory.NewIp();
         using var user = factory.Client("audited-" + Guid.NewGuid().ToString("N"), ip: ip);
         using var claim = await user.PostEmptyAsync($"/v1/campaigns/{campaign}/claim");
@@ -190,18 +190,5 @@ public sealed class RateLimitTests(ProtectedApiFactory factory) : IClassFixture<
         }
 
         return 20;
-    }
-
-    private static async Task<string> NewCampaignAsync(HttpClient admin)
-    {
-        using var response = await admin.PostJsonAsync("/v1/campaigns", new System.Text.Json.Nodes.JsonObject
-        {
-            ["name"] = "Capped sale",
-            ["discount"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "amount_off", ["amountOff"] = 500 },
-            ["totalStock"] = 100,
-            ["perUserLimit"] = 1,
-            ["validity"] = new System.Text.Json.Nodes.JsonObject { ["days"] = 30 },
-        });
-        return (await response.AssertStatusAsync(HttpStatusCode.Created)).Str("id");
     }
 }

@@ -57,16 +57,7 @@ public sealed class SharedProtectionTests(ProtectedRedisNodes nodes) : IClassFix
     [Fact]
     public async Task A_campaigns_claim_cap_is_shared_by_every_node()
     {
-        using var admin = nodes.First.Admin();
-        using var created = await admin.PostJsonAsync("/v1/campaigns", new JsonObject
-        {
-            ["name"] = "Capped on Redis",
-            ["discount"] = new JsonObject { ["type"] = "amount_off", ["amountOff"] = 500 },
-            ["totalStock"] = 100,
-            ["perUserLimit"] = 1,
-            ["validity"] = new JsonObject { ["days"] = 30 },
-        });
-        var campaign = (await created.AssertStatusAsync(HttpStatusCode.Created)).Str("id");
+        var campaign = await nodes.First.NewCampaignAsync(totalStock: 100);
         for (var i = 0; i < ProtectedApiFactory.CampaignLimit; i++)
         {
             var node = i % 2 == 0 ? nodes.First : nodes.Second;
