@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Old build against new, one command: the service built from a git ref (BASE, default main's
-# parent... see below) and from this working tree, each on a fresh store of its own, ramped
+# Old build against new, one command: the service built from a git ref (BASE, required) and from
+# this working tree, each on a fresh store of its own, ramped
 # alternately (old, new, old, new) with the same load tool and settings in one run, for the claim
 # workload and bench/run.sh's 3:7 mix. Prints each one's max req/s and the p99 at 70 % of its max.
 #   BASE=d3b958c bench/compare.sh          # about 8 minutes
@@ -30,7 +30,6 @@ if [ -n "${QUICK:-}" ]; then steps=${STEPS:-4}; step_seconds=${STEP_SECONDS:-2};
 
 echo "building $base and the working tree (Release)" >&2
 git worktree add --detach "$work/old-src" "$base" >/dev/null 2>&1
-[ -e ../shared ] && ln -s "$(cd ../shared && pwd)" "$work/shared"
 dotnet build -c Release "$work/old-src/src/Coupons.Api" -o "$work/old" -v q --nologo >/dev/null
 dotnet build -c Release src/Coupons.Api -o "$work/new" -v q --nologo >/dev/null
 dotnet build -c Release tools/Coupons.Bench -o "$work/bench" -v q --nologo >/dev/null
