@@ -114,16 +114,14 @@ public static class CampaignsApi
             return Problems.For(Outcome.CampaignNotFound);
         }
 
-        try
+        var result = await store.AddStockAsync(campaignId, add, ct).ConfigureAwait(false);
+        return result.Outcome switch
         {
-            var result = await store.AddStockAsync(campaignId, add, ct).ConfigureAwait(false);
-            return result.Outcome.IsSuccess() ? TypedResults.Ok(CampaignResponse.From(result.Campaign!)) : Problems.For(result.Outcome);
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            // The store checks the cap under the campaign's lock, where concurrent additions are ordered.
-            return Problems.Validation("add", $"the total stock would pass {CampaignDefinition.MaxStock}");
-        }
+            _ when result.Outcome.IsSuccess() => TypedResults.Ok(CampaignResponse.From(result.Campaign!)),
+            // The answer users had before the cap was an outcome: a validation problem on the field.
+            Outcome.StockCapExceeded => Problems.Validation("add", $"the total stock would pass {CampaignDefinition.MaxStock}"),
+            _ => Problems.For(result.Outcome),
+        };
     }
 
     private static async Task<Results<Created<CouponResponse>, Ok<CouponResponse>, ProblemHttpResult>> Claim(
