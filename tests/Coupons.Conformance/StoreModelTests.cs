@@ -7,8 +7,12 @@ namespace Coupons.Conformance;
 
 /// <summary>
 /// The model-based test, written once over <see cref="ICouponStore"/>: thousands of random
-/// operations with a fixed seed, side by side with a model built from <see cref="CouponRules"/>.
-/// After every step the store must answer as the model does (outcome, coupon, quote), and keep the
+/// operations with a fixed seed, side by side with a model built from <see cref="CouponRules"/>
+/// and <see cref="CampaignRules"/>. The operations: claims (with and without idempotency keys, and
+/// retries of earlier ones), lock, redeem, release and refund by the owner, the service or someone
+/// else, pause / resume / end in any order, stock added up to and past
+/// <see cref="CampaignDefinition.MaxStock"/>, new campaigns, the clock moving through claim windows,
+/// lock lapses and validities, and explicit sweeps. After every step the store must answer as the model does (outcome, coupon, quote), and keep the
 /// invariants of DESIGN.md on its own terms: issued ≤ total stock and issued + remaining == stock,
 /// a user's coupons of a campaign ≤ its perUserLimit, a coupon used by at most one order until
 /// refunded, and the stats counters (issued, locked, used, released, refunded, expired, rejected by
@@ -133,7 +137,7 @@ public abstract class StoreModelTests
         {
             throw new InvalidOperationException(
                 $"{GetType().Name}: seed {seed}, step {step} of {operations}, at {time.GetUtcNow():O}, after: {run.LastOperation}\n" +
-                $"replay: MODEL_SEED={seed} MODEL_OPERATIONS={operations} dotnet test -c Release --filter FullyQualifiedName~{GetType().Name}\n" +
+                $"replay: MODEL_SEED={seed} MODEL_OPERATIONS={operations} dotnet test tests/{GetType().Assembly.GetName().Name} -c Release --filter FullyQualifiedName~{GetType().FullName}\n" +
                 exception.Message,
                 exception);
         }
