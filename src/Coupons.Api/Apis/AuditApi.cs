@@ -10,10 +10,13 @@ namespace Coupons.Api.Apis;
 /// <summary>The audit log's admin API: every change (campaigns, coupons, blocklist), newest first, filtered and paged.</summary>
 public static class AuditApi
 {
-    public static RouteHandlerBuilder MapAuditApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/v1/audit", Query).WithTags("Protection").RequireAuthorization(AuthExtensions.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+    public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapApiGroup("/v1/audit", "Protection").RequireRole(AuthExtensions.Admin);
+        api.MapGet("/", Query)
             .WithName("QueryAudit").WithSummary("Audit entries, newest first: who did what to which coupon, campaign or blocklist entry, and the state before and after (admin).");
+        return api;
+    }
 
     private static async Task<Results<Ok<PageResponse<AuditEntryResponse>>, ProblemHttpResult>> Query(
         IAuditLog audit,

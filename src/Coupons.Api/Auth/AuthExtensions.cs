@@ -1,6 +1,7 @@
 using Coupons.Api.Http;
 using Coupons.Core;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Coupons.Api.Auth;
@@ -45,7 +46,8 @@ public static class AuthExtensions
             {
                 OnTokenValidated = context =>
                 {
-                    var subject = context.Principal?.FindFirst(Caller.SubjectClaim)?.Value;
+                    // The one read of the token's claims in this request; every later reader takes it from the request's features.
+                    var subject = context.Principal is { } principal ? Caller.Remember(context.HttpContext, principal)?.UserId : null;
                     if (string.IsNullOrWhiteSpace(subject) || subject.Length > StoreLimits.MaxUserIdLength)
                     {
                         context.Fail($"the token needs a subject of 1 to {StoreLimits.MaxUserIdLength} characters");
@@ -65,12 +67,16 @@ public static class AuthExtensions
         });
 
         services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder()
                 .RequireAuthenticatedUser().Build())
-            .AddPolicy(Admin, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) == CallerRole.Admin))
-            .AddPolicy(EndUser, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) == CallerRole.User))
-            .AddPolicy(OwnerOrService, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) is CallerRole.User or CallerRole.Service))
-            .AddPolicy(ServiceOrAdmin, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) is CallerRole.Service or CallerRole.Admin));
+            .AddPolicy(Admin, policy => policy.RequireAssertion(c => RoleOf(c) == CallerRole.Admin))
+            .AddPolicy(EndUser, policy => policy.RequireAssertion(c => RoleOf(c) == CallerRole.User))
+            .AddPolicy(OwnerOrService, policy => policy.RequireAssertion(c => RoleOf(c) is CallerRole.User or CallerRole.Service))
+            .AddPolicy(ServiceOrAdmin, policy => policy.RequireAssertion(c => RoleOf(c) is CallerRole.Service or CallerRole.Admin));
         return services;
     }
+
+    /// <summary>The caller's role as the request read it; the principal's claims only when there is no request.</summary>
+    private static CallerRole RoleOf(AuthorizationHandlerContext context) =>
+        context.Resource is HttpContext http && ReferenceEquals(http.User, context.User) ? Caller.RoleOf(http) : Caller.RoleOf(context.User);
 }
