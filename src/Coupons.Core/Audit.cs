@@ -65,77 +65,21 @@ public interface IAuditLog
     ValueTask<(IReadOnlyList<AuditEntry> Items, string? NextCursor)> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default);
 }
 
-/// <summary>The names the audit log gives actions and states.</summary>
-public static class AuditNames
+/// <summary>How the audit log describes states (its <c>before</c> and <c>after</c>); the names it uses come from <see cref="WireNames"/>.</summary>
+public static class AuditText
 {
     public const int MaxTextLength = 512;
 
-    /// <summary>The action of a coupon change: <c>coupon.claimed</c> (no event), else the events joined, like <c>coupon.locked+used</c>.</summary>
-    public static string CouponAction(CouponEvents events)
-    {
-        if (events == CouponEvents.None)
-        {
-            return "coupon.claimed";
-        }
-
-        var names = new List<string>(2);
-        foreach (var (flag, name) in EventNames)
-        {
-            if ((events & flag) != 0)
-            {
-                names.Add(name);
-            }
-        }
-
-        return "coupon." + string.Join('+', names);
-    }
-
-    public static string Of(CouponStatus status) => status switch
-    {
-        CouponStatus.Unused => "unused",
-        CouponStatus.Locked => "locked",
-        CouponStatus.Used => "used",
-        CouponStatus.Expired => "expired",
-        CouponStatus.Revoked => "revoked",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown coupon status"),
-    };
-
-    public static string Of(CampaignStatus status) => status switch
-    {
-        CampaignStatus.Active => "active",
-        CampaignStatus.Paused => "paused",
-        CampaignStatus.Ended => "ended",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown campaign status"),
-    };
-
     /// <summary>A coupon's state as the audit log shows it: its status, and the order holding it if any.</summary>
-    public static string CouponState(in CouponState state) => CouponState(Of(state.Status), state.OrderId);
+    public static string CouponState(in CouponState state) => CouponState(state.Status, state.OrderId);
 
-    /// <summary>A coupon's state from its status name and order.</summary>
-    public static string CouponState(string status, string? orderId) =>
-        orderId is { Length: > 0 } order && status is "locked" or "used" ? $"{status} by order {order}" : status;
+    /// <summary>A coupon's state from its status and order.</summary>
+    public static string CouponState(CouponStatus status, string? orderId) =>
+        orderId is { Length: > 0 } order && status is CouponStatus.Locked or CouponStatus.Used
+            ? $"{WireNames.Of(status)} by order {order}"
+            : WireNames.Of(status);
 
     /// <summary>A campaign's state as the audit log shows it.</summary>
-    public static string CampaignState(CampaignStatus status, long totalStock) => CampaignState(Of(status), totalStock);
-
-    public static string CampaignState(string status, long totalStock) =>
-        $"{status}, total stock {totalStock.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
-
-    /// <summary>The action of a coupon change from its event names (as the Redis store's events carry them).</summary>
-    public static string CouponAction(IEnumerable<string> eventNames)
-    {
-        var events = CouponEvents.None;
-        foreach (var name in eventNames)
-        {
-            events |= Array.Find(EventNames, e => e.Name == name || e.Flag.ToString().Equals(name, StringComparison.OrdinalIgnoreCase)).Flag;
-        }
-
-        return CouponAction(events);
-    }
-
-    private static readonly (CouponEvents Flag, string Name)[] EventNames =
-    [
-        (CouponEvents.Locked, "locked"), (CouponEvents.Used, "used"), (CouponEvents.Released, "released"),
-        (CouponEvents.Lapsed, "lock_lapsed"), (CouponEvents.Refunded, "refunded"), (CouponEvents.Expired, "expired"),
-    ];
+    public static string CampaignState(CampaignStatus status, long totalStock) =>
+        $"{WireNames.Of(status)}, total stock {totalStock.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }

@@ -45,6 +45,13 @@ public static class CouponRules
     /// The claim decision after the campaign was found: campaign_not_active → limit_reached →
     /// sold_out. Stock is taken by the caller atomically after this says Ok.
     /// </summary>
+    /// <remarks>
+    /// The Redis store decides a claim inside claim.lua, where the status, the user's count and the
+    /// bucket's stock are read and changed atomically, so the script re-states this order (the
+    /// claim window and absolute validity are checked here, by <see cref="IsClaimable"/>, and passed
+    /// to the script as one flag). The conformance suite's claim cases and the model test hold the
+    /// script to this function.
+    /// </remarks>
     public static Outcome DecideClaim(CampaignStatus status, CampaignDefinition terms, int claimedByUser, long remainingStock, long nowMs)
     {
         if (!IsClaimable(status, terms, nowMs))

@@ -28,6 +28,9 @@ public enum Outcome : byte
     NotRedeemed = 28,
 
     CampaignEnded = 30,
+
+    /// <summary>Adding the stock would take the campaign's total past <see cref="CampaignDefinition.MaxStock"/>.</summary>
+    StockCapExceeded = 31,
 }
 
 public static class OutcomeCodes
@@ -41,7 +44,7 @@ public static class OutcomeCodes
         Outcome.CampaignNotFound, Outcome.CampaignNotActive, Outcome.LimitReached, Outcome.SoldOut,
         Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed,
         Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum,
-        Outcome.NotRedeemed, Outcome.CampaignEnded,
+        Outcome.NotRedeemed, Outcome.CampaignEnded, Outcome.StockCapExceeded,
     ];
 
     public static bool IsSuccess(this Outcome outcome) => outcome is Outcome.Ok or Outcome.Replayed;
@@ -65,6 +68,7 @@ public static class OutcomeCodes
         Outcome.BelowMinimum => "below_minimum",
         Outcome.NotRedeemed => "not_redeemed",
         Outcome.CampaignEnded => "campaign_ended",
+        Outcome.StockCapExceeded => "stock_cap_exceeded",
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "unknown outcome"),
     };
 }

@@ -80,7 +80,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
 
         var now = NowMs();
         var campaign = new CampaignEntry(Guid.CreateVersion7(_time.GetUtcNow()), definition, now, CampaignStatus.Active, totalStock);
-        var sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign), "campaign.created", null, now));
+        var sequence = log.Append(LogRecord.ForCampaign(ToRow(campaign), WireNames.Actions.CampaignCreated, null, now));
         _campaigns[campaign.Id] = campaign;
         await log.WhenDurableAsync(sequence).ConfigureAwait(false);
         // Nothing else can have changed it yet: its id was not known before the line above.
@@ -115,30 +115,15 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
         CampaignInfo info;
         lock (campaign.Gate)
         {
-            var target = command switch
-            {
-                CampaignCommand.Pause => CampaignStatus.Paused,
-                CampaignCommand.Resume => CampaignStatus.Active,
-                CampaignCommand.End => CampaignStatus.Ended,
-                _ => throw new ArgumentOutOfRangeException(nameof(command), command, "unknown campaign command"),
-            };
-            if (campaign.Status == target)
-            {
-                outcome = Outcome.Replayed;
-            }
-            else if (campaign.Status == CampaignStatus.Ended)
-            {
-                outcome = Outcome.CampaignEnded;
-            }
-            else
+            outcome = CampaignRules.ChangeStatus(campaign.Status, command, out var target);
+            if (outcome == Outcome.Ok)
             {
                 // The status changes under the log's lock, with its record: a claim, which checks the
                 // status under the same lock as it appends, is wholly before the change or wholly after.
                 log.AppendIf(
-                    LogRecord.ForCampaign(ToRow(campaign) with { Status = target }, "campaign." + CommandName(command), AuditNames.CampaignState(campaign.Status, campaign.TotalStock), NowMs()),
+                    LogRecord.ForCampaign(ToRow(campaign) with { Status = target }, WireNames.Actions.OfStatusChange(target), AuditText.CampaignState(campaign.Status, campaign.TotalStock), NowMs()),
                     static change => { change.Campaign.Status = change.Target; return true; },
                     (Campaign: campaign, Target: target));
-                outcome = Outcome.Ok;
             }
 
             info = campaign.ToInfo();
@@ -162,20 +147,12 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
         CampaignInfo info;
         lock (campaign.Gate)
         {
-            if (campaign.Status == CampaignStatus.Ended)
-            {
-                outcome = Outcome.CampaignEnded;
-            }
-            else if (campaign.TotalStock + add > CampaignDefinition.MaxStock)
-            {
-                throw new ArgumentOutOfRangeException(nameof(add), $"total stock would pass {CampaignDefinition.MaxStock}");
-            }
-            else
+            outcome = CampaignRules.AddStock(campaign.Status, campaign.TotalStock, add, out var total);
+            if (outcome == Outcome.Ok)
             {
                 log.Append(LogRecord.ForCampaign(
-                    ToRow(campaign) with { TotalStock = campaign.TotalStock + add }, "campaign.stock_added", AuditNames.CampaignState(campaign.Status, campaign.TotalStock), NowMs()));
+                    ToRow(campaign) with { TotalStock = total }, WireNames.Actions.CampaignStockAdded, AuditText.CampaignState(campaign.Status, campaign.TotalStock), NowMs()));
                 campaign.AddStock(add);
-                outcome = Outcome.Ok;
             }
 
             info = campaign.ToInfo();
@@ -228,7 +205,7 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
                     var state = CouponRules.NewCoupon(campaign.Definition, now);
                     var coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, state);
                     sequence = log.AppendIf(
-                        LogRecord.ForCoupon(coupon, state, CouponEvents.None, null, now),
+                        LogRecord.ForCoupon(coupon, state, CouponEvents.None, default, null, now),
                         static c => c.Status == CampaignStatus.Active && c.TryTakeStock(),
                         campaign);
                     if (sequence == 0)
@@ -435,13 +412,6 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
         return swept;
     }
 
-    private static string CommandName(CampaignCommand command) => command switch
-    {
-        CampaignCommand.Pause => "paused",
-        CampaignCommand.Resume => "resumed",
-        _ => "ended",
-    };
-
     private delegate Outcome CouponChange(ref CouponState state, CampaignDefinition terms, long nowMs, out DiscountQuote quote, out CouponEvents events);
 
     /// <summary>Runs one rule on one coupon under its lock, appends the change if there is one, and waits for it to be durable.</summary>
@@ -466,9 +436,10 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
             outcome = change(ref after, campaign.Definition, now, out quote, out var events);
             if (events != CouponEvents.None)
             {
-                sequence = log.Append(LogRecord.ForCoupon(coupon, after, events, before, now));
+                var delta = StatsDelta.Of(before.Status, after.Status, events);
+                sequence = log.Append(LogRecord.ForCoupon(coupon, after, events, delta, before, now));
                 coupon.State = after;
-                campaign.Apply(before.Status, after.Status, events);
+                campaign.Apply(delta);
                 Track(campaign, coupon, before, after);
             }
             else
@@ -498,9 +469,10 @@ public sealed class EmbeddedCouponStore : ICouponStore, IAuditLog, IDisposable
                 return 0;
             }
 
-            log.Append(LogRecord.ForCoupon(coupon, after, events, before, now));
+            var delta = StatsDelta.Of(before.Status, after.Status, events);
+            log.Append(LogRecord.ForCoupon(coupon, after, events, delta, before, now));
             coupon.State = after;
-            coupon.Campaign.Apply(before.Status, after.Status, events);
+            coupon.Campaign.Apply(delta);
             return 1;
         }
     }

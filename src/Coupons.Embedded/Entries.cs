@@ -76,23 +76,21 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
         }
     }
 
-    /// <summary>Moves the status gauges from <paramref name="before"/> to <paramref name="after"/> and counts events.</summary>
-    public void Apply(CouponStatus before, CouponStatus after, CouponEvents events)
+    /// <summary>Applies what one coupon change did to the stats, as <see cref="StatsDelta.Of"/> gave it.</summary>
+    public void Apply(StatsDelta delta)
     {
-        if (before != after)
-        {
-            CountStatus(before, -1);
-            CountStatus(after, +1);
-        }
+        Add(ref _locked, delta.Locked);
+        Add(ref _used, delta.Used);
+        Add(ref _expired, delta.Expired);
+        Add(ref _released, delta.Released);
+        Add(ref _refunded, delta.Refunded);
+    }
 
-        if ((events & (CouponEvents.Released | CouponEvents.Lapsed)) != 0)
+    private static void Add(ref long counter, int delta)
+    {
+        if (delta != 0)
         {
-            Interlocked.Increment(ref _released);
-        }
-
-        if ((events & CouponEvents.Refunded) != 0)
-        {
-            Interlocked.Increment(ref _refunded);
+            Interlocked.Add(ref counter, delta);
         }
     }
 
@@ -136,24 +134,6 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
         return new(
             Id, TotalStock, issued, Volatile.Read(ref _locked), Volatile.Read(ref _used), Released, Refunded,
             Volatile.Read(ref _expired), RejectedByCode());
-    }
-
-    private void CountStatus(CouponStatus status, int delta)
-    {
-        switch (status)
-        {
-            case CouponStatus.Locked:
-                Interlocked.Add(ref _locked, delta);
-                break;
-            case CouponStatus.Used:
-                Interlocked.Add(ref _used, delta);
-                break;
-            case CouponStatus.Expired:
-                Interlocked.Add(ref _expired, delta);
-                break;
-            default:
-                break;
-        }
     }
 }
 

@@ -18,12 +18,13 @@ internal sealed record AuditNote(AuditActor Actor, long AtMs, string Action, str
 /// </summary>
 internal readonly struct LogRecord
 {
-    private LogRecord(CampaignRow? campaign, CouponEntry? coupon, CouponState state, CouponEvents events, AuditNote? audit)
+    private LogRecord(CampaignRow? campaign, CouponEntry? coupon, CouponState state, CouponEvents events, StatsDelta delta, AuditNote? audit)
     {
         Campaign = campaign;
         Coupon = coupon;
         State = state;
         Events = events;
+        Delta = delta;
         Audit = audit;
     }
 
@@ -31,18 +32,21 @@ internal readonly struct LogRecord
     public CouponEntry? Coupon { get; }
     public CouponState State { get; }
     public CouponEvents Events { get; }
+
+    /// <summary>What the change did to its campaign's stats, as <see cref="StatsDelta.Of"/> gave it.</summary>
+    public StatsDelta Delta { get; }
     public AuditNote? Audit { get; }
 
     /// <summary>A campaign row, with the audit line of <paramref name="action"/> by the flow's actor.</summary>
     public static LogRecord ForCampaign(CampaignRow row, string action, string? before, long nowMs) =>
-        new(row, null, default, CouponEvents.None, new AuditNote(
-            AuditScope.Current, nowMs, action, row.Id.ToString(), row.Id, null, null, before, AuditNames.CampaignState(row.Status, row.TotalStock)));
+        new(row, null, default, CouponEvents.None, default, new AuditNote(
+            AuditScope.Current, nowMs, action, row.Id.ToString(), row.Id, null, null, before, AuditText.CampaignState(row.Status, row.TotalStock)));
 
     /// <summary>A coupon's change from <paramref name="before"/> (null for a claim) to <paramref name="state"/>, with its audit line.</summary>
-    public static LogRecord ForCoupon(CouponEntry coupon, in CouponState state, CouponEvents events, in CouponState? before, long nowMs) =>
-        new(null, coupon, state, events, new AuditNote(
-            AuditScope.Current, nowMs, AuditNames.CouponAction(events), coupon.Id.ToString(), coupon.Campaign.Id, coupon.UserId,
-            state.OrderId ?? before?.OrderId, before is { } was ? AuditNames.CouponState(was) : null, AuditNames.CouponState(state)));
+    public static LogRecord ForCoupon(CouponEntry coupon, in CouponState state, CouponEvents events, StatsDelta delta, in CouponState? before, long nowMs) =>
+        new(null, coupon, state, events, delta, new AuditNote(
+            AuditScope.Current, nowMs, WireNames.Actions.OfCoupon(events), coupon.Id.ToString(), coupon.Campaign.Id, coupon.UserId,
+            state.OrderId ?? before?.OrderId, before is { } was ? AuditText.CouponState(was) : null, AuditText.CouponState(state)));
 
-    public static LogRecord ForAudit(AuditNote note) => new(null, null, default, CouponEvents.None, note);
+    public static LogRecord ForAudit(AuditNote note) => new(null, null, default, CouponEvents.None, default, note);
 }

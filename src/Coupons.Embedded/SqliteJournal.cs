@@ -513,9 +513,9 @@ internal sealed class SqliteJournal : IDisposable
 
     private static void AddCounterDeltas(ref Dictionary<Guid, (long Released, long Refunded)>? deltas, in LogRecord record)
     {
-        var released = (record.Events & (CouponEvents.Released | CouponEvents.Lapsed)) != 0 ? 1 : 0;
-        var refunded = (record.Events & CouponEvents.Refunded) != 0 ? 1 : 0;
-        if (released + refunded == 0)
+        // Only the event counters are stored; the status gauges are recounted from the coupon rows.
+        var (released, refunded) = (record.Delta.Released, record.Delta.Refunded);
+        if (released == 0 && refunded == 0)
         {
             return;
         }

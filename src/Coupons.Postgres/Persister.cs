@@ -152,7 +152,7 @@ public sealed class Persister : IAsyncDisposable
     /// </summary>
     private async Task IndexClaimsAsync(StreamEntry[] entries)
     {
-        var claims = entries.Where(e => e["event"] == "claimed").ToList();
+        var claims = entries.Where(e => e["event"] == WireNames.Claimed).ToList();
         if (claims.Count == 0)
         {
             return;
@@ -243,22 +243,22 @@ public sealed class Persister : IAsyncDisposable
                 (action, subject, before, after) = ((string)f["action"]!, (string)f["subject"]!, Text(f, "before"), Text(f, "after"));
                 break;
             case "campaign" or "status" or "stock":
-                var status = (string)f["status"]!;
+                var status = WireNames.ParseCampaignStatus((string)f["status"]!);
                 var total = (long)f["total"];
                 (action, before) = kind switch
                 {
-                    "campaign" => ("campaign.created", null),
-                    "status" => ("campaign." + status switch { "active" => "resumed", "paused" => "paused", _ => "ended" }, AuditNames.CampaignState((string)f["beforeStatus"]!, total)),
-                    _ => ("campaign.stock_added", AuditNames.CampaignState(status, (long)f["beforeTotal"])),
+                    "campaign" => (WireNames.Actions.CampaignCreated, null),
+                    "status" => (WireNames.Actions.OfStatusChange(status), AuditText.CampaignState(WireNames.ParseCampaignStatus((string)f["beforeStatus"]!), total)),
+                    _ => (WireNames.Actions.CampaignStockAdded, AuditText.CampaignState(status, (long)f["beforeTotal"])),
                 };
                 subject = campaign!.Value.ToString();
-                after = AuditNames.CampaignState(status, total);
+                after = AuditText.CampaignState(status, total);
                 break;
             default:
-                action = kind == "claimed" ? "coupon.claimed" : AuditNames.CouponAction(kind.Split(','));
+                action = WireNames.Actions.OfCoupon(kind == WireNames.Claimed ? CouponEvents.None : WireNames.ParseEventList(kind));
                 subject = Id(f, "coupon").ToString();
                 owner = (string)f["user"]!;
-                after = AuditNames.CouponState((string)f["status"]!, Text(f, "orderId"));
+                after = AuditText.CouponState(WireNames.ParseCouponStatus((string)f["status"]!), Text(f, "orderId"));
                 break;
         }
 

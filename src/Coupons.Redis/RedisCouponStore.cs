@@ -128,13 +128,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     public ValueTask<CampaignResult> ChangeCampaignStatusAsync(Guid campaignId, CampaignCommand command, CancellationToken cancellationToken = default) =>
         Guard(async () =>
         {
-            var target = command switch
-            {
-                CampaignCommand.Pause => "paused",
-                CampaignCommand.Resume => "active",
-                CampaignCommand.End => "ended",
-                _ => throw new ArgumentOutOfRangeException(nameof(command), command, "unknown campaign command"),
-            };
+            var target = WireNames.Of(CampaignRules.TargetOf(command));
             return await RunCampaignScriptAsync(Script.Status, campaignId, target, AuditField.Encode(NowMs())).ConfigureAwait(false);
         });
 
@@ -521,13 +515,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             _db,
             [_keys.Campaign(campaignId), _keys.Bucket(campaignId, 0), _keys.Events(slot)],
             [RedisKeys.Id(campaignId), .. arguments]).ConfigureAwait(false))!;
-        var code = (string)answer[0]!;
-        if (code == "too_much")
-        {
-            throw new ArgumentOutOfRangeException(nameof(arguments), $"total stock would pass {CampaignDefinition.MaxStock}");
-        }
-
-        var outcome = Outcomes[code];
+        var outcome = Outcomes[(string)answer[0]!];
         if (outcome == Outcome.CampaignNotFound || await TermsAsync(campaignId).ConfigureAwait(false) is not { } campaign)
         {
             return new CampaignResult(Outcome.CampaignNotFound, null);
@@ -568,7 +556,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         }
 
         var total = (long)await _db.HashGetAsync(_keys.Campaign(campaignId), "total").ConfigureAwait(false);
-        return new CampaignInfo(campaignId, campaign.Definition, ParseStatus(fields["status"]!), total, issued, (long)fields["createdAt"]);
+        return new CampaignInfo(campaignId, campaign.Definition, WireNames.ParseCampaignStatus(fields["status"]!), total, issued, (long)fields["createdAt"]);
     }
 
     private async Task<CampaignTerms?> TermsAsync(Guid campaignId)
@@ -622,7 +610,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             ?? throw new InvalidOperationException($"the campaign {campaignId} of coupon {couponId} is missing")).Definition;
         var state = new CouponState
         {
-            Status = ParseCouponStatus((string)fields["status"]!),
+            Status = WireNames.ParseCouponStatus((string)fields["status"]!),
             ValidFromMs = (long)fields["validFrom"],
             ValidToMs = (long)fields["validTo"],
             OrderId = NullableText(fields, "orderId"),
@@ -666,6 +654,7 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             }
 
             var slot = CouponIds.SlotOf(couponId);
+            var delta = StatsDelta.Of(before.Status, after.Status, events);
             RedisKey[] keys =
             [
                 _keys.Coupon(couponId), _keys.Bucket(stored.CampaignId, stored.Bucket), _keys.Events(slot),
@@ -673,11 +662,10 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             ];
             RedisValue[] values =
             [
-                stored.Version, RedisKeys.Id(couponId), RedisKeys.Id(stored.CampaignId), EventNames(events), StatusName(after.Status),
+                stored.Version, RedisKeys.Id(couponId), RedisKeys.Id(stored.CampaignId), WireNames.EventList(events), WireNames.Of(after.Status),
                 after.OrderId ?? "", after.OrderAmount, after.LockExpiresAtMs, after.UsedAtMs, after.RefundedOrderId ?? "",
-                Gauge(CouponStatus.Locked, before, after), Gauge(CouponStatus.Used, before, after), Gauge(CouponStatus.Expired, before, after),
-                (events & (CouponEvents.Released | CouponEvents.Lapsed)) != 0 ? 1 : 0, (events & CouponEvents.Refunded) != 0 ? 1 : 0,
-                refusal, after.ValidToMs, AuditField.Encode(now, AuditNames.CouponState(before), after.OrderId ?? before.OrderId),
+                delta.Locked, delta.Used, delta.Expired, delta.Released, delta.Refunded,
+                refusal, after.ValidToMs, AuditField.Encode(now, AuditText.CouponState(before), after.OrderId ?? before.OrderId),
             ];
             var answer = (RedisResult[])(await Script.Transition.RunAsync(_db, keys, values).ConfigureAwait(false))!;
             if ((string)answer[0]! == "ok")
@@ -691,13 +679,6 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
             }
         }
     }
-
-    private static int Gauge(CouponStatus status, in CouponState before, in CouponState after) =>
-        (after.Status == status ? 1 : 0) - (before.Status == status ? 1 : 0);
-
-    private static string EventNames(CouponEvents events) => events.ToString().Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant();
-
-    private static string StatusName(CouponStatus status) => status.ToString().ToLowerInvariant();
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -756,24 +737,6 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         ClaimEndsAtMs = NullableNumber(f, "claimEndsAt"),
         Validity = new Validity(NullableNumber(f, "validFrom"), NullableNumber(f, "validTo"), (int?)NullableNumber(f, "validDays")),
         LockTtlSeconds = (int)f["lockTtlSeconds"],
-    };
-
-    private static CampaignStatus ParseStatus(string status) => status switch
-    {
-        "active" => CampaignStatus.Active,
-        "paused" => CampaignStatus.Paused,
-        "ended" => CampaignStatus.Ended,
-        _ => throw new InvalidDataException($"unknown campaign status '{status}'"),
-    };
-
-    private static CouponStatus ParseCouponStatus(string status) => status switch
-    {
-        "unused" => CouponStatus.Unused,
-        "locked" => CouponStatus.Locked,
-        "used" => CouponStatus.Used,
-        "expired" => CouponStatus.Expired,
-        "revoked" => CouponStatus.Revoked,
-        _ => throw new InvalidDataException($"unknown coupon status '{status}'"),
     };
 
     /// <summary>What never changes about a campaign: its definition and how many buckets its stock is split into.</summary>

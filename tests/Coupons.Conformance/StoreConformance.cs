@@ -290,4 +290,44 @@ public abstract class StoreConformance : IAsyncLifetime
         Assert.Equal(Outcome.CampaignNotFound, (await Store.AddStockAsync(Guid.CreateVersion7(), 1)).Outcome);
         Assert.Equal((CampaignStatus.Ended, 12L), ((await Store.GetCampaignAsync(campaign.Id))!.Status, (await Store.GetCampaignAsync(campaign.Id))!.TotalStock));
     }
+
+    /// <summary>The stock cap (CampaignRules.AddStock; re-stated by stock.lua): refused as an outcome, nothing changed, other campaigns unaffected.</summary>
+    [Fact]
+    public async Task Stock_past_the_cap_is_refused_and_changes_nothing()
+    {
+        var campaign = await Store.CreateCampaignAsync(Terms(), 5);
+
+        var refused = await Store.AddStockAsync(campaign.Id, CampaignDefinition.MaxStock - 4);
+        Assert.Equal(Outcome.StockCapExceeded, refused.Outcome);
+        Assert.Equal(5, (await Store.GetCampaignAsync(campaign.Id))!.TotalStock);
+        Assert.Equal(CampaignDefinition.MaxStock, (await Store.AddStockAsync(campaign.Id, CampaignDefinition.MaxStock - 5)).Campaign!.TotalStock);
+        Assert.Equal(Outcome.StockCapExceeded, (await Store.AddStockAsync(campaign.Id, 1)).Outcome);
+        Assert.Equal(CampaignDefinition.MaxStock, (await Store.GetStatsAsync(campaign.Id))!.TotalStock);
+
+        // Ended comes first: an ended campaign answers campaign_ended, whatever the amount.
+        await Store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.End);
+        Assert.Equal(Outcome.CampaignEnded, (await Store.AddStockAsync(campaign.Id, 1)).Outcome);
+    }
+
+    /// <summary>What each status allows (CampaignRules.ChangeStatus; re-stated by status.lua, and claim.lua's status check).</summary>
+    [Fact]
+    public async Task Claims_follow_the_campaign_status()
+    {
+        var campaign = await Store.CreateCampaignAsync(Terms(perUserLimit: 5), 10);
+
+        Assert.Equal(Outcome.Ok, (await Store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.Pause)).Outcome);
+        Assert.Equal(Outcome.Replayed, (await Store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.Pause)).Outcome);
+        Assert.Equal(Outcome.CampaignNotActive, (await Store.ClaimAsync(campaign.Id, "u1", null)).Outcome);
+        Assert.Equal(Outcome.Ok, (await Store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.Resume)).Outcome);
+        Assert.Equal(Outcome.Ok, (await Store.ClaimAsync(campaign.Id, "u1", "k1")).Outcome);
+        Assert.Equal(Outcome.Ok, (await Store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.End)).Outcome);
+        Assert.Equal(Outcome.CampaignNotActive, (await Store.ClaimAsync(campaign.Id, "u1", null)).Outcome);
+        // A replay answers the coupon given before, whatever the campaign's state now.
+        Assert.Equal(Outcome.Replayed, (await Store.ClaimAsync(campaign.Id, "u1", "k1")).Outcome);
+        Assert.Equal(Outcome.Replayed, (await Store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.End)).Outcome);
+        Assert.Equal(Outcome.CampaignEnded, (await Store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.Pause)).Outcome);
+        var stats = (await Store.GetStatsAsync(campaign.Id))!;
+        Assert.Equal(1, stats.Issued);
+        Assert.Equal(2, stats.Rejected["campaign_not_active"]);
+    }
 }

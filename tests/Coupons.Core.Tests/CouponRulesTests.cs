@@ -678,6 +678,7 @@ public sealed class CouponRulesTests
     [InlineData(Outcome.BelowMinimum, "below_minimum")]
     [InlineData(Outcome.NotRedeemed, "not_redeemed")]
     [InlineData(Outcome.CampaignEnded, "campaign_ended")]
+    [InlineData(Outcome.StockCapExceeded, "stock_cap_exceeded")]
     public void ToCode_gives_the_code_of_the_contract(Outcome outcome, string code)
     {
         Assert.Equal(code, outcome.ToCode());
@@ -685,7 +686,8 @@ public sealed class CouponRulesTests
 
     [Theory]
     [InlineData((Outcome)2)]
-    [InlineData((Outcome)31)]
+    [InlineData((Outcome)29)]
+    [InlineData((Outcome)32)]
     [InlineData((Outcome)255)]
     public void ToCode_of_an_unknown_value_throws(Outcome outcome)
     {

@@ -34,9 +34,9 @@ public static class AuditApi
         var errors = new Dictionary<string, string>();
         foreach (var (name, value) in new[] { ("subject", subject), ("actor", actor), ("owner", owner), ("action", action) })
         {
-            if (value is { Length: 0 or > AuditNames.MaxTextLength })
+            if (value is { Length: 0 or > AuditText.MaxTextLength })
             {
-                errors[name] = $"must be 1 to {AuditNames.MaxTextLength} characters";
+                errors[name] = $"must be 1 to {AuditText.MaxTextLength} characters";
             }
         }
 
@@ -59,7 +59,7 @@ public static class AuditApi
             errors["limit"] = $"must be between 1 and {StoreLimits.MaxPageSize}";
         }
 
-        if (cursor is { Length: 0 or > AuditNames.MaxTextLength })
+        if (cursor is { Length: 0 or > AuditText.MaxTextLength })
         {
             errors["cursor"] = "is not a cursor this service gave";
         }

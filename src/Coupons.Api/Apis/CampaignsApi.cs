@@ -15,7 +15,7 @@ public static class CampaignsApi
     private static readonly Refusals Lookup = new(Outcome.CampaignNotFound);
     private static readonly Refusals StatusChange = new(Outcome.CampaignNotFound, Outcome.CampaignEnded);
     private static readonly Refusals Ending = new(Outcome.CampaignNotFound); // ending an ended campaign is a replay
-    private static readonly Refusals Restocking = new(Outcome.CampaignNotFound, Outcome.CampaignEnded);
+    private static readonly Refusals Restocking = new(Outcome.CampaignNotFound, Outcome.CampaignEnded, Outcome.StockCapExceeded);
     private static readonly Refusals Claiming = new(Outcome.CampaignNotFound, Outcome.CampaignNotActive, Outcome.LimitReached, Outcome.SoldOut);
 
     public static RouteGroupBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
@@ -121,16 +121,8 @@ public static class CampaignsApi
             return Restocking.Problem(Outcome.CampaignNotFound);
         }
 
-        try
-        {
-            var result = await store.AddStockAsync(campaignId, add, ct).ConfigureAwait(false);
-            return result.Outcome.IsSuccess() ? TypedResults.Ok(CampaignResponse.From(result.Campaign!)) : Restocking.Problem(result.Outcome);
-        }
-        catch (ArgumentOutOfRangeException)
-        {
-            // The store checks the cap under the campaign's lock, where concurrent additions are ordered.
-            return Problems.Validation("add", $"the total stock would pass {CampaignDefinition.MaxStock}");
-        }
+        var result = await store.AddStockAsync(campaignId, add, ct).ConfigureAwait(false);
+        return result.Outcome.IsSuccess() ? TypedResults.Ok(CampaignResponse.From(result.Campaign!)) : Restocking.Problem(result.Outcome);
     }
 
     private static async Task<Results<Created<CouponResponse>, Ok<CouponResponse>, ProblemHttpResult>> Claim(

@@ -54,24 +54,12 @@ public static class Times
     public static long? ToMs(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds();
 }
 
-/// <summary>The snake_case names of enum values in the contract.</summary>
+/// <summary>The snake_case names of enum values in the contract (<see cref="WireNames"/>).</summary>
 public static class Names
 {
-    public static string Of(CampaignStatus status) => AuditNames.Of(status);
+    public static string Of(CampaignStatus status) => WireNames.Of(status);
 
-    public static string Of(CouponStatus status) => AuditNames.Of(status);
+    public static string Of(CouponStatus status) => WireNames.Of(status);
 
-    public static bool TryParseCouponStatus(string? text, out CouponStatus status)
-    {
-        status = text switch
-        {
-            "unused" => CouponStatus.Unused,
-            "locked" => CouponStatus.Locked,
-            "used" => CouponStatus.Used,
-            "expired" => CouponStatus.Expired,
-            "revoked" => CouponStatus.Revoked,
-            _ => 0,
-        };
-        return status != 0;
-    }
+    public static bool TryParseCouponStatus(string? text, out CouponStatus status) => WireNames.TryParse(text, out status);
 }

@@ -44,10 +44,16 @@ public static class ProblemResponses
     {
         foreach (var byStatus in refusals.Outcomes.GroupBy(outcome => Problems.AnswerOf(outcome).Status))
         {
-            builder.ProducesCodes(byStatus.Key, string.Join(" ", byStatus.Select(outcome => $"{outcome.ToCode()}: {Problems.AnswerOf(outcome).Title}")));
+            builder.ProducesCodes(byStatus.Key, string.Join(" ", byStatus.Select(Describe)));
         }
 
         return builder;
+    }
+
+    private static string Describe(Outcome outcome)
+    {
+        var answer = Problems.AnswerOf(outcome);
+        return answer.Field is { } field ? $"{answer.CodeOf(outcome)} ({field}): {answer.Text}." : $"{answer.CodeOf(outcome)}: {answer.Text}";
     }
 
     /// <summary>

@@ -3,8 +3,19 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coupons.Api.Http;
 
-/// <summary>How a refusal is answered: its HTTP status and the problem's title.</summary>
-public readonly record struct ProblemAnswer(int Status, string Title);
+/// <summary>
+/// How a refusal is answered: a problem with its status, the outcome's code and <see cref="Text"/>
+/// as its title; or, when the refusal is about a value the caller sent (<see cref="Field"/>), a 400
+/// validation problem whose <c>errors</c> name the field with <see cref="Text"/>, as
+/// <see cref="Problems.Validation(string, string)"/> answers any other bad field.
+/// </summary>
+public readonly record struct ProblemAnswer(int Status, string Text, string? Field = null)
+{
+    public static ProblemAnswer InvalidField(string field, string message) => new(StatusCodes.Status400BadRequest, message, field);
+
+    /// <summary>The problem's code: the outcome's own, or <c>validation_failed</c> for a field.</summary>
+    public string CodeOf(Outcome outcome) => Field is null ? outcome.ToCode() : Problems.ValidationFailed;
+}
 
 /// <summary>Problem details (RFC 9457) with the stable <c>code</c> the contract promises.</summary>
 public static class Problems
@@ -12,8 +23,7 @@ public static class Problems
     public const string ValidationFailed = "validation_failed";
 
     /// <summary>
-    /// The answer to every refusal a store gives; the problem's code is the outcome's own
-    /// (<see cref="OutcomeCodes.ToCode"/>). The one table: operations answer from it at run time and
+    /// The answer to every refusal a store gives. The one table: operations answer from it at run time and
     /// document their problem answers from it (<see cref="Refusals"/>), so the two cannot disagree.
     /// </summary>
     public static ProblemAnswer AnswerOf(Outcome outcome) => outcome switch
@@ -32,6 +42,8 @@ public static class Problems
         Outcome.BelowMinimum => new(StatusCodes.Status422UnprocessableEntity, "The order amount is below the coupon's minimum."),
         Outcome.NotRedeemed => new(StatusCodes.Status409Conflict, "The coupon is not used by an order."),
         Outcome.CampaignEnded => new(StatusCodes.Status409Conflict, "The campaign has ended."),
+        // Only adding stock refuses so; its body's field was answered this way before the store had the outcome.
+        Outcome.StockCapExceeded => ProblemAnswer.InvalidField("add", $"the total stock would pass {CampaignDefinition.MaxStock}"),
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "not a refusal, or one this table does not answer yet"),
     };
 
@@ -42,7 +54,7 @@ public static class Problems
     public static ProblemHttpResult For(Outcome outcome, string? detail = null)
     {
         var answer = AnswerOf(outcome);
-        return Create(answer.Status, outcome.ToCode(), answer.Title, detail);
+        return answer.Field is { } field ? Validation(field, answer.Text) : Create(answer.Status, outcome.ToCode(), answer.Text, detail);
     }
 
     public static ProblemHttpResult Validation(string field, string message) =>

@@ -52,7 +52,7 @@ public sealed class Blocklist(IBlocklistStore store, IAuditLog audit, TimeProvid
             await store.SetAsync(entry).ConfigureAwait(false);
             await RefreshAsync(force: true).ConfigureAwait(false);
             // After the change: an audit entry never tells of a block that was not made.
-            await audit.AppendAsync("blocklist.added", entry.Key, previous is null ? null : Describe(previous), Describe(entry)).ConfigureAwait(false);
+            await audit.AppendAsync(WireNames.Actions.BlocklistAdded, entry.Key, previous is null ? null : Describe(previous), Describe(entry)).ConfigureAwait(false);
             return (true, replaced);
         }
         finally
@@ -77,7 +77,7 @@ public sealed class Blocklist(IBlocklistStore store, IAuditLog audit, TimeProvid
             await RefreshAsync(force: true).ConfigureAwait(false);
             if (removed)
             {
-                await audit.AppendAsync("blocklist.removed", key, previous is null ? "blocked" : Describe(previous), null).ConfigureAwait(false);
+                await audit.AppendAsync(WireNames.Actions.BlocklistRemoved, key, previous is null ? "blocked" : Describe(previous), null).ConfigureAwait(false);
             }
 
             return removed;

@@ -307,7 +307,7 @@ public sealed partial class FraudSignals
             return false;
         }
 
-        await _audit.AppendAsync("fraud.flag_dismissed", key, flag is null ? "flagged" : $"flagged: {flag.Count} in {flag.WindowSeconds} s", null).ConfigureAwait(false);
+        await _audit.AppendAsync(WireNames.Actions.FraudFlagDismissed, key, flag is null ? "flagged" : $"flagged: {flag.Count} in {flag.WindowSeconds} s", null).ConfigureAwait(false);
         return true;
     }
 

@@ -11,7 +11,9 @@
 --       to borrow stock from another bucket, and counts it itself if that fails), 13 the audit field
 --       (who, when; copied into the event)
 -- Returns {outcome} or {outcome, coupon id}; refusals are counted in the bucket, in the order of
--- precedence the contract gives: replay, campaign_not_active, limit_reached, sold_out.
+-- precedence the contract gives: replay, campaign_not_active, limit_reached, sold_out (the order
+-- CouponRules.DecideClaim in Coupons.Core decides them; the claim window is decided there and
+-- passed as ARGV[6]).
 local bucket, claimants = KEYS[1], KEYS[2]
 local user, countField, idemField, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 

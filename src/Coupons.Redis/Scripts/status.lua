@@ -2,7 +2,8 @@
 -- event; the node then sets the same status on the other buckets, if any, before it answers.
 -- KEYS: 1 campaign (hash), 2 bucket 0 (hash), 3 the slot's event stream
 -- ARGV: 1 campaign id, 2 the target status (active, paused, ended), 3 the audit field (who, when)
--- Returns {outcome, status}: ok, replayed (already so) or campaign_ended.
+-- Returns {outcome, status}: ok, replayed (already so) or campaign_ended, as
+-- CampaignRules.ChangeStatus (Coupons.Core) decides them.
 local campaign, bucket, stream = KEYS[1], KEYS[2], KEYS[3]
 local status = redis.call('HGET', campaign, 'status')
 if not status then

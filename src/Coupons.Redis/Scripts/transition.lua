@@ -5,7 +5,8 @@
 --       4 the bucket's lock expiries and 5 validity ends (sorted sets, for the sweeper)
 -- ARGV: 1 the version read, 2 coupon id, 3 campaign id, 4 events (names, comma-separated),
 --       5 status, 6 order id, 7 order amount, 8 lock expires at, 9 used at, 10 refunded order id,
---       11-15 changes of the locked, used, expired, released and refunded counters,
+--       11-15 changes of the locked, used, expired, released and refunded counters (StatsDelta.Of
+--       in Coupons.Core works them out),
 --       16 the refusal to count ('' for none), 17 valid to, 18 the audit field (who, when, before)
 -- Returns {'ok', new version} or {'conflict'}.
 local coupon, bucket, stream, expiries, validity = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
