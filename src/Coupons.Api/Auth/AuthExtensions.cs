@@ -42,28 +42,7 @@ public static class AuthExtensions
                 RoleClaimType = Caller.RoleClaim,
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
-            options.Events = new JwtBearerEvents
-            {
-                OnTokenValidated = context =>
-                {
-                    // The one read of the token's claims in this request; every later reader takes it from the request's features.
-                    var subject = context.Principal is { } principal ? Caller.Remember(context.HttpContext, principal)?.UserId : null;
-                    if (string.IsNullOrWhiteSpace(subject) || subject.Length > StoreLimits.MaxUserIdLength)
-                    {
-                        context.Fail($"the token needs a subject of 1 to {StoreLimits.MaxUserIdLength} characters");
-                    }
-
-                    return Task.CompletedTask;
-                },
-                OnChallenge = async context =>
-                {
-                    context.HandleResponse();
-                    await Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "A valid bearer token is required.")
-                        .ExecuteAsync(context.HttpContext).ConfigureAwait(false);
-                },
-                OnForbidden = context => Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "The token's role may not do this.")
-                    .ExecuteAsync(context.HttpContext),
-            };
+            options.Events = Events();
         });
 
         services.AddAuthorizationBuilder()
@@ -75,6 +54,30 @@ public static class AuthExtensions
             .AddPolicy(ServiceOrAdmin, policy => policy.RequireAssertion(c => RoleOf(c) is CallerRole.Service or CallerRole.Admin));
         return services;
     }
+
+    /// <summary>The subject check (and the one read of the token's claims), and problem answers for 401 and 403.</summary>
+    private static JwtBearerEvents Events() => new()
+    {
+        OnTokenValidated = context =>
+        {
+            // The one read of the token's claims in this request; every later reader takes it from the request's features.
+            var subject = context.Principal is { } principal ? Caller.Remember(context.HttpContext, principal)?.UserId : null;
+            if (string.IsNullOrWhiteSpace(subject) || subject.Length > StoreLimits.MaxUserIdLength)
+            {
+                context.Fail($"the token needs a subject of 1 to {StoreLimits.MaxUserIdLength} characters");
+            }
+
+            return Task.CompletedTask;
+        },
+        OnChallenge = async context =>
+        {
+            context.HandleResponse();
+            await Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "A valid bearer token is required.")
+                .ExecuteAsync(context.HttpContext).ConfigureAwait(false);
+        },
+        OnForbidden = context => Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "The token's role may not do this.")
+            .ExecuteAsync(context.HttpContext),
+    };
 
     /// <summary>The caller's role as the request read it; the principal's claims only when there is no request.</summary>
     private static CallerRole RoleOf(AuthorizationHandlerContext context) =>
