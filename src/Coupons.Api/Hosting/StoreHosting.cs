@@ -44,7 +44,7 @@ public static class StoreHosting
         services.Configure<EmbeddedStoreOptions>(configuration.GetSection("Coupons:Embedded"));
         services.AddSingleton(sp => new EmbeddedCouponStore(sp.GetRequiredService<IOptions<EmbeddedStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
-        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
+        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedCouponStore>().AuditLog);
         services.AddHostedService<EmbeddedStoreOpener>();
         return services;
     }
