@@ -84,7 +84,7 @@ public static class CouponsApi
         CouponStatus? filter = null;
         if (status is not null)
         {
-            if (!Names.TryParseCouponStatus(status, out var parsed))
+            if (!WireNames.TryParse(status, out CouponStatus parsed))
             {
                 return Problems.Validation("status", "must be one of unused, locked, used, expired, revoked");
             }

@@ -16,13 +16,10 @@ public static class AuthExtensions
     /// <summary>JWT bearer auth (HS256, issuer and audience <c>coupons</c>) and the role policies of the contract.</summary>
     public static IServiceCollection AddCouponsAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        var signingKey = SigningKey.Resolve(configuration);
+        var auth = AuthOptions.From(configuration);
+        var signingKey = SigningKey.Resolve(auth);
         services.AddSingleton(signingKey);
-        var tokenCacheSize = configuration.GetValue("Coupons:Auth:TokenCacheSize", 20_000);
-        if (tokenCacheSize < 0)
-        {
-            throw new InvalidOperationException("Coupons:Auth:TokenCacheSize must be 0 (no cache) or more");
-        }
+        var tokenCacheSize = auth.TokenCacheSize;
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
         {

@@ -30,7 +30,7 @@ public static partial class ServiceSetup
         // browser does not pin them to HTTPS.
         services.AddHsts(options =>
         {
-            options.MaxAge = configuration.GetValue("Coupons:Tls:HstsMaxAge", TimeSpan.FromDays(365));
+            options.MaxAge = (configuration.GetSection(TlsOptions.SectionName).Get<TlsOptions>() ?? new TlsOptions()).HstsMaxAge;
             options.IncludeSubDomains = true;
         });
         services.ConfigureHttpJsonOptions(options =>
