@@ -18,29 +18,29 @@ namespace Coupons.Embedded;
 /// </remarks>
 internal sealed class GroupCommitLog : IDisposable
 {
-    private readonly SqliteJournal _journal;
+    private readonly SqliteBatchWriter _batchWriter;
     private readonly int _maxPending;
     private readonly TimeSpan _idleFlushInterval;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly ConcurrentQueue<CampaignEntry> _dirtyCounters = new();
-    private readonly List<CampaignEntry> _dirty = [];
-    private readonly Thread _writer;
-    private Batch _open = new();
+    private readonly List<CampaignEntry> _drainedCounters = [];
+    private readonly Thread _writerThread;
+    private Batch _filling = new();
     private Batch? _flushing;
-    private List<LogRecord> _spare = [];
+    private List<LogRecord> _spareRecords = [];
     private long _appended;
     private long _durable;
     private Exception? _failure;
     private bool _stopping;
 
-    public GroupCommitLog(SqliteJournal journal, int maxPending, TimeSpan idleFlushInterval)
+    public GroupCommitLog(SqliteBatchWriter batchWriter, int maxPending, TimeSpan idleFlushInterval)
     {
-        _journal = journal;
+        _batchWriter = batchWriter;
         _maxPending = maxPending;
         _idleFlushInterval = idleFlushInterval;
-        _writer = new Thread(WriteLoop) { IsBackground = true, Name = "coupons-group-commit" };
-        _writer.Start();
+        _writerThread = new Thread(WriteLoop) { IsBackground = true, Name = "coupons-group-commit" };
+        _writerThread.Start();
     }
 
     public bool IsFailed => Volatile.Read(ref _failure) is not null;
@@ -83,7 +83,7 @@ internal sealed class GroupCommitLog : IDisposable
             }
 
             // The batch filling counts; the one being written (at most as large) is already on its way.
-            if (_open.Records.Count >= _maxPending)
+            if (_filling.Records.Count >= _maxPending)
             {
                 throw new OverloadedException("too many changes are waiting for the disk");
             }
@@ -93,10 +93,10 @@ internal sealed class GroupCommitLog : IDisposable
                 return 0;
             }
 
-            _open.Records.Add(record);
+            _filling.Records.Add(record);
             sequence = ++_appended;
-            _open.LastSequence = sequence;
-            if (_open.Records.Count == 1)
+            _filling.LastSequence = sequence;
+            if (_filling.Records.Count == 1)
             {
                 _signal.Release();
             }
@@ -108,8 +108,11 @@ internal sealed class GroupCommitLog : IDisposable
     /// <summary>Asks the writer to store a campaign's refusal counters with its next batch.</summary>
     public void MarkCountersDirty(CampaignEntry campaign) => _dirtyCounters.Enqueue(campaign);
 
-    /// <summary>Completes once every change up to <paramref name="sequence"/> is on disk.</summary>
-    public ValueTask WhenDurableAsync(long sequence)
+    /// <summary>
+    /// Completes once every change up to <paramref name="sequence"/> is on disk. Cancelling stops
+    /// only this wait: the changes are written all the same.
+    /// </summary>
+    public ValueTask WhenDurableAsync(long sequence, CancellationToken cancellationToken)
     {
         if (Interlocked.Read(ref _durable) >= sequence)
         {
@@ -126,14 +129,16 @@ internal sealed class GroupCommitLog : IDisposable
             }
 
             Debug.Assert(sequence <= _appended);
-            task = _flushing is { } flushing && sequence <= flushing.LastSequence ? flushing.Done.Task : _open.Done.Task;
+            task = _flushing is { } flushing && sequence <= flushing.LastSequence ? flushing.Done.Task : _filling.Done.Task;
         }
 
-        return new ValueTask(task);
+        // A token that can be cancelled costs a registration (and an allocation) per wait; one that
+        // cannot (the default) costs nothing.
+        return new ValueTask(cancellationToken.CanBeCanceled ? task.WaitAsync(cancellationToken) : task);
     }
 
     /// <summary>Completes once everything appended so far is on disk: what a reader waits for before answering.</summary>
-    public ValueTask WhenSeenIsDurableAsync() => WhenDurableAsync(Appended);
+    public ValueTask WhenSeenIsDurableAsync(CancellationToken cancellationToken) => WhenDurableAsync(Appended, cancellationToken);
 
     /// <summary>
     /// Refuses new changes, writes those already appended, and stops the writer. The semaphore is
@@ -152,7 +157,7 @@ internal sealed class GroupCommitLog : IDisposable
         }
 
         _signal.Release();
-        _writer.Join();
+        _writerThread.Join();
     }
 
     private void ThrowIfFailed()
@@ -180,7 +185,7 @@ internal sealed class GroupCommitLog : IDisposable
                     return;
                 }
 
-                if (_open.Records.Count == 0 && _dirtyCounters.IsEmpty)
+                if (_filling.Records.Count == 0 && _dirtyCounters.IsEmpty)
                 {
                     if (_stopping)
                     {
@@ -190,9 +195,9 @@ internal sealed class GroupCommitLog : IDisposable
                     continue;
                 }
 
-                batch = _open;
+                batch = _filling;
                 _flushing = batch;
-                _open = new Batch(_spare);
+                _filling = new Batch(_spareRecords);
             }
 
             Flush(batch);
@@ -203,7 +208,7 @@ internal sealed class GroupCommitLog : IDisposable
     {
         try
         {
-            _journal.WriteBatch(batch.Records, DrainDirtyCounters());
+            _batchWriter.WriteBatch(batch.Records, DrainDirtyCounters());
         }
         catch (Exception exception)
         {
@@ -215,7 +220,7 @@ internal sealed class GroupCommitLog : IDisposable
 
             var unavailable = new StorageUnavailableException("a disk write failed; the store stopped taking writes", exception);
             batch.Done.TrySetException(unavailable);
-            _open.Done.TrySetException(unavailable);
+            _filling.Done.TrySetException(unavailable);
             return;
         }
 
@@ -231,12 +236,12 @@ internal sealed class GroupCommitLog : IDisposable
 
         batch.Done.TrySetResult();
         batch.Records.Clear();
-        _spare = batch.Records;
+        _spareRecords = batch.Records;
     }
 
     private List<CampaignEntry> DrainDirtyCounters()
     {
-        var dirty = _dirty;
+        var dirty = _drainedCounters;
         dirty.Clear();
         while (_dirtyCounters.TryDequeue(out var campaign))
         {

@@ -8,7 +8,7 @@ namespace Coupons.Embedded;
 /// <summary>
 /// A statement the writer runs for every batch or every row, prepared once and bound through
 /// SQLite's own API: no command, parameter, boxed value or transaction object per use. Shares the
-/// journal's connection; used by one thread at a time.
+/// batch writer's connection; used by one thread at a time.
 /// </summary>
 internal sealed unsafe class NativeStatement : IDisposable
 {

@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using Coupons.Core;
+using Microsoft.Data.Sqlite;
 
 namespace Coupons.Embedded;
 
@@ -28,13 +30,22 @@ internal static class Recovery
     /// <summary>Ranges per worker: more than one, so that a busy stretch of claim time does not leave one worker reading alone.</summary>
     private const int RangesPerWorker = 32;
 
-    /// <summary>Rebuilds the state; returns how long each step took, for the recovery report.</summary>
-    public static string Run(SqliteJournal journal, string databasePath, IReadOnlyCollection<CampaignEntry> campaigns, CouponIndex coupons, UserIndex users)
+    /// <summary>Reads every campaign, with the counters stored for it, into <paramref name="campaigns"/>; before <see cref="Run"/>.</summary>
+    public static void LoadCampaigns(SqliteConnection connection, ConcurrentDictionary<Guid, CampaignEntry> campaigns) =>
+        SqliteRecoveryReader.LoadCampaigns(connection, (row, released, refunded, rejected) =>
+        {
+            var campaign = new CampaignEntry(row.Id, row.Definition, row.CreatedAtMs, row.Status, row.TotalStock);
+            campaign.RestoreCounters(released, refunded, SqliteValues.ParseRejected(rejected));
+            campaigns[row.Id] = campaign;
+        });
+
+    /// <summary>Rebuilds the coupons, holdings and counters; returns how long each step took, for the recovery report.</summary>
+    public static string Run(SqliteConnection connection, string databasePath, IReadOnlyCollection<CampaignEntry> campaigns, CouponIndex coupons, UserIndex users)
     {
-        var sw = Stopwatch.StartNew();
+        var stopwatch = Stopwatch.StartNew();
         var phases = new List<(string Name, TimeSpan At)>();
         var workers = Math.Max(1, Environment.ProcessorCount);
-        var ranges = journal.SplitCoupons(workers * RangesPerWorker);
+        var ranges = SqliteRecoveryReader.SplitCoupons(connection, workers * RangesPerWorker);
         var campaignsById = campaigns.Select((campaign, ordinal) => (campaign, ordinal)).ToDictionary(c => c.campaign.Id, c => (c.campaign, c.ordinal));
         var readers = new RangeReader[ranges.Count];
         var noCollections = TryPauseCollections(databasePath);
@@ -43,7 +54,7 @@ internal static class Recovery
             InParallel(workers, ranges.Count, i =>
             {
                 var reader = new RangeReader(campaignsById);
-                SqliteJournal.LoadCouponRange(databasePath, ranges[i], reader);
+                SqliteRecoveryReader.LoadCouponRange(databasePath, ranges[i], reader);
                 readers[i] = reader;
             });
         }
@@ -55,11 +66,11 @@ internal static class Recovery
             }
         }
 
-        phases.Add(("read", sw.Elapsed));
+        phases.Add(("read", stopwatch.Elapsed));
         var chunks = readers.SelectMany(r => r.Chunks).ToArray();
         users.PrepareRecovered(chunks.Sum(c => c.Count));
         InParallel(workers, workers, worker => IndexUsers(chunks, worker, workers, users));
-        phases.Add(("users", sw.Elapsed));
+        phases.Add(("users", stopwatch.Elapsed));
 
         foreach (var reader in readers)
         {
@@ -76,7 +87,7 @@ internal static class Recovery
             coupon.Campaign.LockExpiries.Enqueue((coupon, coupon.State.LockExpiresAtMs));
         }
 
-        phases.Add(("rest", sw.Elapsed));
+        phases.Add(("rest", stopwatch.Elapsed));
         return string.Join(", ", phases.Select((p, i) => $"{p.Name} {(p.At - (i == 0 ? TimeSpan.Zero : phases[i - 1].At)).TotalMilliseconds:F0} ms"))
             + $" ({ranges.Count} ranges on {workers} threads, collections {(noCollections ? "paused while reading" : "not paused")})";
     }

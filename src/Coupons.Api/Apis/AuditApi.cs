@@ -10,10 +10,13 @@ namespace Coupons.Api.Apis;
 /// <summary>The audit log's admin API: every change (campaigns, coupons, blocklist), newest first, filtered and paged.</summary>
 public static class AuditApi
 {
-    public static RouteHandlerBuilder MapAuditApi(this IEndpointRouteBuilder app) =>
-        app.MapGet("/v1/audit", Query).WithTags("Protection").RequireAuthorization(AuthExtensions.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+    public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapApiGroup("/v1/audit", "Protection").RequireRole(AuthExtensions.Admin);
+        api.MapGet("/", Query)
             .WithName("QueryAudit").WithSummary("Audit entries, newest first: who did what to which coupon, campaign or blocklist entry, and the state before and after (admin).");
+        return api;
+    }
 
     private static async Task<Results<Ok<PageResponse<AuditEntryResponse>>, ProblemHttpResult>> Query(
         IAuditLog audit,
@@ -27,6 +30,27 @@ public static class AuditApi
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor,
         CancellationToken ct)
+    {
+        var (query, errors) = ToQuery(subject, actor, owner, campaignId, action, from, to, limit, cursor);
+        if (query is null)
+        {
+            return Problems.Validation(errors);
+        }
+
+        try
+        {
+            var (items, next) = await audit.QueryAsync(query, ct).ConfigureAwait(false);
+            return TypedResults.Ok(new PageResponse<AuditEntryResponse>([.. items.Select(AuditEntryResponse.From)], next));
+        }
+        catch (ArgumentException)
+        {
+            return Problems.Validation("cursor", "is not a cursor this service gave");
+        }
+    }
+
+    /// <summary>The filters as the audit log takes them; null, with every filter that is off named, when any is.</summary>
+    private static (AuditQuery? Query, Dictionary<string, string> Errors) ToQuery(
+        string? subject, string? actor, string? owner, string? campaignId, string? action, DateTimeOffset? from, DateTimeOffset? to, int? limit, string? cursor)
     {
         var errors = new Dictionary<string, string>();
         foreach (var (name, value) in new[] { ("subject", subject), ("actor", actor), ("owner", owner), ("action", action) })
@@ -66,20 +90,8 @@ public static class AuditApi
             errors["to"] = "must be after from";
         }
 
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
-        }
-
-        try
-        {
-            var (items, next) = await audit.QueryAsync(
-                new AuditQuery(subject, actor, owner, campaign, action, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds(), cursor, pageSize), ct).ConfigureAwait(false);
-            return TypedResults.Ok(new PageResponse<AuditEntryResponse>([.. items.Select(AuditEntryResponse.From)], next));
-        }
-        catch (ArgumentException)
-        {
-            return Problems.Validation("cursor", "is not a cursor this service gave");
-        }
+        return errors.Count > 0
+            ? (null, errors)
+            : (new AuditQuery(subject, actor, owner, campaign, action, from?.ToUnixTimeMilliseconds(), to?.ToUnixTimeMilliseconds(), cursor, pageSize), errors);
     }
 }

@@ -11,18 +11,21 @@ namespace Coupons.Api.Apis;
 /// <summary>The blocklist's admin API: users, addresses (CIDR ranges) and devices refused with 403 <c>blocked</c> on every node.</summary>
 public static class BlocklistApi
 {
+    private const string BlocklistFull = "blocklist_full";
+    private const string BlocklistFullTitle = "The blocklist is full.";
+    private const string NoSuchEntry = "No such blocklist entry.";
+
     public static RouteGroupBuilder MapBlocklistApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/blocklist").WithTags("Protection").RequireAuthorization(AuthExtensions.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        var api = app.MapApiGroup("/v1/blocklist", "Protection").RequireRole(AuthExtensions.Admin);
         api.MapGet("/", List)
             .WithName("ListBlocklist").WithSummary("Blocklist entries in force, by kind and value (admin).");
         api.MapPost("/", Add)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesCodes(StatusCodes.Status409Conflict, $"{BlocklistFull}: {BlocklistFullTitle}")
             .WithName("AddBlocklistEntry").WithSummary("Block a user, an address or range, or a device; 201 when new, 200 when it replaced an entry (admin).")
             .WithJsonBody<RouteHandlerBuilder, BlockRequest>();
         api.MapDelete("/{kind}", Remove)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesCodes(StatusCodes.Status404NotFound, $"not_found: {NoSuchEntry}")
             .WithName("RemoveBlocklistEntry").WithSummary("Lift a block (admin).");
         return api;
     }
@@ -85,11 +88,11 @@ public static class BlocklistApi
             return Problems.Validation(errors);
         }
 
-        var entry = new BlockEntry(kind, value!, body.Reason, now, Caller.From(context.User).UserId, body.ExpiresAt);
+        var entry = new BlockEntry(kind, value!, body.Reason, now, Caller.Of(context).UserId, body.ExpiresAt);
         var (added, replaced) = await blocklist.SetAsync(entry).ConfigureAwait(false);
         if (!added)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, "blocklist_full", "The blocklist is full.", "Remove entries first, or raise Coupons:Protection:MaxBlocklistEntries.");
+            return Problems.Create(StatusCodes.Status409Conflict, BlocklistFull, BlocklistFullTitle, "Remove entries first, or raise Coupons:Protection:MaxBlocklistEntries.");
         }
 
         return replaced ? TypedResults.Ok(entry) : TypedResults.Created((string?)null, entry);
@@ -108,6 +111,6 @@ public static class BlocklistApi
 
         return await blocklist.RemoveAsync(kind, canonical!).ConfigureAwait(false)
             ? TypedResults.NoContent()
-            : Problems.Create(StatusCodes.Status404NotFound, "not_found", "No such blocklist entry.");
+            : Problems.Create(StatusCodes.Status404NotFound, "not_found", NoSuchEntry);
     }
 }

@@ -31,9 +31,9 @@ internal static class CampaignMapping
             Discount = discount,
             MinOrderAmount = body.MinOrderAmount ?? 0,
             PerUserLimit = body.PerUserLimit ?? 1,
-            ClaimStartsAtMs = Times.ToMs(body.ClaimStartsAt),
-            ClaimEndsAtMs = Times.ToMs(body.ClaimEndsAt),
-            Validity = new Validity(Times.ToMs(body.Validity!.From), Times.ToMs(body.Validity.To), body.Validity.Days),
+            ClaimStartsAtMs = UnixTime.ToMs(body.ClaimStartsAt),
+            ClaimEndsAtMs = UnixTime.ToMs(body.ClaimEndsAt),
+            Validity = new Validity(UnixTime.ToMs(body.Validity!.From), UnixTime.ToMs(body.Validity.To), body.Validity.Days),
             LockTtlSeconds = body.LockTtlSeconds ?? CampaignDefinition.DefaultLockTtlSeconds,
         };
         var totalStock = body.TotalStock!.Value;

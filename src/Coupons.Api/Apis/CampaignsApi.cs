@@ -11,40 +11,47 @@ namespace Coupons.Api.Apis;
 
 public static class CampaignsApi
 {
+    // What each operation may refuse with: its documented problem answers and its answers at run time.
+    private static readonly Refusals Lookup = new(Outcome.CampaignNotFound);
+    private static readonly Refusals StatusChange = new(Outcome.CampaignNotFound, Outcome.CampaignEnded);
+    private static readonly Refusals Ending = new(Outcome.CampaignNotFound); // ending an ended campaign is a replay
+    private static readonly Refusals Restocking = new(Outcome.CampaignNotFound, Outcome.CampaignEnded, Outcome.StockCapExceeded);
+    private static readonly Refusals Claiming = new(Outcome.CampaignNotFound, Outcome.CampaignNotActive, Outcome.LimitReached, Outcome.SoldOut);
+
     public static RouteGroupBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/campaigns").WithTags("Campaigns").RequireAuthorization()
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        var api = app.MapApiGroup("/v1/campaigns", "Campaigns").ProducesStoreProblems();
+        api.MapGet("/{id}", GetCampaign).Refuses(Lookup)
+            .WithName("GetCampaign").WithSummary("A campaign with its remaining stock.");
 
-        api.MapPost("/", CreateCampaign).RequireAuthorization(AuthExtensions.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        var admin = api.MapRoleGroup(AuthExtensions.Admin);
+        admin.MapPost("/", CreateCampaign)
             .WithName("CreateCampaign").WithSummary("Create a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, CreateCampaignRequest>();
-        api.MapGet("/", ListCampaigns).RequireAuthorization(AuthExtensions.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+        admin.MapGet("/", ListCampaigns)
             .WithName("ListCampaigns").WithSummary("List campaigns, oldest first (admin).");
-        api.MapGet("/{id}", GetCampaign)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithName("GetCampaign").WithSummary("A campaign with its remaining stock.");
-        api.MapPost("/{id}/pause", (string id, ICouponStore store, CancellationToken ct) => ChangeStatus(id, CampaignCommand.Pause, store, ct))
-            .RequireAuthorization(AuthExtensions.Admin).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).WithName("PauseCampaign").WithSummary("Stop claims for a while (admin).");
-        api.MapPost("/{id}/resume", (string id, ICouponStore store, CancellationToken ct) => ChangeStatus(id, CampaignCommand.Resume, store, ct))
-            .RequireAuthorization(AuthExtensions.Admin).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).WithName("ResumeCampaign").WithSummary("Take claims again (admin).");
-        api.MapPost("/{id}/end", (string id, ICouponStore store, CancellationToken ct) => ChangeStatus(id, CampaignCommand.End, store, ct))
-            .RequireAuthorization(AuthExtensions.Admin).ProducesProblem(StatusCodes.Status404NotFound).WithName("EndCampaign").WithSummary("End a campaign for good (admin).");
-        api.MapPost("/{id}/stock", AddStock).RequireAuthorization(AuthExtensions.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+        MapStatusChange(admin, "/{id}/pause", CampaignCommand.Pause, StatusChange)
+            .WithName("PauseCampaign").WithSummary("Stop claims for a while (admin).");
+        MapStatusChange(admin, "/{id}/resume", CampaignCommand.Resume, StatusChange)
+            .WithName("ResumeCampaign").WithSummary("Take claims again (admin).");
+        MapStatusChange(admin, "/{id}/end", CampaignCommand.End, Ending)
+            .WithName("EndCampaign").WithSummary("End a campaign for good (admin).");
+        admin.MapPost("/{id}/stock", AddStock).Refuses(Restocking)
             .WithName("AddStock").WithSummary("Add stock to a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, AddStockRequest>();
-        api.MapPost("/{id}/claim", Claim).RequireAuthorization(AuthExtensions.EndUser).WithMetadata(CampaignAdmission.Instance)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .WithName("ClaimCoupon").WithSummary("Claim a coupon for the calling user; 201 when new, 200 when an Idempotency-Key is replayed.");
-        api.MapGet("/{id}/stats", GetStats).RequireAuthorization(AuthExtensions.Admin)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+        admin.MapGet("/{id}/stats", GetStats).Refuses(Lookup)
             .WithName("GetCampaignStats").WithSummary("Live counts of a campaign (admin).");
+
+        // End users' claims, which the per-campaign admission cap counts.
+        var claims = api.MapRoleGroup(AuthExtensions.EndUser).WithMetadata(CampaignAdmission.Instance);
+        claims.MapPost("/{id}/claim", Claim).Refuses(Claiming)
+            .WithName("ClaimCoupon").WithSummary("Claim a coupon for the calling user; 201 when new, 200 when an Idempotency-Key is replayed.");
         return api;
     }
+
+    private static RouteHandlerBuilder MapStatusChange(RouteGroupBuilder group, string pattern, CampaignCommand command, Refusals refusals) =>
+        group.MapPost(pattern, (string id, ICouponStore store, CancellationToken ct) => ChangeStatusAsync(id, command, refusals, store, ct))
+            .Refuses(refusals);
 
     private static async Task<Results<Created<CampaignResponse>, ProblemHttpResult>> CreateCampaign(HttpRequest request, ICouponStore store, CancellationToken ct)
     {
@@ -82,18 +89,18 @@ public static class CampaignsApi
     private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetCampaign(string id, ICouponStore store, CancellationToken ct)
     {
         var campaign = Ids.TryParse(id, out var campaignId) ? await store.GetCampaignAsync(campaignId, ct).ConfigureAwait(false) : null;
-        return campaign is null ? Problems.For(Outcome.CampaignNotFound) : TypedResults.Ok(CampaignResponse.From(campaign));
+        return campaign is null ? Lookup.Problem(Outcome.CampaignNotFound) : TypedResults.Ok(CampaignResponse.From(campaign));
     }
 
-    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> ChangeStatus(string id, CampaignCommand command, ICouponStore store, CancellationToken ct)
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> ChangeStatusAsync(string id, CampaignCommand command, Refusals refusals, ICouponStore store, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var campaignId))
         {
-            return Problems.For(Outcome.CampaignNotFound);
+            return refusals.Problem(Outcome.CampaignNotFound);
         }
 
         var result = await store.ChangeCampaignStatusAsync(campaignId, command, ct).ConfigureAwait(false);
-        return result.Outcome.IsSuccess() ? TypedResults.Ok(CampaignResponse.From(result.Campaign!)) : Problems.For(result.Outcome);
+        return result.Outcome.IsSuccess() ? TypedResults.Ok(CampaignResponse.From(result.Campaign!)) : refusals.Problem(result.Outcome);
     }
 
     private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> AddStock(string id, HttpRequest request, ICouponStore store, CancellationToken ct)
@@ -111,17 +118,11 @@ public static class CampaignsApi
 
         if (!Ids.TryParse(id, out var campaignId))
         {
-            return Problems.For(Outcome.CampaignNotFound);
+            return Restocking.Problem(Outcome.CampaignNotFound);
         }
 
         var result = await store.AddStockAsync(campaignId, add, ct).ConfigureAwait(false);
-        return result.Outcome switch
-        {
-            _ when result.Outcome.IsSuccess() => TypedResults.Ok(CampaignResponse.From(result.Campaign!)),
-            // The answer users had before the cap was an outcome: a validation problem on the field.
-            Outcome.StockCapExceeded => Problems.Validation("add", $"the total stock would pass {CampaignDefinition.MaxStock}"),
-            _ => Problems.For(result.Outcome),
-        };
+        return result.Outcome.IsSuccess() ? TypedResults.Ok(CampaignResponse.From(result.Campaign!)) : Restocking.Problem(result.Outcome);
     }
 
     private static async Task<Results<Created<CouponResponse>, Ok<CouponResponse>, ProblemHttpResult>> Claim(
@@ -138,23 +139,22 @@ public static class CampaignsApi
 
         if (!Ids.TryParse(id, out var campaignId))
         {
-            return Problems.For(Outcome.CampaignNotFound);
+            return Claiming.Problem(Outcome.CampaignNotFound);
         }
 
-        var caller = Caller.From(context.User);
-        var result = await store.ClaimAsync(campaignId, caller.UserId, idempotencyKey, ct).ConfigureAwait(false);
+        var result = await store.ClaimAsync(campaignId, Caller.Of(context).UserId, idempotencyKey, ct).ConfigureAwait(false);
         return result.Outcome switch
         {
             Outcome.Ok => TypedResults.Created($"/v1/coupons/{Ids.Format(result.Coupon!.Id)}", CouponResponse.From(result.Coupon)),
             Outcome.Replayed => TypedResults.Ok(CouponResponse.From(result.Coupon!)),
-            _ => Problems.For(result.Outcome),
+            _ => Claiming.Problem(result.Outcome),
         };
     }
 
     private static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetStats(string id, ICouponStore store, CancellationToken ct)
     {
         var stats = Ids.TryParse(id, out var campaignId) ? await store.GetStatsAsync(campaignId, ct).ConfigureAwait(false) : null;
-        return stats is null ? Problems.For(Outcome.CampaignNotFound) : TypedResults.Ok(StatsResponse.From(stats));
+        return stats is null ? Lookup.Problem(Outcome.CampaignNotFound) : TypedResults.Ok(StatsResponse.From(stats));
     }
 
     private static bool IsValidKey(string key) =>

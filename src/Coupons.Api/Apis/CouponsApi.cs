@@ -9,32 +9,67 @@ namespace Coupons.Api.Apis;
 
 public static class CouponsApi
 {
+    private static readonly Refusals Lookup = new(Outcome.CouponNotFound);
+
+    // The four changes of a coupon by an order: what each takes, asks the store and answers; the
+    // rest is CouponChange's.
+    private static readonly CouponChange<Redemption, RedemptionResponse> Locking = new(
+        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.BelowMinimum),
+        OrderAmount.Required,
+        static (store, couponId, owner, order, ct) => store.LockAsync(couponId, owner, order.OrderId!, order.OrderAmount!.Value, ct),
+        static result => result.Outcome,
+        ToResponse);
+
+    private static readonly CouponChange<Redemption, RedemptionResponse> Redeeming = new(
+        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum),
+        OrderAmount.Optional,
+        static (store, couponId, owner, order, ct) => store.RedeemAsync(couponId, owner, order.OrderId!, order.OrderAmount, ct),
+        static result => result.Outcome,
+        ToResponse);
+
+    private static readonly CouponChange<CouponResult, CouponResponse> Releasing = new(
+        new Refusals(Outcome.CouponNotFound, Outcome.LockedByOtherOrder, Outcome.AlreadyUsed),
+        OrderAmount.NotTaken,
+        static (store, couponId, owner, order, ct) => store.ReleaseAsync(couponId, owner, order.OrderId!, ct),
+        static result => result.Outcome,
+        ToResponse);
+
+    private static readonly CouponChange<CouponResult, CouponResponse> Refunding = new(
+        new Refusals(Outcome.CouponNotFound, Outcome.AlreadyUsed, Outcome.NotRedeemed),
+        OrderAmount.NotTaken,
+        static (store, couponId, owner, order, ct) => store.RefundAsync(couponId, owner, order.OrderId!, ct),
+        static result => result.Outcome,
+        ToResponse);
+
+    /// <summary>Whether an order body takes an <c>orderAmount</c>.</summary>
+    private enum OrderAmount
+    {
+        Required,
+        Optional,
+        NotTaken,
+    }
+
     public static RouteGroupBuilder MapCouponsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/me/coupons", ListMine).RequireAuthorization().WithTags("Coupons")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized)
+        var api = app.MapApiGroup("/v1", "Coupons").ProducesStoreProblems();
+        api.MapGet("/me/coupons", ListMine)
             .WithName("ListMyCoupons").WithSummary("The calling user's coupons, oldest first.");
 
-        var api = app.MapGroup("/v1/coupons/{id}").WithTags("Coupons").RequireAuthorization()
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status404NotFound);
-        api.MapGet("/", GetCoupon)
+        var coupon = api.MapGroup("/coupons/{id}");
+        coupon.MapGet("/", GetCoupon).Refuses(Lookup)
             .WithName("GetCoupon").WithSummary("A coupon (its owner, the service or an admin; 404 for anyone else).");
-        api.MapPost("/lock", Lock).RequireAuthorization(AuthExtensions.OwnerOrService)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithName("LockCoupon").WithSummary("Lock a coupon for an order; the lock lapses after the campaign's lockTtlSeconds.")
-            .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
-        api.MapPost("/redeem", Redeem).RequireAuthorization(AuthExtensions.OwnerOrService)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .WithName("RedeemCoupon").WithSummary("Use a coupon: confirm the order's lock, or lock and use in one step (orderAmount needed).")
-            .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
-        api.MapPost("/release", Release).RequireAuthorization(AuthExtensions.OwnerOrService)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
-            .WithName("ReleaseCoupon").WithSummary("Release the order's lock.")
-            .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
-        api.MapPost("/refund", Refund).RequireAuthorization(AuthExtensions.ServiceOrAdmin)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict)
-            .WithName("RefundCoupon").WithSummary("Return a used coupon to its holder (service or admin).")
-            .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
+
+        var holders = coupon.MapRoleGroup(AuthExtensions.OwnerOrService);
+        MapChange(holders, "/lock", Locking)
+            .WithName("LockCoupon").WithSummary("Lock a coupon for an order; the lock lapses after the campaign's lockTtlSeconds.");
+        MapChange(holders, "/redeem", Redeeming)
+            .WithName("RedeemCoupon").WithSummary("Use a coupon: confirm the order's lock, or lock and use in one step (orderAmount needed).");
+        MapChange(holders, "/release", Releasing)
+            .WithName("ReleaseCoupon").WithSummary("Release the order's lock.");
+
+        var refunders = coupon.MapRoleGroup(AuthExtensions.ServiceOrAdmin);
+        MapChange(refunders, "/refund", Refunding)
+            .WithName("RefundCoupon").WithSummary("Return a used coupon to its holder (service or admin).");
         return api;
     }
 
@@ -49,7 +84,7 @@ public static class CouponsApi
         CouponStatus? filter = null;
         if (status is not null)
         {
-            if (!Names.TryParseCouponStatus(status, out var parsed))
+            if (!WireNames.TryParse(status, out CouponStatus parsed))
             {
                 return Problems.Validation("status", "must be one of unused, locked, used, expired, revoked");
             }
@@ -62,8 +97,7 @@ public static class CouponsApi
             return problem;
         }
 
-        var caller = Caller.From(context.User);
-        var page = await store.ListUserCouponsAsync(caller.UserId, filter, after, pageSize, ct).ConfigureAwait(false);
+        var page = await store.ListUserCouponsAsync(Caller.Of(context).UserId, filter, after, pageSize, ct).ConfigureAwait(false);
         return TypedResults.Ok(new PageResponse<CouponResponse>([.. page.Items.Select(CouponResponse.From)], Cursors.Format(page.NextAfter)));
     }
 
@@ -71,16 +105,23 @@ public static class CouponsApi
     {
         if (!Ids.TryParse(id, out var couponId))
         {
-            return Problems.For(Outcome.CouponNotFound);
+            return Lookup.Problem(Outcome.CouponNotFound);
         }
 
-        var result = await store.GetCouponAsync(couponId, Caller.From(context.User).OwnerFilter, ct).ConfigureAwait(false);
-        return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!)) : Problems.For(result.Outcome);
+        var result = await store.GetCouponAsync(couponId, Caller.Of(context).OwnerFilter, ct).ConfigureAwait(false);
+        return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!)) : Lookup.Problem(result.Outcome);
     }
 
-    private static async Task<Results<Ok<RedemptionResponse>, ProblemHttpResult>> Lock(string id, HttpContext context, ICouponStore store, CancellationToken ct)
+    private static RouteHandlerBuilder MapChange<TResult, TResponse>(RouteGroupBuilder group, string pattern, CouponChange<TResult, TResponse> change) =>
+        group.MapPost(pattern, (string id, HttpContext context, ICouponStore store, CancellationToken ct) => ChangeAsync(change, id, context, store, ct))
+            .Refuses(change.Refusals)
+            .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
+
+    /// <summary>Every coupon change: read and check the order, find the coupon, ask the store, answer.</summary>
+    private static async Task<Results<Ok<TResponse>, ProblemHttpResult>> ChangeAsync<TResult, TResponse>(
+        CouponChange<TResult, TResponse> change, string id, HttpContext context, ICouponStore store, CancellationToken ct)
     {
-        var (order, problem) = await ReadOrderAsync(context.Request, amountRequired: true).ConfigureAwait(false);
+        var (order, problem) = await ReadOrderAsync(context.Request, change.Amount).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -88,70 +129,20 @@ public static class CouponsApi
 
         if (!Ids.TryParse(id, out var couponId))
         {
-            return Problems.For(Outcome.CouponNotFound);
+            return change.Refusals.Problem(Outcome.CouponNotFound);
         }
 
-        var result = await store.LockAsync(couponId, Caller.From(context.User).OwnerFilter, order!.OrderId!, order.OrderAmount!.Value, ct).ConfigureAwait(false);
-        return ToResult(result);
+        var result = await change.Apply(store, couponId, Caller.Of(context).OwnerFilter, order!, ct).ConfigureAwait(false);
+        var outcome = change.OutcomeOf(result);
+        return outcome.IsSuccess() ? TypedResults.Ok(change.Respond(result)) : change.Refusals.Problem(outcome);
     }
 
-    private static async Task<Results<Ok<RedemptionResponse>, ProblemHttpResult>> Redeem(string id, HttpContext context, ICouponStore store, CancellationToken ct)
-    {
-        var (order, problem) = await ReadOrderAsync(context.Request, amountRequired: false).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
+    private static RedemptionResponse ToResponse(Redemption result) =>
+        new(CouponResponse.From(result.Coupon!), result.Quote.Discount, result.Quote.Payable);
 
-        if (!Ids.TryParse(id, out var couponId))
-        {
-            return Problems.For(Outcome.CouponNotFound);
-        }
+    private static CouponResponse ToResponse(CouponResult result) => CouponResponse.From(result.Coupon!);
 
-        var result = await store.RedeemAsync(couponId, Caller.From(context.User).OwnerFilter, order!.OrderId!, order.OrderAmount, ct).ConfigureAwait(false);
-        return ToResult(result);
-    }
-
-    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> Release(string id, HttpContext context, ICouponStore store, CancellationToken ct)
-    {
-        var (order, problem) = await ReadOrderAsync(context.Request, amountRequired: false, amountAllowed: false).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (!Ids.TryParse(id, out var couponId))
-        {
-            return Problems.For(Outcome.CouponNotFound);
-        }
-
-        var result = await store.ReleaseAsync(couponId, Caller.From(context.User).OwnerFilter, order!.OrderId!, ct).ConfigureAwait(false);
-        return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!)) : Problems.For(result.Outcome);
-    }
-
-    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> Refund(string id, HttpContext context, ICouponStore store, CancellationToken ct)
-    {
-        var (order, problem) = await ReadOrderAsync(context.Request, amountRequired: false, amountAllowed: false).ConfigureAwait(false);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (!Ids.TryParse(id, out var couponId))
-        {
-            return Problems.For(Outcome.CouponNotFound);
-        }
-
-        var result = await store.RefundAsync(couponId, Caller.From(context.User).OwnerFilter, order!.OrderId!, ct).ConfigureAwait(false);
-        return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!)) : Problems.For(result.Outcome);
-    }
-
-    private static Results<Ok<RedemptionResponse>, ProblemHttpResult> ToResult(Redemption result) =>
-        result.Outcome.IsSuccess()
-            ? TypedResults.Ok(new RedemptionResponse(CouponResponse.From(result.Coupon!), result.Quote.Discount, result.Quote.Payable))
-            : Problems.For(result.Outcome);
-
-    private static async Task<(OrderRequest? Order, ProblemHttpResult? Problem)> ReadOrderAsync(HttpRequest request, bool amountRequired, bool amountAllowed = true)
+    private static async Task<(OrderRequest? Order, ProblemHttpResult? Problem)> ReadOrderAsync(HttpRequest request, OrderAmount amount)
     {
         var (body, problem) = await JsonBody.ReadAsync<OrderRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -165,15 +156,26 @@ public static class CouponsApi
             errors["orderId"] = $"must be 1 to {StoreLimits.MaxOrderIdLength} characters";
         }
 
-        if (!amountAllowed && body.OrderAmount is not null)
+        if (amount == OrderAmount.NotTaken && body.OrderAmount is not null)
         {
             errors["orderAmount"] = "is not taken here";
         }
-        else if (body.OrderAmount is { } amount ? !Money.IsValidAmount(amount) : amountRequired)
+        else if (body.OrderAmount is { } given ? !Money.IsValidAmount(given) : amount == OrderAmount.Required)
         {
             errors["orderAmount"] = $"must be a whole number of minor units between 0 and {Money.MaxAmount}";
         }
 
         return errors.Count > 0 ? (null, Problems.Validation(errors)) : (body, null);
     }
+
+    /// <summary>
+    /// What one coupon change does differently from the others: the outcomes it may refuse with,
+    /// whether its order body takes an amount, the store call it makes, and its answer on success.
+    /// </summary>
+    private sealed record CouponChange<TResult, TResponse>(
+        Refusals Refusals,
+        OrderAmount Amount,
+        Func<ICouponStore, Guid, string?, OrderRequest, CancellationToken, ValueTask<TResult>> Apply,
+        Func<TResult, Outcome> OutcomeOf,
+        Func<TResult, TResponse> Respond);
 }

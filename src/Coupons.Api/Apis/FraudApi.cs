@@ -11,14 +11,15 @@ namespace Coupons.Api.Apis;
 /// <summary>The fraud signals' admin API: entities flagged, and dismissing a flag.</summary>
 public static class FraudApi
 {
+    private const string NoSuchFlag = "No such flag.";
+
     public static RouteGroupBuilder MapFraudApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/fraud/flags").WithTags("Protection").RequireAuthorization(AuthExtensions.Admin)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        var api = app.MapApiGroup("/v1/fraud/flags", "Protection").RequireRole(AuthExtensions.Admin);
         api.MapGet("/", List)
             .WithName("ListFraudFlags").WithSummary("Devices, addresses and accounts a fraud signal flagged, by signal and value (admin).");
         api.MapDelete("/{signal}", Dismiss)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesCodes(StatusCodes.Status404NotFound, $"not_found: {NoSuchFlag}")
             .WithName("DismissFraudFlag").WithSummary("Dismiss a flag; the entity can be flagged again (admin).");
         return api;
     }
@@ -60,6 +61,6 @@ public static class FraudApi
 
         return await fraud.DismissAsync(signal, value).ConfigureAwait(false)
             ? TypedResults.NoContent()
-            : Problems.Create(StatusCodes.Status404NotFound, "not_found", "No such flag.");
+            : Problems.Create(StatusCodes.Status404NotFound, "not_found", NoSuchFlag);
     }
 }

@@ -1,6 +1,7 @@
 using Coupons.Api.Http;
 using Coupons.Core;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Coupons.Api.Auth;
@@ -15,13 +16,10 @@ public static class AuthExtensions
     /// <summary>JWT bearer auth (HS256, issuer and audience <c>coupons</c>) and the role policies of the contract.</summary>
     public static IServiceCollection AddCouponsAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        var signingKey = SigningKey.Resolve(configuration);
+        var auth = AuthOptions.From(configuration);
+        var signingKey = SigningKey.Resolve(auth);
         services.AddSingleton(signingKey);
-        var tokenCacheSize = configuration.GetValue("Coupons:Auth:TokenCacheSize", 20_000);
-        if (tokenCacheSize < 0)
-        {
-            throw new InvalidOperationException("Coupons:Auth:TokenCacheSize must be 0 (no cache) or more");
-        }
+        var tokenCacheSize = auth.TokenCacheSize;
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
         {
@@ -41,36 +39,44 @@ public static class AuthExtensions
                 RoleClaimType = Caller.RoleClaim,
                 ClockSkew = TimeSpan.FromSeconds(30),
             };
-            options.Events = new JwtBearerEvents
-            {
-                OnTokenValidated = context =>
-                {
-                    var subject = context.Principal?.FindFirst(Caller.SubjectClaim)?.Value;
-                    if (string.IsNullOrWhiteSpace(subject) || subject.Length > StoreLimits.MaxUserIdLength)
-                    {
-                        context.Fail($"the token needs a subject of 1 to {StoreLimits.MaxUserIdLength} characters");
-                    }
-
-                    return Task.CompletedTask;
-                },
-                OnChallenge = async context =>
-                {
-                    context.HandleResponse();
-                    await Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "A valid bearer token is required.")
-                        .ExecuteAsync(context.HttpContext).ConfigureAwait(false);
-                },
-                OnForbidden = context => Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "The token's role may not do this.")
-                    .ExecuteAsync(context.HttpContext),
-            };
+            options.Events = Events();
         });
 
         services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder()
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder()
                 .RequireAuthenticatedUser().Build())
-            .AddPolicy(Admin, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) == CallerRole.Admin))
-            .AddPolicy(EndUser, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) == CallerRole.User))
-            .AddPolicy(OwnerOrService, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) is CallerRole.User or CallerRole.Service))
-            .AddPolicy(ServiceOrAdmin, policy => policy.RequireAssertion(c => Caller.RoleOf(c.User) is CallerRole.Service or CallerRole.Admin));
+            .AddPolicy(Admin, policy => policy.RequireAssertion(c => RoleOf(c) == CallerRole.Admin))
+            .AddPolicy(EndUser, policy => policy.RequireAssertion(c => RoleOf(c) == CallerRole.User))
+            .AddPolicy(OwnerOrService, policy => policy.RequireAssertion(c => RoleOf(c) is CallerRole.User or CallerRole.Service))
+            .AddPolicy(ServiceOrAdmin, policy => policy.RequireAssertion(c => RoleOf(c) is CallerRole.Service or CallerRole.Admin));
         return services;
     }
+
+    /// <summary>The subject check (and the one read of the token's claims), and problem answers for 401 and 403.</summary>
+    private static JwtBearerEvents Events() => new()
+    {
+        OnTokenValidated = context =>
+        {
+            // The one read of the token's claims in this request; every later reader takes it from the request's features.
+            var subject = context.Principal is { } principal ? Caller.Remember(context.HttpContext, principal)?.UserId : null;
+            if (string.IsNullOrWhiteSpace(subject) || subject.Length > StoreLimits.MaxUserIdLength)
+            {
+                context.Fail($"the token needs a subject of 1 to {StoreLimits.MaxUserIdLength} characters");
+            }
+
+            return Task.CompletedTask;
+        },
+        OnChallenge = async context =>
+        {
+            context.HandleResponse();
+            await Problems.Create(StatusCodes.Status401Unauthorized, "unauthorized", "A valid bearer token is required.")
+                .ExecuteAsync(context.HttpContext).ConfigureAwait(false);
+        },
+        OnForbidden = context => Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "The token's role may not do this.")
+            .ExecuteAsync(context.HttpContext),
+    };
+
+    /// <summary>The caller's role as the request read it; the principal's claims only when there is no request.</summary>
+    private static CallerRole RoleOf(AuthorizationHandlerContext context) =>
+        context.Resource is HttpContext http && ReferenceEquals(http.User, context.User) ? Caller.RoleOf(http) : Caller.RoleOf(context.User);
 }

@@ -46,16 +46,19 @@ public sealed class SigningKey
     /// <summary>True when this start created the key file.</summary>
     public bool Created { get; }
 
-    public static SigningKey Resolve(IConfiguration configuration)
+    public static SigningKey Resolve(IConfiguration configuration) => Resolve(AuthOptions.From(configuration));
+
+    public static SigningKey Resolve(AuthOptions options)
     {
-        var signing = ResolveSigning(configuration);
+        ArgumentNullException.ThrowIfNull(options);
+        var signing = ResolveSigning(options);
         var validation = new List<SymmetricSecurityKey>();
-        foreach (var child in configuration.GetSection("Coupons:Auth:ValidationKeys").GetChildren())
+        foreach (var (name, value) in options.ValidationKeys)
         {
-            var bytes = Encoding.UTF8.GetBytes(child.Value ?? string.Empty);
+            var bytes = Encoding.UTF8.GetBytes(value ?? string.Empty);
             if (bytes.Length < MinBytes)
             {
-                throw new InvalidOperationException($"Coupons:Auth:ValidationKeys:{child.Key} must be at least {MinBytes} bytes long");
+                throw new InvalidOperationException($"{AuthOptions.SectionName}:ValidationKeys:{name} must be at least {MinBytes} bytes long");
             }
 
             if (!bytes.AsSpan().SequenceEqual(signing.Key.Key) && !validation.Any(k => k.Key.AsSpan().SequenceEqual(bytes)))
@@ -67,21 +70,21 @@ public sealed class SigningKey
         return new SigningKey(signing.Key, signing.Source, signing.Created) { ValidationKeys = validation };
     }
 
-    private static SigningKey ResolveSigning(IConfiguration configuration)
+    private static SigningKey ResolveSigning(AuthOptions options)
     {
-        var configured = configuration["Coupons:Auth:SigningKey"];
+        var configured = options.SigningKey;
         if (!string.IsNullOrEmpty(configured))
         {
             var bytes = Encoding.UTF8.GetBytes(configured);
             if (bytes.Length < MinBytes)
             {
-                throw new InvalidOperationException($"Coupons:Auth:SigningKey must be at least {MinBytes} bytes long");
+                throw new InvalidOperationException($"{AuthOptions.SectionName}:SigningKey must be at least {MinBytes} bytes long");
             }
 
-            return new SigningKey(new SymmetricSecurityKey(bytes), "configuration key Coupons:Auth:SigningKey", false);
+            return new SigningKey(new SymmetricSecurityKey(bytes), $"configuration key {AuthOptions.SectionName}:SigningKey", false);
         }
 
-        var dataDir = configuration["Coupons:Embedded:DataDir"] ?? "data";
+        var dataDir = options.DataDir;
         Directory.CreateDirectory(dataDir);
         var path = Path.GetFullPath(Path.Combine(dataDir, FileName));
         var created = false;

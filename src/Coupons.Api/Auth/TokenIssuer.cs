@@ -71,7 +71,7 @@ public static class TokenIssuer
             .AddCommandLine([.. rest])
             .Build();
         var key = SigningKey.Resolve(configuration);
-        output.WriteLine(Issue(key.Key, subject, role, TimeSpan.FromMinutes(ttlMinutes), DateTimeOffset.UtcNow));
+        output.WriteLine(Issue(key.Key, subject, role, TimeSpan.FromMinutes(ttlMinutes), TimeProvider.System.GetUtcNow()));
         return 0;
     }
 }

@@ -45,21 +45,12 @@ public static class Cursors
     }
 }
 
-public static class Times
+/// <summary>Times as the API shows them (<see cref="DateTimeOffset"/>) from and to the Unix milliseconds the core keeps.</summary>
+public static class UnixTime
 {
-    public static DateTimeOffset FromMs(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    public static DateTimeOffset ToTime(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    public static DateTimeOffset? FromMs(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
+    public static DateTimeOffset? ToTime(long? ms) => ms is { } value ? DateTimeOffset.FromUnixTimeMilliseconds(value) : null;
 
     public static long? ToMs(DateTimeOffset? time) => time?.ToUnixTimeMilliseconds();
-}
-
-/// <summary>The snake_case names of enum values in the contract (<see cref="WireNames"/>).</summary>
-public static class Names
-{
-    public static string Of(CampaignStatus status) => WireNames.Of(status);
-
-    public static string Of(CouponStatus status) => WireNames.Of(status);
-
-    public static bool TryParseCouponStatus(string? text, out CouponStatus status) => WireNames.TryParse(text, out status);
 }

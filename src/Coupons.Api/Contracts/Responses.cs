@@ -43,12 +43,12 @@ public sealed record CampaignResponse(
             campaign.Issued,
             campaign.RemainingStock,
             d.PerUserLimit,
-            Times.FromMs(d.ClaimStartsAtMs),
-            Times.FromMs(d.ClaimEndsAtMs),
-            new ValidityResponse(Times.FromMs(d.Validity.FromMs), Times.FromMs(d.Validity.ToMs), d.Validity.Days),
+            UnixTime.ToTime(d.ClaimStartsAtMs),
+            UnixTime.ToTime(d.ClaimEndsAtMs),
+            new ValidityResponse(UnixTime.ToTime(d.Validity.FromMs), UnixTime.ToTime(d.Validity.ToMs), d.Validity.Days),
             d.LockTtlSeconds,
-            Names.Of(campaign.Status),
-            Times.FromMs(campaign.CreatedAtMs));
+            WireNames.Of(campaign.Status),
+            UnixTime.ToTime(campaign.CreatedAtMs));
     }
 }
 
@@ -71,14 +71,14 @@ public sealed record CouponResponse(
         Ids.Format(coupon.Id),
         Ids.Format(coupon.CampaignId),
         coupon.UserId,
-        Names.Of(coupon.Status),
-        Times.FromMs(coupon.ClaimedAtMs),
-        Times.FromMs(coupon.ValidFromMs),
-        Times.FromMs(coupon.ValidToMs),
+        WireNames.Of(coupon.Status),
+        UnixTime.ToTime(coupon.ClaimedAtMs),
+        UnixTime.ToTime(coupon.ValidFromMs),
+        UnixTime.ToTime(coupon.ValidToMs),
         coupon.OrderId,
         coupon.OrderAmount,
-        Times.FromMs(coupon.LockExpiresAtMs),
-        Times.FromMs(coupon.UsedAtMs),
+        UnixTime.ToTime(coupon.LockExpiresAtMs),
+        UnixTime.ToTime(coupon.UsedAtMs),
         DiscountResponse.From(coupon.Discount),
         coupon.MinOrderAmount);
 }

@@ -30,7 +30,7 @@ public static partial class ServiceSetup
         // browser does not pin them to HTTPS.
         services.AddHsts(options =>
         {
-            options.MaxAge = configuration.GetValue("Coupons:Tls:HstsMaxAge", TimeSpan.FromDays(365));
+            options.MaxAge = (configuration.GetSection(TlsOptions.SectionName).Get<TlsOptions>() ?? new TlsOptions()).HstsMaxAge;
             options.IncludeSubDomains = true;
         });
         services.ConfigureHttpJsonOptions(options =>
@@ -111,15 +111,14 @@ public static partial class ServiceSetup
 
     private static AuditActor ActorOf(HttpContext context)
     {
-        // The protections read the address and role already when they are on.
+        // The protections read the address already when they are on; the caller is read once per request.
         var facts = ClientFacts.Of(context);
         var ip = facts is not null ? facts.IpText : ClientFacts.Normalize(context.Connection.RemoteIpAddress)?.ToString();
-        var role = facts?.Role ?? Caller.RoleOf(context.User);
-        return role == CallerRole.Unknown && context.User.Identity?.IsAuthenticated != true
+        return Caller.Find(context) is not { } caller
             ? new AuditActor("anonymous", "anonymous", ip)
             : new AuditActor(
-                context.User.FindFirst(Caller.SubjectClaim)?.Value ?? "anonymous",
-                role switch { CallerRole.User => "user", CallerRole.Service => "service", CallerRole.Admin => "admin", _ => "unknown" },
+                caller.UserId,
+                caller.Role switch { CallerRole.User => "user", CallerRole.Service => "service", CallerRole.Admin => "admin", _ => "unknown" },
                 ip);
     }
 

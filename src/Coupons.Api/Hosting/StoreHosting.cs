@@ -41,12 +41,7 @@ public static class StoreHosting
             throw new InvalidOperationException($"Coupons:Store '{store}' is not known; this build has: embedded, redis");
         }
 
-        services.Configure<EmbeddedStoreOptions>(configuration.GetSection("Coupons:Embedded"));
-        services.AddSingleton(sp => new EmbeddedCouponStore(sp.GetRequiredService<IOptions<EmbeddedStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
-        services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
-        services.AddHostedService<EmbeddedStoreOpener>();
-        return services;
+        return services.AddEmbeddedStore(configuration);
     }
 
     private static void TryAddSingletonTimeProvider(this IServiceCollection services)
@@ -56,29 +51,6 @@ public static class StoreHosting
             services.AddSingleton(TimeProvider.System);
         }
     }
-}
-
-/// <summary>Rebuilds the embedded store's state from disk after the server starts listening, so liveness answers while it recovers.</summary>
-internal sealed partial class EmbeddedStoreOpener(EmbeddedCouponStore store, IOptions<EmbeddedStoreOptions> options, ILogger<EmbeddedStoreOpener> logger) : BackgroundService
-{
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() =>
-    {
-        try
-        {
-            store.Open();
-            LogRecovered(logger, store.CouponCount, store.RecoveryTime.TotalMilliseconds, Path.GetFullPath(options.Value.DataDir));
-        }
-        catch (Exception exception)
-        {
-            LogRecoveryFailed(logger, exception, Path.GetFullPath(options.Value.DataDir));
-        }
-    }, stoppingToken);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded store ready: {Coupons} coupons recovered in {ElapsedMs:F0} ms from {DataDir}")]
-    private static partial void LogRecovered(ILogger logger, int coupons, double elapsedMs, string dataDir);
-
-    [LoggerMessage(Level = LogLevel.Critical, Message = "Embedded store could not recover from {DataDir}; the service stays not ready")]
-    private static partial void LogRecoveryFailed(ILogger logger, Exception exception, string dataDir);
 }
 
 /// <summary>

@@ -3,15 +3,58 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coupons.Api.Http;
 
+/// <summary>
+/// How a refusal is answered: a problem with its status, the outcome's code and <see cref="Text"/>
+/// as its title; or, when the refusal is about a value the caller sent (<see cref="Field"/>), a 400
+/// validation problem whose <c>errors</c> name the field with <see cref="Text"/>, as
+/// <see cref="Problems.Validation(string, string)"/> answers any other bad field.
+/// </summary>
+public readonly record struct ProblemAnswer(int Status, string Text, string? Field = null)
+{
+    public static ProblemAnswer InvalidField(string field, string message) => new(StatusCodes.Status400BadRequest, message, field);
+
+    /// <summary>The problem's code: the outcome's own, or <c>validation_failed</c> for a field.</summary>
+    public string CodeOf(Outcome outcome) => Field is null ? outcome.ToCode() : Problems.ValidationFailed;
+}
+
 /// <summary>Problem details (RFC 9457) with the stable <c>code</c> the contract promises.</summary>
 public static class Problems
 {
     public const string ValidationFailed = "validation_failed";
 
+    /// <summary>
+    /// The answer to every refusal a store gives. The one table: operations answer from it at run time and
+    /// document their problem answers from it (<see cref="Refusals"/>), so the two cannot disagree.
+    /// </summary>
+    public static ProblemAnswer AnswerOf(Outcome outcome) => outcome switch
+    {
+        Outcome.CampaignNotFound => new(StatusCodes.Status404NotFound, "No such campaign."),
+        Outcome.CampaignNotActive => new(StatusCodes.Status409Conflict, "The campaign is not handing out coupons now."),
+        Outcome.LimitReached => new(StatusCodes.Status409Conflict, "The user holds as many coupons of this campaign as allowed."),
+        Outcome.SoldOut => new(StatusCodes.Status409Conflict, "The campaign's stock is gone."),
+        Outcome.CouponNotFound => new(StatusCodes.Status404NotFound, "No such coupon."),
+        Outcome.CouponExpired => new(StatusCodes.Status409Conflict, "The coupon has expired."),
+        Outcome.CouponNotYetValid => new(StatusCodes.Status409Conflict, "The coupon is not valid yet."),
+        Outcome.AlreadyUsed => new(StatusCodes.Status409Conflict, "The coupon is already used."),
+        Outcome.LockedByOtherOrder => new(StatusCodes.Status409Conflict, "The coupon is locked by another order."),
+        Outcome.OrderMismatch => new(StatusCodes.Status409Conflict, "The order was locked or redeemed at another amount."),
+        Outcome.OrderAmountRequired => new(StatusCodes.Status422UnprocessableEntity, "An order amount is needed to redeem an unlocked coupon."),
+        Outcome.BelowMinimum => new(StatusCodes.Status422UnprocessableEntity, "The order amount is below the coupon's minimum."),
+        Outcome.NotRedeemed => new(StatusCodes.Status409Conflict, "The coupon is not used by an order."),
+        Outcome.CampaignEnded => new(StatusCodes.Status409Conflict, "The campaign has ended."),
+        // Only adding stock refuses so; its body's field was answered this way before the store had the outcome.
+        Outcome.StockCapExceeded => ProblemAnswer.InvalidField("add", $"the total stock would pass {CampaignDefinition.MaxStock}"),
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "not a refusal, or one this table does not answer yet"),
+    };
+
+    /// <summary>The status an outcome is answered with: 200 for a success, else its row of <see cref="AnswerOf"/>.</summary>
+    public static int StatusOf(Outcome outcome) => outcome.IsSuccess() ? StatusCodes.Status200OK : AnswerOf(outcome).Status;
+
+    /// <summary>The problem a refusal is answered with. Operations answer through their <see cref="Refusals"/>.</summary>
     public static ProblemHttpResult For(Outcome outcome, string? detail = null)
     {
-        var status = StatusOf(outcome);
-        return Create(status, outcome.ToCode(), TitleOf(outcome), detail);
+        var answer = AnswerOf(outcome);
+        return answer.Field is { } field ? Validation(field, answer.Text) : Create(answer.Status, outcome.ToCode(), answer.Text, detail);
     }
 
     public static ProblemHttpResult Validation(string field, string message) =>
@@ -51,33 +94,5 @@ public static class Problems
         StatusCodes.Status503ServiceUnavailable => "storage_unavailable",
         >= 500 => "internal_error",
         _ => "bad_request",
-    };
-
-    public static int StatusOf(Outcome outcome) => outcome switch
-    {
-        Outcome.Ok => StatusCodes.Status200OK,
-        Outcome.Replayed => StatusCodes.Status200OK,
-        Outcome.CampaignNotFound or Outcome.CouponNotFound => StatusCodes.Status404NotFound,
-        Outcome.BelowMinimum or Outcome.OrderAmountRequired => StatusCodes.Status422UnprocessableEntity,
-        _ => StatusCodes.Status409Conflict,
-    };
-
-    private static string TitleOf(Outcome outcome) => outcome switch
-    {
-        Outcome.CampaignNotFound => "No such campaign.",
-        Outcome.CampaignNotActive => "The campaign is not handing out coupons now.",
-        Outcome.LimitReached => "The user holds as many coupons of this campaign as allowed.",
-        Outcome.SoldOut => "The campaign's stock is gone.",
-        Outcome.CouponNotFound => "No such coupon.",
-        Outcome.CouponExpired => "The coupon has expired.",
-        Outcome.CouponNotYetValid => "The coupon is not valid yet.",
-        Outcome.AlreadyUsed => "The coupon is already used.",
-        Outcome.LockedByOtherOrder => "The coupon is locked by another order.",
-        Outcome.OrderMismatch => "The order was locked or redeemed at another amount.",
-        Outcome.OrderAmountRequired => "An order amount is needed to redeem an unlocked coupon.",
-        Outcome.BelowMinimum => "The order amount is below the coupon's minimum.",
-        Outcome.NotRedeemed => "The coupon is not used by an order.",
-        Outcome.CampaignEnded => "The campaign has ended.",
-        _ => outcome.ToCode(),
     };
 }

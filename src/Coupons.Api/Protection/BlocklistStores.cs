@@ -4,6 +4,21 @@ using Coupons.Redis;
 
 namespace Coupons.Api.Protection;
 
+/// <summary>Where the blocklist is kept: a file beside the embedded store's data, or Redis for every node.</summary>
+public interface IBlocklistStore
+{
+    /// <summary>Every entry, and a version that changes with every change.</summary>
+    Task<(long Version, IReadOnlyList<BlockEntry> Entries)> ReadAsync();
+
+    /// <summary>The version alone, cheap enough to ask several times a second.</summary>
+    Task<long> VersionAsync();
+
+    Task SetAsync(BlockEntry entry);
+
+    /// <summary>Removes the entries with these keys; returns how many there were.</summary>
+    Task<long> RemoveAsync(IReadOnlyList<string> keys);
+}
+
 /// <summary>
 /// The embedded mode's blocklist: a JSON file in the data dir, replaced whole on every change
 /// (written beside, flushed to disk, renamed over), so a crash leaves the old list or the new one.

@@ -45,12 +45,13 @@ internal sealed class ProtectionMiddleware(RequestDelegate next, Blocklist block
             device = value;
         }
 
-        var role = Caller.RoleOf(context.User);
+        var caller = Caller.Find(context);
+        var role = caller?.Role ?? CallerRole.Unknown;
         var facts = new ClientFacts
         {
             Ip = ClientFacts.Normalize(context.Connection.RemoteIpAddress),
             Device = device,
-            User = role == CallerRole.User ? Caller.From(context.User).UserId : null,
+            User = role == CallerRole.User ? caller!.Value.UserId : null,
             Role = role,
             Exempt = _exempt.Contains(role),
             ClaimCampaign = context.GetEndpoint()?.Metadata.GetMetadata<CampaignAdmission>() is not null

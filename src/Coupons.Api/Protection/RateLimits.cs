@@ -204,7 +204,7 @@ internal sealed class LocalRateLimiter : PartitionedRateLimiter<HttpContext>
 /// until then Redis would refuse it too (tokens only come back with time), so a client that keeps
 /// knocking past its limit, which is what abuse looks like, is answered without a round trip.
 /// </remarks>
-internal sealed partial class SharedRateLimiter(RateLimitRules rules, RedisRateLimits buckets, ILogger<SharedRateLimiter> logger) : PartitionedRateLimiter<HttpContext>
+internal sealed partial class SharedRateLimiter(RateLimitRules rules, RedisRateLimits buckets, ILogger<SharedRateLimiter> logger, TimeProvider? time = null) : PartitionedRateLimiter<HttpContext>
 {
     /// <summary>Refused buckets remembered at most; past it the memory is dropped (it is only a shortcut).</summary>
     private const int MostRemembered = 100_000;
@@ -260,12 +260,19 @@ internal sealed partial class SharedRateLimiter(RateLimitRules rules, RedisRateL
                     _refusedUntil.Clear();
                 }
 
-                _refusedUntil[(keys[i].Rule, keys[i].Key)] = Environment.TickCount64 + (long)waits[i].Result.TotalMilliseconds;
+                _refusedUntil[(keys[i].Rule, keys[i].Key)] = NowMs() + (long)waits[i].Result.TotalMilliseconds;
                 return Verdict.Refused(keys[i].Rule.Name, waits[i].Result);
             }
         }
 
         return Verdict.Admitted;
+    }
+
+    /// <summary>Milliseconds on the monotonic clock of the <see cref="TimeProvider"/>, for how long a refusal is remembered.</summary>
+    private long NowMs()
+    {
+        var clock = time ?? TimeProvider.System;
+        return clock.GetTimestamp() / Math.Max(1, clock.TimestampFrequency / 1000);
     }
 
     /// <summary>The refusal still in force for one of these buckets, if any; lapsed ones are forgotten.</summary>
@@ -276,7 +283,7 @@ internal sealed partial class SharedRateLimiter(RateLimitRules rules, RedisRateL
             return null;
         }
 
-        var now = Environment.TickCount64;
+        var now = NowMs();
         foreach (var key in keys)
         {
             if (_refusedUntil.TryGetValue((key.Rule, key.Key), out var until))
@@ -317,7 +324,7 @@ internal static class RateLimitSetup
 
             var store = sp.GetRequiredService<RedisCouponStore>();
             var prefix = sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix;
-            return new SharedRateLimiter(rules, new RedisRateLimits(store.Connection, prefix), sp.GetRequiredService<ILogger<SharedRateLimiter>>());
+            return new SharedRateLimiter(rules, new RedisRateLimits(store.Connection, prefix), sp.GetRequiredService<ILogger<SharedRateLimiter>>(), sp.GetRequiredService<TimeProvider>());
         });
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<PartitionedRateLimiter<HttpContext>, ProtectionMetrics>((options, limiter, metrics) =>

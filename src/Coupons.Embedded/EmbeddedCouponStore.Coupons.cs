@@ -1,0 +1,227 @@
+using Coupons.Core;
+
+namespace Coupons.Embedded;
+
+/// <summary>The coupon operations: claim, read, list a user's, and the order operations (lock, redeem, release, refund).</summary>
+public sealed partial class EmbeddedCouponStore
+{
+    private delegate Outcome CouponChange(ref CouponState state, CampaignDefinition terms, long nowMs, out DiscountQuote quote, out CouponEvents events);
+
+    public async ValueTask<CouponResult> ClaimAsync(Guid campaignId, string userId, string? idempotencyKey, CancellationToken cancellationToken = default)
+    {
+        var log = OpenLogOrThrow();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_campaigns.TryGetValue(campaignId, out var campaign))
+        {
+            return new CouponResult(Outcome.CampaignNotFound, null);
+        }
+
+        var holding = _users.Find(userId, campaign);
+        if (holding is null)
+        {
+            // A user without a holding has claimed nothing here: no replay, no limit. Refusals for a
+            // campaign that is not active or sold out are answered without creating one, so a storm
+            // of refused claims leaves nothing behind in memory.
+            var early = DecideClaim(campaign, claimedByUser: 0);
+            if (early != Outcome.Ok)
+            {
+                return await RefuseAsync(log, campaign, early, cancellationToken).ConfigureAwait(false);
+            }
+
+            holding = _users.GetOrAdd(userId, campaign);
+        }
+
+        Outcome outcome;
+        Coupon? answer;
+        long sequence;
+        lock (holding)
+        {
+            if (idempotencyKey is not null && holding.ByIdempotencyKey?.TryGetValue(idempotencyKey, out var earlier) == true)
+            {
+                outcome = Outcome.Replayed;
+                answer = earlier.ToCoupon(CouponRules.Observe(earlier.ReadState(), NowMs()));
+                sequence = log.Appended;
+            }
+            else
+            {
+                outcome = ClaimNew(log, campaign, holding, userId, idempotencyKey, out answer, out sequence);
+            }
+        }
+
+        await log.WhenDurableAsync(sequence, cancellationToken).ConfigureAwait(false);
+        return new CouponResult(outcome, answer);
+    }
+
+    public async ValueTask<CouponResult> GetCouponAsync(Guid couponId, string? ownerId, CancellationToken cancellationToken = default)
+    {
+        var log = OpenLogOrThrow();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!TryFind(couponId, ownerId, out var coupon))
+        {
+            return new CouponResult(Outcome.CouponNotFound, null);
+        }
+
+        var state = CouponRules.Observe(coupon.ReadState(), NowMs());
+        await log.WhenSeenIsDurableAsync(cancellationToken).ConfigureAwait(false);
+        return new CouponResult(Outcome.Ok, coupon.ToCoupon(state));
+    }
+
+    public async ValueTask<Page<Coupon>> ListUserCouponsAsync(string userId, CouponStatus? status, Guid? after, int limit, CancellationToken cancellationToken = default)
+    {
+        var log = OpenLogOrThrow();
+        cancellationToken.ThrowIfCancellationRequested();
+        var now = NowMs();
+        var matching = _users.CouponsOf(userId)
+            .Where(c => after is null || c.Id.CompareTo(after.Value) > 0)
+            .Select(c => (Entry: c, State: CouponRules.Observe(c.ReadState(), now)))
+            .Where(c => status is null || c.State.Status == status);
+        var page = Paginate(matching, c => c.Entry.Id, limit, c => c.Entry.ToCoupon(c.State));
+        await log.WhenSeenIsDurableAsync(cancellationToken).ConfigureAwait(false);
+        return page;
+    }
+
+    public ValueTask<Redemption> LockAsync(Guid couponId, string? ownerId, string orderId, long orderAmount, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(orderAmount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(orderAmount, Money.MaxAmount);
+        return ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.Lock(ref state, terms, orderId, orderAmount, now, out quote, out events), cancellationToken);
+    }
+
+    public ValueTask<Redemption> RedeemAsync(Guid couponId, string? ownerId, string orderId, long? orderAmount, CancellationToken cancellationToken = default)
+    {
+        if (orderAmount is { } amount)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(amount, nameof(orderAmount));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(amount, Money.MaxAmount, nameof(orderAmount));
+        }
+
+        return ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.Redeem(ref state, terms, orderId, orderAmount, now, out quote, out events), cancellationToken);
+    }
+
+    public async ValueTask<CouponResult> ReleaseAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default)
+    {
+        var result = await ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition _, long now, out DiscountQuote quote, out CouponEvents events) =>
+        {
+            quote = default;
+            return CouponRules.Release(ref state, orderId, now, out events);
+        }, cancellationToken).ConfigureAwait(false);
+        return new CouponResult(result.Outcome, result.Coupon);
+    }
+
+    public async ValueTask<CouponResult> RefundAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default)
+    {
+        var result = await ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition _, long now, out DiscountQuote quote, out CouponEvents events) =>
+        {
+            quote = default;
+            return CouponRules.Refund(ref state, orderId, now, out events);
+        }, cancellationToken).ConfigureAwait(false);
+        return new CouponResult(result.Outcome, result.Coupon);
+    }
+
+    /// <summary>
+    /// Decides a claim of a new coupon and, if it stands, takes a unit of stock and appends the
+    /// coupon's record in one step, then publishes the coupon; under the holding's lock.
+    /// </summary>
+    private Outcome ClaimNew(GroupCommitLog log, CampaignEntry campaign, Holding holding, string userId, string? idempotencyKey, out Coupon? answer, out long sequence)
+    {
+        answer = null;
+        sequence = 0;
+        var now = NowMs();
+        var outcome = DecideClaim(campaign, holding.Claimed);
+        if (outcome == Outcome.Ok)
+        {
+            var state = CouponRules.NewCoupon(campaign.Definition, now);
+            var coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, state);
+            sequence = log.AppendIf(
+                LogRecord.ForCoupon(coupon, state, CouponEvents.None, default, null, now),
+                static c => c.Status == CampaignStatus.Active && c.TryTakeStock(),
+                campaign);
+            if (sequence == 0)
+            {
+                // Paused or ended since the decision above, or the last unit went meanwhile.
+                outcome = campaign.Status == CampaignStatus.Active ? Outcome.SoldOut : Outcome.CampaignNotActive;
+            }
+            else
+            {
+                // Taken before the coupon is published: from then on its owner may change it.
+                answer = coupon.ToCoupon(state);
+                Publish(holding, coupon);
+            }
+        }
+
+        if (outcome != Outcome.Ok)
+        {
+            sequence = log.Appended;
+            CountRejection(campaign, outcome);
+        }
+
+        return outcome;
+    }
+
+    private Outcome DecideClaim(CampaignEntry campaign, int claimedByUser)
+    {
+        // Issued before total: total only grows, so this order never sees more issued than stock.
+        var issued = campaign.Issued;
+        return CouponRules.DecideClaim(campaign.Status, campaign.Definition, claimedByUser, campaign.TotalStock - issued, NowMs());
+    }
+
+    private async ValueTask<CouponResult> RefuseAsync(GroupCommitLog log, CampaignEntry campaign, Outcome outcome, CancellationToken cancellationToken)
+    {
+        CountRejection(campaign, outcome);
+        await log.WhenSeenIsDurableAsync(cancellationToken).ConfigureAwait(false);
+        return new CouponResult(outcome, null);
+    }
+
+    private void Publish(Holding holding, CouponEntry coupon)
+    {
+        holding.Add(coupon);
+        _coupons.Add(coupon);
+        coupon.Campaign.ValidityEnds.Enqueue(coupon);
+    }
+
+    /// <summary>Runs one rule on one coupon under its lock, appends the change if there is one, and waits for it to be durable.</summary>
+    private async ValueTask<Redemption> ChangeAsync(Guid couponId, string? ownerId, CouponChange change, CancellationToken cancellationToken)
+    {
+        var log = OpenLogOrThrow();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!TryFind(couponId, ownerId, out var coupon))
+        {
+            return new Redemption(Outcome.CouponNotFound, null, default);
+        }
+
+        var campaign = coupon.Campaign;
+        Outcome outcome;
+        DiscountQuote quote;
+        CouponState after;
+        long sequence;
+        lock (coupon)
+        {
+            var before = coupon.State;
+            after = before;
+            var now = NowMs();
+            outcome = change(ref after, campaign.Definition, now, out quote, out var events);
+            if (events != CouponEvents.None)
+            {
+                var delta = StatsDelta.Of(before.Status, after.Status, events);
+                sequence = log.Append(LogRecord.ForCoupon(coupon, after, events, delta, before, now));
+                coupon.State = after;
+                campaign.Apply(delta);
+                Sweeper.Watch(campaign, coupon, before, after);
+            }
+            else
+            {
+                sequence = log.Appended;
+            }
+        }
+
+        if (!outcome.IsSuccess())
+        {
+            CountRejection(campaign, outcome);
+        }
+
+        await log.WhenDurableAsync(sequence, cancellationToken).ConfigureAwait(false);
+        return new Redemption(outcome, coupon.ToCoupon(after), quote);
+    }
+}
