@@ -39,12 +39,13 @@ public sealed class EmbeddedModelTests : StoreModelTests
     }
 
     /// <summary>
-    /// A store on the folder whose sweep timer never fires (an infinite interval: the fake clock
-    /// could pass any finite one), so that only the test's explicit sweeps run.
+    /// A store on the folder whose sweep timer never fires, so that only the test's explicit sweeps
+    /// run: its interval is the longest the options allow (24 days), and the store is reopened, with
+    /// a new timer, every few hours of the fake clock.
     /// </summary>
     private EmbeddedCouponStore Open(FakeTimeProvider time)
     {
-        var store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = _dir, SweepInterval = Timeout.InfiniteTimeSpan }, time);
+        var store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = _dir, SweepInterval = TimeSpan.FromDays(24) }, time);
         store.Open();
         return store;
     }
