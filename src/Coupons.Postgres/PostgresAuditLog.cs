@@ -111,14 +111,14 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             entries.Add(new AuditEntry(
-                reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), Text(reader, 4), reader.GetString(5), reader.GetString(6),
-                reader.IsDBNull(7) ? null : reader.GetGuid(7), Text(reader, 8), Text(reader, 9), Text(reader, 10), Text(reader, 11)));
+                reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), StringOrNull(reader, 4), reader.GetString(5), reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetGuid(7), StringOrNull(reader, 8), StringOrNull(reader, 9), StringOrNull(reader, 10), StringOrNull(reader, 11)));
         }
 
         return entries;
     }
 
-    private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    private static string? StringOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     /// <summary>The cursor is the time and id of the last entry given (opaque to clients).</summary>
     private static string FormatCursor(AuditEntry entry) =>

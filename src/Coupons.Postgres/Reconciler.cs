@@ -43,7 +43,7 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisKeys keys, Pos
         var inPostgres = await CampaignRowAsync(campaignId, cancellationToken).ConfigureAwait(false);
         if (inRedis != inPostgres)
         {
-            differences.Add(new Difference("campaign " + campaignId, Kind(inRedis, inPostgres, Version(campaign[1]), VersionOf(inPostgres)), inRedis ?? "none", inPostgres ?? "none"));
+            differences.Add(new Difference("campaign " + campaignId, KindOf(inRedis, inPostgres, VersionOf(campaign[1]), VersionInDescription(inPostgres)), inRedis ?? "none", inPostgres ?? "none"));
         }
 
         var redisCoupons = await RedisCouponsAsync(campaignId, buckets, cancellationToken).ConfigureAwait(false);
@@ -59,7 +59,7 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisKeys keys, Pos
             var postgresText = found ? stored.Text : null;
             if (row.Text != postgresText)
             {
-                differences.Add(new Difference("coupon " + id, Kind(row.Text, postgresText, row.Version, found ? stored.Version : null), row.Text, postgresText ?? "none"));
+                differences.Add(new Difference("coupon " + id, KindOf(row.Text, postgresText, row.Version, found ? stored.Version : null), row.Text, postgresText ?? "none"));
             }
         }
 
@@ -71,7 +71,8 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisKeys keys, Pos
         return differences;
     }
 
-    private static string Kind(string? redis, string? postgres, long? redisVersion, long? postgresVersion) =>
+    /// <summary>The kind of a difference between two descriptions (null: the side has none).</summary>
+    private static string KindOf(string? redis, string? postgres, long? redisVersion, long? postgresVersion) =>
         (redis, postgres) switch
         {
             (_, null) => "missing",
@@ -80,9 +81,11 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisKeys keys, Pos
             _ => "different",
         };
 
-    private static long? Version(RedisValue value) => value.IsNull ? null : (long)value;
+    private static long? VersionOf(RedisValue value) => value.IsNull ? null : (long)value;
 
-    private static long? VersionOf(string? text) => text is null ? null : long.Parse(text.AsSpan(1, text.IndexOf(' ', StringComparison.Ordinal) - 1), System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The version at the start of a description (<c>v12 active stock 100</c>).</summary>
+    private static long? VersionInDescription(string? text) =>
+        text is null ? null : long.Parse(text.AsSpan(1, text.IndexOf(' ', StringComparison.Ordinal) - 1), System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task<string?> CampaignRowAsync(Guid campaignId, CancellationToken cancellationToken)
     {
