@@ -7,7 +7,7 @@ namespace Coupons.Core;
 /// </summary>
 /// <remarks>
 /// The Redis scripts write or compare a few of these as literals (<c>'active'</c>, <c>'ended'</c>,
-/// <c>'unused'</c> in claim.lua, status.lua, stock.lua, create.lua and bucket.lua); they must stay
+/// <c>'unused'</c> in claim.lua, status.lua, stock.lua and create.lua); they must stay
 /// as spelled here.
 /// </remarks>
 public static class WireNames

@@ -1,3 +1,4 @@
+using Coupons.Core;
 using Coupons.Redis.Layout;
 using StackExchange.Redis;
 
@@ -23,6 +24,15 @@ internal static class BucketHashes
     public const string Expired = "expired";
     public const string Released = "released";
     public const string Refunded = "refunded";
+
+    /// <summary>
+    /// One of a campaign's buckets other than 0 (create.lua makes bucket 0 with the campaign):
+    /// active, its share of the stock, nothing issued. One HSET, so no script.
+    /// </summary>
+    public static Task CreateAsync(IDatabase db, RedisKeys keys, Guid campaignId, int bucket, long stock, int perUserLimit) =>
+        db.HashSetAsync(
+            keys.Bucket(campaignId, bucket),
+            [new(Status, WireNames.Of(CampaignStatus.Active)), new(Total, stock), new(Issued, 0), new(Limit, perUserLimit)]);
 
     /// <summary>Every bucket of a campaign, read in one batch.</summary>
     public static async Task<HashEntry[][]> ReadAllAsync(IDatabase db, RedisKeys keys, Guid campaignId, int buckets)

@@ -5,8 +5,9 @@ using StackExchange.Redis;
 namespace Coupons.Redis;
 
 /// <summary>
-/// Campaigns: creating one (its stock split into buckets), reading and listing them, and changing
-/// their status and stock through the scripts that decide atomically (status.lua, stock.lua).
+/// Campaigns: creating one (its stock split into buckets: the others first, then the campaign with
+/// its bucket 0 by create.lua), reading and listing them, and changing their status and stock
+/// through the scripts that decide atomically (status.lua, stock.lua).
 /// </summary>
 internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time, RedisStoreOptions options, CampaignCache cache)
 {
@@ -14,7 +15,7 @@ internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time,
     {
         ArgumentNullException.ThrowIfNull(definition);
         cancellationToken.ThrowIfCancellationRequested();
-        var now = NowMs();
+        var nowMs = NowMs();
         var id = Guid.CreateVersion7(time.GetUtcNow());
         var buckets = (int)Math.Clamp((totalStock + options.StockPerBucket - 1) / options.StockPerBucket, 1, options.MaxBuckets);
         long ShareOf(int bucket) => (totalStock / buckets) + (bucket < totalStock % buckets ? 1 : 0);
@@ -22,16 +23,16 @@ internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time,
         // The other buckets first: the campaign appears (create.lua) only once all of them exist.
         for (var bucket = 1; bucket < buckets; bucket++)
         {
-            await new BucketArguments(id, bucket, ShareOf(bucket), definition.PerUserLimit).RunAsync(db, keys).ConfigureAwait(false);
+            await BucketHashes.CreateAsync(db, keys, id, bucket, ShareOf(bucket), definition.PerUserLimit).ConfigureAwait(false);
         }
 
-        await new CreateArguments(id, definition, totalStock, now, buckets, ShareOf(0), AuditField.Encode(now)).RunAsync(db, keys).ConfigureAwait(false);
+        await new CreateArguments(id, definition, totalStock, nowMs, buckets, ShareOf(0), AuditField.Encode(nowMs)).RunAsync(db, keys).ConfigureAwait(false);
         // Listed once it exists whole: a crash before this leaves a campaign nobody can list, not a half one.
         await Task.WhenAll(
             db.SortedSetAddAsync(keys.Campaigns, RedisKeys.Id(id), 0),
             db.SetAddAsync(keys.Streams, [.. Enumerable.Range(0, buckets).Select(b => (RedisValue)keys.Events(RedisKeys.BucketSlot(id, b)))])).ConfigureAwait(false);
         cache.Add(id, new CachedCampaign(definition, buckets));
-        return new CampaignInfo(id, definition, CampaignStatus.Active, totalStock, 0, now);
+        return new CampaignInfo(id, definition, CampaignStatus.Active, totalStock, 0, nowMs);
     }
 
     public Task<CampaignInfo?> GetAsync(Guid campaignId, CancellationToken cancellationToken)

@@ -73,8 +73,8 @@ internal sealed class CouponTransitions(IDatabase db, RedisKeys keys, TimeProvid
 
             var before = stored.Record.State;
             var after = before;
-            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var outcome = change(ref after, stored.Terms, now, out var quote, out var events);
+            var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+            var outcome = change(ref after, stored.Terms, nowMs, out var quote, out var events);
             if (events == CouponEvents.None)
             {
                 if (!outcome.IsSuccess())
@@ -87,7 +87,7 @@ internal sealed class CouponTransitions(IDatabase db, RedisKeys keys, TimeProvid
 
             var transition = new TransitionArguments(
                 couponId, stored.Record.CampaignId, stored.Bucket, stored.Record.Version, events, after, StatsDelta.Of(before.Status, after.Status, events),
-                outcome, SweepWatch.Of(after), AuditField.Encode(now, AuditText.CouponState(before), after.OrderId ?? before.OrderId));
+                outcome, SweepWatch.Of(after), AuditField.Encode(nowMs, AuditText.CouponState(before), after.OrderId ?? before.OrderId));
             if (await transition.RunAsync(db, keys).ConfigureAwait(false))
             {
                 return new Redemption(outcome, stored.ToCoupon(after), quote);

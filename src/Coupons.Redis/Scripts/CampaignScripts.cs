@@ -21,13 +21,6 @@ internal readonly record struct CreateArguments(
         ]);
 }
 
-/// <summary>bucket.lua's arguments: KEYS 1 the bucket; ARGV 1 its share of the stock, 2 the per-user limit.</summary>
-internal readonly record struct BucketArguments(Guid CampaignId, int Bucket, long Stock, int PerUserLimit)
-{
-    public Task<RedisResult> RunAsync(IDatabaseAsync db, RedisKeys keys) =>
-        Script.Bucket.RunAsync(db, [keys.Bucket(CampaignId, Bucket)], [Stock, PerUserLimit]);
-}
-
 /// <summary>setstatus.lua's arguments: KEYS 1 one of the campaign's other buckets; ARGV 1 the status.</summary>
 internal readonly record struct BucketStatusArguments(Guid CampaignId, int Bucket, string Status)
 {
