@@ -56,7 +56,12 @@ public sealed class LayoutTests
         Assert.Equal((id, campaign, "alice", 100L, (string?)null, 2L), (coupon.Id, coupon.CampaignId, coupon.UserId, coupon.ClaimedAtMs, coupon.IdempotencyKey, coupon.Version));
         var expected = new CouponState
         {
-            Status = CouponStatus.Locked, ValidFromMs = 100, ValidToMs = 900, OrderId = "order-1", OrderAmount = 2_000, LockExpiresAtMs = 400,
+            Status = CouponStatus.Locked,
+            ValidFromMs = 100,
+            ValidToMs = 900,
+            OrderId = "order-1",
+            OrderAmount = 2_000,
+            LockExpiresAtMs = 400,
         };
         Assert.Equal(expected, coupon.State);
     }
@@ -71,7 +76,9 @@ public sealed class LayoutTests
     {
         var state = new CouponState
         {
-            Status = status, ValidFromMs = 100, ValidToMs = 900,
+            Status = status,
+            ValidFromMs = 100,
+            ValidToMs = 900,
             OrderId = status is CouponStatus.Locked or CouponStatus.Used ? "order-1" : null,
             LockExpiresAtMs = status == CouponStatus.Locked ? 400 : 0,
         };

@@ -35,7 +35,7 @@ internal readonly record struct BucketStatusArguments(Guid CampaignId, int Bucke
 internal readonly record struct StatusArguments(Guid CampaignId, CampaignStatus Target, string Audit)
 {
     public Task<CampaignScriptAnswer> RunAsync(IDatabaseAsync db, RedisKeys keys) =>
-        CampaignScriptAnswer.Of(Script.Status, db, keys, CampaignId, [RedisKeys.Id(CampaignId), WireNames.Of(Target), Audit]);
+        CampaignScriptAnswer.RunAsync(Script.Status, db, keys, CampaignId, [RedisKeys.Id(CampaignId), WireNames.Of(Target), Audit]);
 }
 
 /// <summary>
@@ -45,13 +45,13 @@ internal readonly record struct StatusArguments(Guid CampaignId, CampaignStatus 
 internal readonly record struct StockArguments(Guid CampaignId, long Add, string Audit)
 {
     public Task<CampaignScriptAnswer> RunAsync(IDatabaseAsync db, RedisKeys keys) =>
-        CampaignScriptAnswer.Of(Script.Stock, db, keys, CampaignId, [RedisKeys.Id(CampaignId), Add, CampaignDefinition.MaxStock, Audit]);
+        CampaignScriptAnswer.RunAsync(Script.Stock, db, keys, CampaignId, [RedisKeys.Id(CampaignId), Add, CampaignDefinition.MaxStock, Audit]);
 }
 
 /// <summary>What status.lua and stock.lua answer: the outcome, and the campaign's status after it (null when not found).</summary>
 internal readonly record struct CampaignScriptAnswer(Outcome Outcome, string? Status)
 {
-    public static async Task<CampaignScriptAnswer> Of(Script script, IDatabaseAsync db, RedisKeys keys, Guid campaignId, RedisValue[] values)
+    public static async Task<CampaignScriptAnswer> RunAsync(Script script, IDatabaseAsync db, RedisKeys keys, Guid campaignId, RedisValue[] values)
     {
         var answer = (RedisResult[])(await script.RunAsync(
             db,
