@@ -173,23 +173,7 @@ public static class CouponRules
 
         if (state.Status == CouponStatus.Locked)
         {
-            if (state.OrderId != orderId)
-            {
-                return Outcome.LockedByOtherOrder;
-            }
-
-            if (orderAmount is { } confirmed && confirmed != state.OrderAmount)
-            {
-                return Outcome.OrderMismatch;
-            }
-
-            quote = terms.Discount.Quote(state.OrderAmount, terms.MinOrderAmount);
-            Debug.Assert(quote.Applicable, "a lock is only taken at an applicable amount");
-            state.Status = CouponStatus.Used;
-            state.UsedAtMs = nowMs;
-            state.LockExpiresAtMs = 0;
-            events |= CouponEvents.Used;
-            return Outcome.Ok;
+            return ConfirmLock(ref state, terms, orderId, orderAmount, nowMs, out quote, ref events);
         }
 
         if (orderAmount is not { } amount)
@@ -203,13 +187,38 @@ public static class CouponRules
             return Outcome.BelowMinimum;
         }
 
-        state.Status = CouponStatus.Used;
         state.OrderId = orderId;
         state.OrderAmount = amount;
+        MarkUsed(ref state, nowMs, ref events);
+        return Outcome.Ok;
+    }
+
+    /// <summary>Redeem of a locked coupon: locked_by_other_order → order_mismatch → ok (used at the locked amount).</summary>
+    private static Outcome ConfirmLock(ref CouponState state, CampaignDefinition terms, string orderId, long? orderAmount, long nowMs, out DiscountQuote quote, ref CouponEvents events)
+    {
+        quote = default;
+        if (state.OrderId != orderId)
+        {
+            return Outcome.LockedByOtherOrder;
+        }
+
+        if (orderAmount is { } confirmed && confirmed != state.OrderAmount)
+        {
+            return Outcome.OrderMismatch;
+        }
+
+        quote = terms.Discount.Quote(state.OrderAmount, terms.MinOrderAmount);
+        Debug.Assert(quote.Applicable, "a lock is only taken at an applicable amount");
+        MarkUsed(ref state, nowMs, ref events);
+        return Outcome.Ok;
+    }
+
+    private static void MarkUsed(ref CouponState state, long nowMs, ref CouponEvents events)
+    {
+        state.Status = CouponStatus.Used;
         state.UsedAtMs = nowMs;
         state.LockExpiresAtMs = 0;
         events |= CouponEvents.Used;
-        return Outcome.Ok;
     }
 
     /// <summary>

@@ -6,9 +6,9 @@ namespace Coupons.Core;
 /// snake_case words; audit actions are <c>subject.action</c>.
 /// </summary>
 /// <remarks>
-/// The Redis scripts compare a few of these as literals (<c>'active'</c>, <c>'ended'</c>,
-/// <c>'unused'</c>, <c>'locked'</c> in claim.lua, status.lua, stock.lua, create.lua and
-/// transition.lua); they must stay as spelled here.
+/// The Redis scripts write or compare a few of these as literals (<c>'active'</c>, <c>'ended'</c>,
+/// <c>'unused'</c> in claim.lua, status.lua, stock.lua and create.lua); they must stay
+/// as spelled here.
 /// </remarks>
 public static class WireNames
 {

@@ -2,7 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Coupons.Core;
-using Coupons.Redis;
+using Coupons.Redis.Layout;
 using Npgsql;
 
 namespace Coupons.Postgres;
@@ -11,21 +11,24 @@ namespace Coupons.Postgres;
 /// The scale-out audit log: entries travel with the changes' events through the Redis streams and
 /// the persisters into an append-only table on the shards (a coupon's beside its row, the rest on
 /// shard 0). Reads ask every shard and merge, newest first; an entry is readable once persisted.
+/// Entries of changes kept outside the store (the blocklist, fraud flags) are appended to a stream
+/// of their own (<see cref="AuditStream"/>) and travel the same way.
 /// </summary>
 public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
 {
-    private readonly RedisCouponStore _store;
+    private readonly AuditStream _stream;
     private readonly NpgsqlDataSource[] _shards;
 
-    public PostgresAuditLog(RedisCouponStore store, PostgresOptions postgres)
+    public PostgresAuditLog(AuditStream stream, PostgresOptions postgres)
     {
+        ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(postgres);
-        _store = store;
+        _stream = stream;
         _shards = [.. postgres.Shards.Select(s => NpgsqlDataSource.Create(s))];
     }
 
-    public async ValueTask AppendAsync(string action, string subject, string? before, string? after, CancellationToken cancellationToken = default) =>
-        await _store.AppendAuditAsync(action, subject, before, after).ConfigureAwait(false);
+    public ValueTask AppendAsync(string action, string subject, string? before, string? after, CancellationToken cancellationToken = default) =>
+        _stream.AppendAsync(action, subject, before, after, cancellationToken);
 
     public async ValueTask<(IReadOnlyList<AuditEntry> Items, string? NextCursor)> QueryAsync(AuditQuery query, CancellationToken cancellationToken = default)
     {
@@ -108,14 +111,14 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             entries.Add(new AuditEntry(
-                reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), Text(reader, 4), reader.GetString(5), reader.GetString(6),
-                reader.IsDBNull(7) ? null : reader.GetGuid(7), Text(reader, 8), Text(reader, 9), Text(reader, 10), Text(reader, 11)));
+                reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), StringOrNull(reader, 4), reader.GetString(5), reader.GetString(6),
+                reader.IsDBNull(7) ? null : reader.GetGuid(7), StringOrNull(reader, 8), StringOrNull(reader, 9), StringOrNull(reader, 10), StringOrNull(reader, 11)));
         }
 
         return entries;
     }
 
-    private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    private static string? StringOrNull(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     /// <summary>The cursor is the time and id of the last entry given (opaque to clients).</summary>
     private static string FormatCursor(AuditEntry entry) =>

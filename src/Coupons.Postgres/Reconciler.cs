@@ -1,4 +1,4 @@
-using Coupons.Redis;
+using Coupons.Redis.Layout;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -21,24 +21,32 @@ public sealed record Difference(string What, string Kind, string Redis, string P
 /// coupon by version, status and order. With the persisters drained, no difference is expected;
 /// while they run, differences of kind <c>missing</c> and <c>behind</c> are the lag.
 /// </summary>
-public sealed class Reconciler(IConnectionMultiplexer redis, RedisStoreOptions redisOptions, PostgresOptions postgres)
+/// <param name="redis">The Redis the store keeps its state in.</param>
+/// <param name="keys">The store's key layout (its prefix).</param>
+public sealed class Reconciler(IConnectionMultiplexer redis, RedisKeys keys, PostgresOptions postgres)
 {
+    private static readonly RedisValue[] CampaignFields =
+        [CampaignRecord.Fields.Status, CampaignRecord.Fields.Version, CampaignRecord.Fields.Total, CampaignRecord.Fields.Buckets];
+
+    private static readonly RedisValue[] CouponFields =
+        [CouponRecord.Fields.User, CouponRecord.Fields.Version, CouponRecord.Fields.Status, CouponRecord.Fields.OrderId];
+
     private readonly IDatabase _redis = redis.GetDatabase();
-    private readonly RedisKeys _keys = new(redisOptions.KeyPrefix);
 
     public async Task<IReadOnlyList<Difference>> CompareAsync(Guid campaignId, CancellationToken cancellationToken = default)
     {
         var differences = new List<Difference>();
-        var campaign = await _redis.HashGetAsync(_keys.Campaign(campaignId), ["status", "version", "total", "buckets"]).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var campaign = await _redis.HashGetAsync(keys.Campaign(campaignId), CampaignFields).ConfigureAwait(false);
         var inRedis = campaign[0].IsNull ? null : $"v{campaign[1]} {campaign[0]} stock {campaign[2]}";
         var buckets = campaign[3].IsNull ? 1 : (int)campaign[3];
         var inPostgres = await CampaignRowAsync(campaignId, cancellationToken).ConfigureAwait(false);
         if (inRedis != inPostgres)
         {
-            differences.Add(new Difference("campaign " + campaignId, Kind(inRedis, inPostgres, Version(campaign[1]), VersionOf(inPostgres)), inRedis ?? "none", inPostgres ?? "none"));
+            differences.Add(new Difference("campaign " + campaignId, KindOf(inRedis, inPostgres, VersionOf(campaign[1]), VersionInDescription(inPostgres)), inRedis ?? "none", inPostgres ?? "none"));
         }
 
-        var redisCoupons = await RedisCouponsAsync(campaignId, buckets).ConfigureAwait(false);
+        var redisCoupons = await RedisCouponsAsync(campaignId, buckets, cancellationToken).ConfigureAwait(false);
         var postgresCoupons = await PostgresCouponsAsync(campaignId, cancellationToken).ConfigureAwait(false);
         foreach (var (id, row) in redisCoupons)
         {
@@ -51,7 +59,7 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisStoreOptions r
             var postgresText = found ? stored.Text : null;
             if (row.Text != postgresText)
             {
-                differences.Add(new Difference("coupon " + id, Kind(row.Text, postgresText, row.Version, found ? stored.Version : null), row.Text, postgresText ?? "none"));
+                differences.Add(new Difference("coupon " + id, KindOf(row.Text, postgresText, row.Version, found ? stored.Version : null), row.Text, postgresText ?? "none"));
             }
         }
 
@@ -63,7 +71,8 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisStoreOptions r
         return differences;
     }
 
-    private static string Kind(string? redis, string? postgres, long? redisVersion, long? postgresVersion) =>
+    /// <summary>The kind of a difference between two descriptions (null: the side has none).</summary>
+    private static string KindOf(string? redis, string? postgres, long? redisVersion, long? postgresVersion) =>
         (redis, postgres) switch
         {
             (_, null) => "missing",
@@ -72,9 +81,11 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisStoreOptions r
             _ => "different",
         };
 
-    private static long? Version(RedisValue value) => value.IsNull ? null : (long)value;
+    private static long? VersionOf(RedisValue value) => value.IsNull ? null : (long)value;
 
-    private static long? VersionOf(string? text) => text is null ? null : long.Parse(text.AsSpan(1, text.IndexOf(' ', StringComparison.Ordinal) - 1), System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The version at the start of a description (<c>v12 active stock 100</c>).</summary>
+    private static long? VersionInDescription(string? text) =>
+        text is null ? null : long.Parse(text.AsSpan(1, text.IndexOf(' ', StringComparison.Ordinal) - 1), System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task<string?> CampaignRowAsync(Guid campaignId, CancellationToken cancellationToken)
     {
@@ -88,20 +99,20 @@ public sealed class Reconciler(IConnectionMultiplexer redis, RedisStoreOptions r
             : null;
     }
 
-    private async Task<Dictionary<Guid, (string User, long Version, string Text)>> RedisCouponsAsync(Guid campaignId, int buckets)
+    private async Task<Dictionary<Guid, (string User, long Version, string Text)>> RedisCouponsAsync(Guid campaignId, int buckets, CancellationToken cancellationToken)
     {
         var result = new Dictionary<Guid, (string User, long Version, string Text)>();
         var ids = new List<RedisValue>();
         for (var bucket = 0; bucket < buckets; bucket++)
         {
-            ids.AddRange(await _redis.SortedSetRangeByValueAsync(_keys.BucketCoupons(campaignId, bucket)).ConfigureAwait(false));
+            ids.AddRange(await _redis.SortedSetRangeByValueAsync(keys.BucketCoupons(campaignId, bucket)).ConfigureAwait(false));
         }
 
         foreach (var chunk in ids.Chunk(256))
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var batch = _redis.CreateBatch();
-            var reads = chunk.Select(id => (Id: Guid.ParseExact(id.ToString(), "N"), Fields: batch.HashGetAsync(
-                _keys.Coupon(Guid.ParseExact(id.ToString(), "N")), ["user", "version", "status", "orderId"]))).ToList();
+            var reads = chunk.Select(id => RedisKeys.ParseId(id.ToString())).Select(id => (Id: id, Fields: batch.HashGetAsync(keys.Coupon(id), CouponFields))).ToList();
             batch.Execute();
             foreach (var (id, fields) in reads)
             {

@@ -1,15 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
+
 namespace Coupons.Redis;
 
-/// <summary>Settings of the Redis store, bound from <c>Coupons:Redis</c>.</summary>
+/// <summary>Settings of the Redis store, bound from <c>Coupons:Redis</c> (<see cref="Section"/>).</summary>
 public sealed class RedisStoreOptions
 {
+    public const string Section = "Coupons:Redis";
+
     /// <summary>A StackExchange.Redis configuration string: one node, or the nodes of a cluster.</summary>
+    [Required(AllowEmptyStrings = false, ErrorMessage = "Coupons:Redis:Configuration is required")]
     public string Configuration { get; set; } = "127.0.0.1:6379";
 
     /// <summary>
     /// Put before every key (outside the hash tag, so it moves no key to another slot). Lets several
-    /// deployments, or tests, share one Redis.
+    /// deployments, or tests, share one Redis. No braces.
     /// </summary>
+    [Required(AllowEmptyStrings = true, ErrorMessage = "Coupons:Redis:KeyPrefix must be set (empty for none)")]
+    [RegularExpression("^[^{}]*$", ErrorMessage = "Coupons:Redis:KeyPrefix must not contain braces")]
     public string KeyPrefix { get; set; } = "coupons:";
 
     /// <summary>
@@ -18,11 +26,21 @@ public sealed class RedisStoreOptions
     /// spread over the cluster. A user always claims from the same bucket (by a hash of the user id);
     /// a bucket that sells out borrows from the others, so the whole stock sells, and never more.
     /// </summary>
+    [Range(1, long.MaxValue, ErrorMessage = "Coupons:Redis:StockPerBucket must be at least 1")]
     public long StockPerBucket { get; set; } = 10_000;
 
     /// <summary>The most buckets a campaign is split into.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "Coupons:Redis:MaxBuckets must be at least 1")]
     public int MaxBuckets { get; set; } = 16;
 
     /// <summary>How often each node sweeps lapsed locks and passed validities into the stats.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00", ErrorMessage = "Coupons:Redis:SweepInterval must be between 1 ms and a day")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The settings in <paramref name="configuration"/>'s <c>Coupons:Redis</c>, defaults for what is not there.</summary>
+    public static RedisStoreOptions From(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(Section).Get<RedisStoreOptions>() ?? new RedisStoreOptions();
+    }
 }

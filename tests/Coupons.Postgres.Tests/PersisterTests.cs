@@ -2,6 +2,7 @@ using System.Globalization;
 using Coupons.Conformance;
 using Coupons.Core;
 using Coupons.Redis;
+using Coupons.Redis.Layout;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using StackExchange.Redis;
@@ -72,7 +73,7 @@ public sealed class PersisterTests(Servers servers) : IAsyncLifetime
     }
 
     private Persister NewPersister(string consumer, TimeSpan? takeOverAfter = null, int batchSize = 512) =>
-        new(_redis, _redisOptions, _postgres, new PersisterSettings { Consumer = consumer, TakeOverAfter = takeOverAfter ?? TimeSpan.FromSeconds(30), BatchSize = batchSize });
+        new(_redis, new RedisKeys(_redisOptions.KeyPrefix), _postgres, new PersisterSettings { Consumer = consumer, TakeOverAfter = takeOverAfter ?? TimeSpan.FromSeconds(30), BatchSize = batchSize });
 
     private static async Task DrainAsync(Persister persister)
     {
@@ -155,7 +156,7 @@ public sealed class PersisterTests(Servers servers) : IAsyncLifetime
     public async Task Reconciliation_finds_nothing_once_drained_and_names_every_kind_of_difference()
     {
         var (campaign, coupons) = await MakeChangesAsync();
-        var reconciler = new Reconciler(_redis, _redisOptions, _postgres);
+        var reconciler = new Reconciler(_redis, new RedisKeys(_redisOptions.KeyPrefix), _postgres);
 
         var beforeDrain = await reconciler.CompareAsync(campaign.Id);
         Assert.Equal(coupons.Count + 1, beforeDrain.Count);

@@ -1,5 +1,6 @@
 using Coupons.Conformance;
 using Coupons.Core;
+using Coupons.Redis.Layout;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 

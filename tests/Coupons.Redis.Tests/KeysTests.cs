@@ -1,4 +1,5 @@
 using System.Text;
+using Coupons.Redis.Layout;
 
 namespace Coupons.Redis.Tests;
 
@@ -63,7 +64,7 @@ public sealed class KeysTests
     [Fact]
     public void Idempotency_fields_of_different_users_and_keys_never_collide()
     {
-        Assert.NotEqual(RedisCouponStore.IdempotencyField("a", "bc"), RedisCouponStore.IdempotencyField("ab", "c"));
-        Assert.NotEqual(RedisCouponStore.IdempotencyField("a\n", "b"), RedisCouponStore.IdempotencyField("a", "\nb"));
+        Assert.NotEqual(ClaimantFields.IdempotencyKey("a", "bc"), ClaimantFields.IdempotencyKey("ab", "c"));
+        Assert.NotEqual(ClaimantFields.IdempotencyKey("a\n", "b"), ClaimantFields.IdempotencyKey("a", "\nb"));
     }
 }

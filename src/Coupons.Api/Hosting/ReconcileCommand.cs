@@ -1,5 +1,6 @@
 using Coupons.Postgres;
 using Coupons.Redis;
+using Coupons.Redis.Layout;
 using StackExchange.Redis;
 
 namespace Coupons.Api.Hosting;
@@ -20,8 +21,8 @@ public static class ReconcileCommand
         }
 
         var configuration = WebApplication.CreateBuilder(args[1..]).Configuration;
-        var redisOptions = configuration.GetSection("Coupons:Redis").Get<RedisStoreOptions>() ?? new RedisStoreOptions();
-        var postgres = configuration.GetSection("Coupons:Postgres").Get<PostgresOptions>() ?? new PostgresOptions();
+        var redisOptions = RedisStoreOptions.From(configuration);
+        var postgres = PostgresOptions.From(configuration);
         if (postgres.Shards.Count == 0)
         {
             await error.WriteLineAsync("reconcile needs Coupons:Postgres:Shards").ConfigureAwait(false);
@@ -31,7 +32,7 @@ public static class ReconcileCommand
         try
         {
             using var redis = await ConnectionMultiplexer.ConnectAsync(redisOptions.Configuration).ConfigureAwait(false);
-            var differences = await new Reconciler(redis, redisOptions, postgres).CompareAsync(campaignId).ConfigureAwait(false);
+            var differences = await new Reconciler(redis, new RedisKeys(redisOptions.KeyPrefix), postgres).CompareAsync(campaignId).ConfigureAwait(false);
             foreach (var difference in differences)
             {
                 await output.WriteLineAsync(difference.ToString()).ConfigureAwait(false);

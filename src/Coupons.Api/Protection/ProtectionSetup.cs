@@ -1,5 +1,7 @@
 using System.Net;
+using Coupons.Api.Hosting;
 using Coupons.Api.Http;
+using Coupons.Embedded;
 using Coupons.Redis;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -106,7 +108,7 @@ public static class ProtectionSetup
         services.Configure<ProtectionOptions>(section);
         var settings = section.Get<ProtectionOptions>() ?? new ProtectionOptions();
         services.AddSingleton<ProtectionMetrics>();
-        var redis = string.Equals(configuration["Coupons:Store"], "redis", StringComparison.OrdinalIgnoreCase);
+        var redis = StoreChoice.Of(configuration) == StoreKind.Redis;
         if (redis)
         {
             services.AddSingleton<IBlocklistStore>(sp => new RedisBlocklistStore(new RedisBlocklist(
@@ -116,7 +118,7 @@ public static class ProtectionSetup
         }
         else
         {
-            var dataDir = configuration["Coupons:Embedded:DataDir"] ?? "data";
+            var dataDir = (configuration.GetSection(EmbeddedStoreOptions.SectionName).Get<EmbeddedStoreOptions>() ?? new EmbeddedStoreOptions()).DataDir;
             services.AddSingleton<IBlocklistStore>(_ => new FileBlocklistStore(dataDir));
             services.AddSingleton<ISignalStore>(sp => new LocalSignalStore(sp.GetRequiredService<TimeProvider>()));
         }

@@ -1,5 +1,5 @@
 -- Creates a campaign: its record, its first bucket, and the event, in the campaign's hash slot.
--- A campaign split across slots has its other buckets made first (bucket.lua).
+-- A campaign split across slots has its other buckets made first (one HSET each, BucketHashes.CreateAsync).
 -- KEYS: 1 campaign (hash), 2 bucket 0 (hash), 3 the slot's event stream
 -- ARGV: 1 campaign id, 2 total stock, 3 per-user limit, 4 created at (ms), 5 number of buckets,
 --       6 bucket 0's share of the stock, 7 the audit field (who, when), then the definition as field, value pairs

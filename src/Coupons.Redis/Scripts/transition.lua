@@ -7,7 +7,10 @@
 --       5 status, 6 order id, 7 order amount, 8 lock expires at, 9 used at, 10 refunded order id,
 --       11-15 changes of the locked, used, expired, released and refunded counters (StatsDelta.Of
 --       in Coupons.Core works them out),
---       16 the refusal to count ('' for none), 17 valid to, 18 the audit field (who, when, before)
+--       16 the refusal to count ('' for none), 17 watch the lock until (ms) and 18 watch the
+--       validity until (ms), each '' when the coupon is not to be watched for it (the node decides
+--       which coupons time alone can still change; SweepWatch.Of asks CouponRules.Normalize),
+--       19 the audit field (who, when, before)
 -- Returns {'ok', new version} or {'conflict'}.
 local coupon, bucket, stream, expiries, validity = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local version = redis.call('HGET', coupon, 'version')
@@ -31,18 +34,16 @@ if ARGV[16] ~= '' then
   redis.call('HINCRBY', bucket, 'rejected:' .. ARGV[16], 1)
 end
 
-if ARGV[5] == 'locked' then
-  redis.call('ZADD', expiries, ARGV[8], ARGV[2])
-else
-  redis.call('ZREM', expiries, ARGV[2])
+local function watch(queue, untilMs)
+  if untilMs ~= '' then
+    redis.call('ZADD', queue, untilMs, ARGV[2])
+  else
+    redis.call('ZREM', queue, ARGV[2])
+  end
 end
 
--- Unused and locked coupons can still expire; used and expired ones cannot (a refund brings one back).
-if ARGV[5] == 'unused' or ARGV[5] == 'locked' then
-  redis.call('ZADD', validity, ARGV[17], ARGV[2])
-else
-  redis.call('ZREM', validity, ARGV[2])
-end
+watch(expiries, ARGV[17])
+watch(validity, ARGV[18])
 
 -- The whole row, so that a persister can store any event of a coupon, in any order, by version.
 local user, claimedAt, idempotencyKey, validFrom, validTo =
@@ -50,5 +51,5 @@ local user, claimedAt, idempotencyKey, validFrom, validTo =
 redis.call('XADD', stream, '*', 'event', ARGV[4], 'coupon', ARGV[2], 'campaign', ARGV[3], 'user', user,
   'claimedAt', claimedAt, 'idempotencyKey', idempotencyKey, 'validFrom', validFrom, 'validTo', validTo,
   'version', nextVersion, 'status', ARGV[5], 'orderId', ARGV[6], 'orderAmount', ARGV[7],
-  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'audit', ARGV[18])
+  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'audit', ARGV[19])
 return {'ok', nextVersion}

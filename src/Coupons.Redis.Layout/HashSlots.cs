@@ -1,14 +1,14 @@
 using System.Globalization;
 using System.Text;
 
-namespace Coupons.Redis;
+namespace Coupons.Redis.Layout;
 
 /// <summary>
 /// Redis Cluster's hash slots (CRC16/XMODEM of the key's hash tag, modulo 16384), and for every
 /// slot a short hash tag that lands in it. Keys are placed by choosing a slot first and writing its
 /// tag in braces, so a coupon id can carry the slot of its keys (see <see cref="CouponIds"/>).
 /// </summary>
-internal static class HashSlots
+public static class HashSlots
 {
     public const int Count = 16384;
 

@@ -1,18 +1,19 @@
 using System.Globalization;
 
-namespace Coupons.Redis;
+namespace Coupons.Redis.Layout;
 
 /// <summary>
 /// Where everything lives. A campaign and its first bucket sit in the campaign's hash slot (from its
 /// id); a coupon sits in its bucket's slot, which its id carries (see <see cref="CouponIds"/>); each
 /// slot used has one event stream. The prefix comes before the hash tag, so it moves nothing.
 /// </summary>
-internal sealed class RedisKeys
+public sealed class RedisKeys
 {
     private readonly string prefix;
 
     public RedisKeys(string prefix)
     {
+        ArgumentNullException.ThrowIfNull(prefix);
         // A brace in the prefix would make it, not the slot's tag, the key's hash tag.
         if (prefix.AsSpan().IndexOfAny('{', '}') >= 0)
         {
@@ -63,7 +64,13 @@ internal sealed class RedisKeys
 
     public string Events(int slot) => Slot(slot) + "events";
 
+    /// <summary>The stream of audit entries for changes kept outside the store (the blocklist, fraud flags).</summary>
+    public string AuditEvents => Events(HashSlots.Of("audit"));
+
+    /// <summary>How ids are written in keys, fields and events: 32 hex digits, no dashes.</summary>
     public static string Id(Guid id) => id.ToString("N");
+
+    public static Guid ParseId(string text) => Guid.ParseExact(text, "N");
 
     private static string Key(Guid campaignId, int bucket) => Id(campaignId) + ":" + bucket.ToString(CultureInfo.InvariantCulture);
 

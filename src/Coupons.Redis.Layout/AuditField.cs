@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Coupons.Core;
 
-namespace Coupons.Redis;
+namespace Coupons.Redis.Layout;
 
 /// <summary>
 /// The audit part of an event, as one JSON field (<c>audit</c>) that the scripts copy into the

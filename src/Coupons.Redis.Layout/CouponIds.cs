@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 
-namespace Coupons.Redis;
+namespace Coupons.Redis.Layout;
 
 /// <summary>
 /// Coupon ids that say where their coupon lives: a version-7 id (time first, so ids sort by claim
@@ -9,7 +9,7 @@ namespace Coupons.Redis;
 /// from an id straight to the coupon, and every operation on it touches one slot. 60 random bits
 /// are left, so ids stay unguessable.
 /// </summary>
-internal static class CouponIds
+public static class CouponIds
 {
     private const ulong SlotMask = HashSlots.Count - 1;
 

@@ -1,0 +1,114 @@
+using Coupons.Core;
+using Coupons.Redis.Layout;
+using Npgsql;
+
+namespace Coupons.Postgres;
+
+/// <summary>
+/// What an event of the Redis streams becomes in PostgreSQL, and on which shard: the row of its
+/// coupon (on its user's shard) or campaign (on shard 0), upserted only over a lower version, so
+/// that a repeated or late event changes nothing; and the change's audit entry, beside the row, in
+/// the same transaction, inserted once (its id is the event's).
+/// </summary>
+internal static class EventRows
+{
+    private const string UpsertCoupon = """
+        INSERT INTO coupons (id, campaign_id, user_id, claimed_at, idempotency_key, valid_from, valid_to, status,
+                             order_id, order_amount, lock_expires_at, used_at, refunded_order_id, version)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+        ON CONFLICT (id) DO UPDATE SET status = excluded.status, order_id = excluded.order_id,
+            order_amount = excluded.order_amount, lock_expires_at = excluded.lock_expires_at,
+            used_at = excluded.used_at, refunded_order_id = excluded.refunded_order_id, version = excluded.version
+        WHERE coupons.version < excluded.version
+        """;
+
+    private const string UpsertCampaign = """
+        INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold, min_order_amount,
+                               per_user_limit, claim_starts_at, claim_ends_at, valid_from, valid_to, valid_days,
+                               lock_ttl_seconds, created_at, status, total_stock, version)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+        ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_stock = excluded.total_stock, version = excluded.version
+        WHERE campaigns.version < excluded.version
+        """;
+
+    private const string InsertAudit = """
+        INSERT INTO audit (id, at, actor_id, actor_role, actor_ip, action, subject, campaign_id, owner, order_id, before, after)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        ON CONFLICT (id) DO NOTHING
+        """;
+
+    /// <summary>The shard of the event's rows: its user's for a coupon, 0 for the rest.</summary>
+    public static int ShardOf(StreamEvent change, int shards) =>
+        change.IsAboutCoupon ? Shards.For(change.Values.Text(CouponRecord.Fields.User), shards) : 0;
+
+    /// <summary>The upsert of the event's coupon or campaign; null for an audit entry of its own.</summary>
+    public static NpgsqlBatchCommand? RowOf(StreamEvent change) =>
+        change.IsAboutCoupon ? CouponRow(CouponRecord.FromEvent(change.Values))
+        : change.IsAboutCampaign ? CampaignRow(CampaignRecord.FromEvent(change.Values))
+        : null;
+
+    /// <summary>The insert of the change's audit entry (id: stream and entry id); null when the event carries none.</summary>
+    public static NpgsqlBatchCommand? AuditOf(string stream, StreamEvent change) =>
+        change.DecodeAudit() is { } audit ? AuditRow(stream + "/" + change.Id, change, audit) : null;
+
+    private static NpgsqlBatchCommand CouponRow(CouponRecord coupon)
+    {
+        var state = coupon.State;
+        return Command(
+            UpsertCoupon, coupon.Id, coupon.CampaignId, coupon.UserId, coupon.ClaimedAtMs, coupon.IdempotencyKey, state.ValidFromMs, state.ValidToMs,
+            WireNames.Of(state.Status), state.OrderId, state.OrderAmount, state.LockExpiresAtMs, state.UsedAtMs, state.RefundedOrderId, coupon.Version);
+    }
+
+    private static NpgsqlBatchCommand CampaignRow(CampaignRecord campaign)
+    {
+        var (definition, discount) = (campaign.Definition, campaign.Definition.Discount);
+        return Command(
+            UpsertCampaign, campaign.Id, definition.Name, (short)discount.Kind, discount.AmountOff, discount.PercentOff, discount.MaxDiscount,
+            discount.Threshold, definition.MinOrderAmount, definition.PerUserLimit, definition.ClaimStartsAtMs, definition.ClaimEndsAtMs,
+            definition.Validity.FromMs, definition.Validity.ToMs, definition.Validity.Days, definition.LockTtlSeconds, campaign.CreatedAtMs,
+            WireNames.Of(campaign.Status), campaign.TotalStock, campaign.Version);
+    }
+
+    private static NpgsqlBatchCommand AuditRow(string id, StreamEvent change, AuditField.Decoded audit)
+    {
+        var fields = change.Values;
+        var (action, subject, before, after) = change.Kind switch
+        {
+            EventKind.Audit => (fields.Text(StreamEvent.Fields.Action), fields.Text(StreamEvent.Fields.Subject),
+                fields.OptionalText(StreamEvent.Fields.Before), fields.OptionalText(StreamEvent.Fields.After)),
+            _ when change.IsAboutCampaign => CampaignAudit(change.Kind, CampaignRecord.FromEvent(fields), fields),
+            _ => CouponAudit(change, CouponRecord.FromEvent(fields), audit.Before),
+        };
+        Guid? campaign = fields.Has(StreamEvent.Fields.Campaign) ? fields.Id(StreamEvent.Fields.Campaign) : null;
+        var owner = change.IsAboutCoupon ? fields.Text(CouponRecord.Fields.User) : null;
+        return Command(
+            InsertAudit, id, audit.AtMs, audit.Actor, audit.Role, audit.Ip, action, subject, campaign, owner,
+            audit.OrderId ?? fields.OptionalText(CouponRecord.Fields.OrderId), before, after);
+    }
+
+    private static (string Action, string Subject, string? Before, string? After) CampaignAudit(EventKind kind, CampaignRecord campaign, StoredFields fields)
+    {
+        var (action, before) = kind switch
+        {
+            EventKind.CampaignCreated => (WireNames.Actions.CampaignCreated, null),
+            EventKind.CampaignStatusChanged => (WireNames.Actions.OfStatusChange(campaign.Status),
+                AuditText.CampaignState(WireNames.ParseCampaignStatus(fields.Text(StreamEvent.Fields.BeforeStatus)), campaign.TotalStock)),
+            _ => (WireNames.Actions.CampaignStockAdded, AuditText.CampaignState(campaign.Status, fields.Number(StreamEvent.Fields.BeforeTotal))),
+        };
+        return (action, campaign.Id.ToString(), before, AuditText.CampaignState(campaign.Status, campaign.TotalStock));
+    }
+
+    private static (string Action, string Subject, string? Before, string? After) CouponAudit(StreamEvent change, CouponRecord coupon, string? before) =>
+        (WireNames.Actions.OfCoupon(change.CouponEvents), coupon.Id.ToString(), before, AuditText.CouponState(coupon.State.Status, coupon.State.OrderId));
+
+    private static NpgsqlBatchCommand Command(string sql, params object?[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+
+        return command;
+    }
+}

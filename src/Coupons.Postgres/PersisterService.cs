@@ -1,0 +1,96 @@
+using System.Diagnostics.Metrics;
+using Coupons.Redis.Layout;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Coupons.Postgres;
+
+/// <summary>
+/// Runs this node's persister: applies the schema to every shard, then drains the Redis streams into
+/// PostgreSQL, pausing briefly when there is nothing to do. Its lag (entries not yet stored) is the
+/// gauge <c>coupons.persister.lag</c> on the <c>Coupons</c> meter, measured about once a second.
+/// </summary>
+internal sealed class PersisterService(
+    IConnectionMultiplexer redis,
+    RedisKeys keys,
+    IOptions<PostgresOptions> postgres,
+    IOptions<PersisterSettings> settings,
+    IMeterFactory meters,
+    TimeProvider time,
+    ILogger<PersisterService> logger) : BackgroundService
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan AfterFailure = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LagEvery = TimeSpan.FromSeconds(1);
+
+    private static readonly Action<ILogger, Exception?> LogPersistFailed = LoggerMessage.Define(
+        LogLevel.Warning, new EventId(1, "PersistFailed"), "Storing events in PostgreSQL failed; they are read again");
+
+    private static readonly Action<ILogger, Exception?> LogSchemaFailed = LoggerMessage.Define(
+        LogLevel.Warning, new EventId(2, "SchemaFailed"), "Applying the schema to PostgreSQL failed; trying again");
+
+    private long _lag;
+    private Persister? _persister;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var meter = meters.Create("Coupons");
+        meter.CreateObservableGauge("coupons.persister.lag", () => Volatile.Read(ref _lag), "{entry}", "Events in the Redis streams not yet stored in PostgreSQL");
+        meter.CreateObservableCounter("coupons.persister.stored", () => _persister?.Stored ?? 0, "{row}", "Rows this node's persister wrote to PostgreSQL");
+        await ApplySchemaAsync(stoppingToken).ConfigureAwait(false);
+        await using var persister = new Persister(redis, keys, postgres.Value, settings.Value);
+        _persister = persister;
+        long? lagMeasuredAt = null;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var handled = await persister.RunOnceAsync(stoppingToken).ConfigureAwait(false);
+                if (lagMeasuredAt is not { } measured || time.GetElapsedTime(measured) > LagEvery)
+                {
+                    Volatile.Write(ref _lag, await persister.LagAsync(stoppingToken).ConfigureAwait(false));
+                    lagMeasuredAt = time.GetTimestamp();
+                }
+
+                if (handled == 0)
+                {
+                    await Task.Delay(Idle, time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception) when (exception is NpgsqlException or RedisException or TimeoutException)
+            {
+                // Nothing was acknowledged: the same entries are read again on the next round.
+                LogPersistFailed(logger, exception);
+                await Task.Delay(AfterFailure, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ApplySchemaAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            try
+            {
+                foreach (var shard in postgres.Value.Shards)
+                {
+                    await Schema.ApplyAsync(shard, stoppingToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
+            catch (NpgsqlException exception)
+            {
+                LogSchemaFailed(logger, exception);
+                await Task.Delay(AfterFailure, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Coupons.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Coupons.Redis;
+
+public static class RedisStoreSetup
+{
+    /// <summary>
+    /// The Redis store (<c>Coupons:Store=redis</c>): its settings from <c>Coupons:Redis</c>, checked
+    /// when the host starts; the store, connecting in the background (not ready until it reaches
+    /// Redis), as <see cref="ICouponStore"/>; its connection and key layout, for the readers of its
+    /// state beside it (the PostgreSQL persister, the audit log); and the sweeper every node runs.
+    /// </summary>
+    public static IServiceCollection AddRedisStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<RedisStoreOptions>()
+            .Bind(configuration.GetSection(RedisStoreOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => RedisCouponStore.Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<RedisCouponStore>());
+        services.AddSingleton<IConnectionMultiplexer>(sp => sp.GetRequiredService<RedisCouponStore>().Connection);
+        services.AddSingleton(sp => sp.GetRequiredService<RedisCouponStore>().Keys);
+        services.AddHostedService<RedisSweeper>();
+        return services;
+    }
+}
