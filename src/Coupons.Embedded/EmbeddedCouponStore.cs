@@ -80,8 +80,11 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
         Recovery.LoadCampaigns(connection, _campaigns);
         RecoverySteps = Recovery.Run(connection, _options.DatabasePath, [.. _campaigns.Values], _coupons, _users);
         RecoveryTime = stopwatch.Elapsed;
-        _log = new GroupCommitLog(_batchWriter, _options.MaxPendingChanges, _options.SweepInterval);
-        _sweeper = new Sweeper(_campaigns, _log, _time, _options.SweepInterval);
+        // A timer or a wait past int.MaxValue ms throws (on the writer thread that would end the
+        // process); the options are checked when a host starts, but a store can be made without one.
+        var sweepInterval = TimeSpan.FromMilliseconds(Math.Clamp(_options.SweepInterval.TotalMilliseconds, 1, int.MaxValue));
+        _log = new GroupCommitLog(_batchWriter, _options.MaxPendingChanges, sweepInterval);
+        _sweeper = new Sweeper(_campaigns, _log, _time, sweepInterval);
         _ready = true;
     }
 

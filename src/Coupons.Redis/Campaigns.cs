@@ -80,7 +80,11 @@ internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time,
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(add);
         cancellationToken.ThrowIfCancellationRequested();
         var answer = await new StockArguments(campaignId, add, AuditField.Encode(NowMs())).RunAsync(db, keys).ConfigureAwait(false);
-        cache.StockAdded(campaignId);
+        if (answer.Outcome == Outcome.Ok)
+        {
+            cache.StockAdded(campaignId);
+        }
+
         if (answer.Outcome == Outcome.CampaignNotFound || await cache.FindAsync(campaignId).ConfigureAwait(false) is null)
         {
             return new CampaignResult(Outcome.CampaignNotFound, null);

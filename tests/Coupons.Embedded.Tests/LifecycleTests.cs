@@ -70,6 +70,19 @@ public sealed class LifecycleTests
         Assert.False(store.IsReady);
     }
 
+    /// <summary>The options are checked when a host starts; a store made without a host must not lose its writer to an idle wait longer than a wait may be.</summary>
+    [Fact]
+    public async Task A_store_made_with_a_sweep_interval_past_what_a_wait_takes_still_commits()
+    {
+        using var test = TestStore.Create(o => o.SweepInterval = TimeSpan.FromDays(60));
+        var campaign = await test.Store.CreateCampaignAsync(Terms.AmountOff(), 5);
+        // Give the writer time to go idle, into its longest wait.
+        await Task.Delay(200);
+        Assert.Equal(Outcome.Ok, (await test.Store.ClaimAsync(campaign.Id, "u", null)).Outcome);
+        test.Reopen();
+        Assert.Equal(1, (await test.Store.GetStatsAsync(campaign.Id))!.Issued);
+    }
+
     [Fact]
     public async Task Invalid_arguments_are_thrown_and_change_nothing()
     {
