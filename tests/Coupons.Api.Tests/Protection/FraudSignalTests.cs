@@ -170,7 +170,16 @@ public sealed class AutoBlockTests(AutoBlockApiFactory factory) : IClassFixture<
         Assert.Contains("device_accounts", entry.Str("reason"), StringComparison.Ordinal);
         var blockedFor = entry.Time("expiresAt") - entry.Time("createdAt");
         Assert.Equal(TimeSpan.FromMinutes(30), blockedFor);
-        Assert.True((await Fraud.FlagAsync(factory, "device_accounts", device))!.Value.GetProperty("autoBlocked").GetBoolean());
+        // The claim is counted beside the request, and the flag is stored after the block it
+        // caused (and the block's audit line): give it the moment it may still need.
+        var flag = await Fraud.FlagAsync(factory, "device_accounts", device);
+        for (var wait = 0; flag is null && wait < 50; wait++)
+        {
+            await Task.Delay(100);
+            flag = await Fraud.FlagAsync(factory, "device_accounts", device);
+        }
+
+        Assert.True(flag!.Value.GetProperty("autoBlocked").GetBoolean());
 
         // The accounts themselves, on another device, are not blocked.
         Assert.Equal(HttpStatusCode.Created, await Fraud.ClaimFreshAsync(factory, "acct-" + Guid.NewGuid().ToString("N"), device: "clean-" + Guid.NewGuid().ToString("N")));
