@@ -204,11 +204,7 @@ public sealed partial class EmbeddedCouponStore
             outcome = change(ref after, campaign.Definition, now, out quote, out var events);
             if (events != CouponEvents.None)
             {
-                var delta = StatsDelta.Of(before.Status, after.Status, events);
-                sequence = log.Append(LogRecord.ForCoupon(coupon, after, events, delta, before, now));
-                coupon.State = after;
-                campaign.Apply(delta);
-                Sweeper.Watch(campaign, coupon, before, after);
+                sequence = StoreChange(log, coupon, before, after, events, now);
             }
             else
             {
@@ -223,5 +219,20 @@ public sealed partial class EmbeddedCouponStore
 
         await log.WhenDurableAsync(sequence, cancellationToken).ConfigureAwait(false);
         return new Redemption(outcome, coupon.ToCoupon(after), quote);
+    }
+
+    /// <summary>
+    /// Stores a coupon change decided under the coupon's lock (by an order's operation or by the
+    /// clock): appended to the log first, then made visible, counted in its campaign's stats and put
+    /// in the queues where it needs watching. Returns the change's sequence in the log.
+    /// </summary>
+    internal static long StoreChange(GroupCommitLog log, CouponEntry coupon, in CouponState before, in CouponState after, CouponEvents events, long nowMs)
+    {
+        var delta = StatsDelta.Of(before.Status, after.Status, events);
+        var sequence = log.Append(LogRecord.ForCoupon(coupon, after, events, delta, before, nowMs));
+        coupon.State = after;
+        coupon.Campaign.Apply(delta);
+        Sweeper.Watch(coupon.Campaign, coupon, before, after);
+        return sequence;
     }
 }

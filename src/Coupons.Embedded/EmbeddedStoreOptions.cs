@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Configuration;
 
 namespace Coupons.Embedded;
 
@@ -40,4 +41,11 @@ public sealed class EmbeddedStoreOptions
     public long? MaxPageCount { get; set; }
 
     internal string DatabasePath => Path.Combine(DataDir, "coupons.db");
+
+    /// <summary>The settings in <paramref name="configuration"/> (unchecked), for what lives beside the store's data, like the development signing key.</summary>
+    public static EmbeddedStoreOptions From(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(SectionName).Get<EmbeddedStoreOptions>() ?? new EmbeddedStoreOptions();
+    }
 }

@@ -89,10 +89,7 @@ internal sealed class Sweeper : IDisposable
                 return 0;
             }
 
-            var delta = StatsDelta.Of(before.Status, after.Status, events);
-            _log.Append(LogRecord.ForCoupon(coupon, after, events, delta, before, nowMs));
-            coupon.State = after;
-            coupon.Campaign.Apply(delta);
+            EmbeddedCouponStore.StoreChange(_log, coupon, before, after, events, nowMs);
             return 1;
         }
     }

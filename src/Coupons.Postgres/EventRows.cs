@@ -41,15 +41,30 @@ internal static class EventRows
     public static int ShardOf(StreamEvent change, int shards) =>
         change.IsAboutCoupon ? Shards.For(change.Values.Text(CouponRecord.Fields.User), shards) : 0;
 
-    /// <summary>The upsert of the event's coupon or campaign; null for an audit entry of its own.</summary>
-    public static NpgsqlBatchCommand? RowOf(StreamEvent change) =>
-        change.IsAboutCoupon ? CouponRow(CouponRecord.FromEvent(change.Values))
-        : change.IsAboutCampaign ? CampaignRow(CampaignRecord.FromEvent(change.Values))
-        : null;
+    /// <summary>
+    /// Adds the event's commands to <paramref name="commands"/>: the upsert of its coupon or campaign
+    /// (none for an audit entry of its own), then its audit entry (id: stream and entry id) when it
+    /// carries one. The row is read from the event's fields once, for both.
+    /// </summary>
+    public static void AddTo(List<NpgsqlBatchCommand> commands, string stream, StreamEvent change)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        var coupon = change.IsAboutCoupon ? CouponRecord.FromEvent(change.Values) : null;
+        var campaign = change.IsAboutCampaign ? CampaignRecord.FromEvent(change.Values) : null;
+        if (coupon is not null)
+        {
+            commands.Add(CouponRow(coupon));
+        }
+        else if (campaign is not null)
+        {
+            commands.Add(CampaignRow(campaign));
+        }
 
-    /// <summary>The insert of the change's audit entry (id: stream and entry id); null when the event carries none.</summary>
-    public static NpgsqlBatchCommand? AuditOf(string stream, StreamEvent change) =>
-        change.DecodeAudit() is { } audit ? AuditRow(stream + "/" + change.Id, change, audit) : null;
+        if (change.DecodeAudit() is { } audit)
+        {
+            commands.Add(AuditRow(stream + "/" + change.Id, change, audit, coupon, campaign));
+        }
+    }
 
     private static NpgsqlBatchCommand CouponRow(CouponRecord coupon)
     {
@@ -69,15 +84,15 @@ internal static class EventRows
             WireNames.Of(campaign.Status), campaign.TotalStock, campaign.Version);
     }
 
-    private static NpgsqlBatchCommand AuditRow(string id, StreamEvent change, AuditField.Decoded audit)
+    private static NpgsqlBatchCommand AuditRow(string id, StreamEvent change, AuditField.Decoded audit, CouponRecord? coupon, CampaignRecord? campaignRecord)
     {
         var fields = change.Values;
-        var (action, subject, before, after) = change.Kind switch
+        var (action, subject, before, after) = (coupon, campaignRecord) switch
         {
-            EventKind.Audit => (fields.Text(StreamEvent.Fields.Action), fields.Text(StreamEvent.Fields.Subject),
+            ({ } c, _) => CouponAudit(change, c, audit.Before),
+            (_, { } r) => CampaignAudit(change.Kind, r, fields),
+            _ => (fields.Text(StreamEvent.Fields.Action), fields.Text(StreamEvent.Fields.Subject),
                 fields.OptionalText(StreamEvent.Fields.Before), fields.OptionalText(StreamEvent.Fields.After)),
-            _ when change.IsAboutCampaign => CampaignAudit(change.Kind, CampaignRecord.FromEvent(fields), fields),
-            _ => CouponAudit(change, CouponRecord.FromEvent(fields), audit.Before),
         };
         Guid? campaign = fields.Has(StreamEvent.Fields.Campaign) ? fields.Id(StreamEvent.Fields.Campaign) : null;
         var owner = change.IsAboutCoupon ? fields.Text(CouponRecord.Fields.User) : null;

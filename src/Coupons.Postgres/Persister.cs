@@ -161,17 +161,8 @@ public sealed class Persister : IAsyncDisposable
         var byShard = new List<NpgsqlBatchCommand>?[_shards.Length];
         foreach (var change in events)
         {
-            var commands = byShard[EventRows.ShardOf(change, _shards.Length)] ??= [];
-            if (EventRows.RowOf(change) is { } row)
-            {
-                commands.Add(row);
-            }
-
             // The change's audit entry goes in the same transaction as its row.
-            if (EventRows.AuditOf(stream, change) is { } audit)
-            {
-                commands.Add(audit);
-            }
+            EventRows.AddTo(byShard[EventRows.ShardOf(change, _shards.Length)] ??= [], stream, change);
         }
 
         for (var shard = 0; shard < _shards.Length; shard++)

@@ -96,7 +96,7 @@ public sealed class HttpLayerTests(CouponsApiFactory factory) : ApiTestBase<Coup
     }
 
     [Fact]
-    public void A_request_reads_its_token_claims_once()
+    public void Caller_reads_a_principals_claims_once_and_reads_a_new_principal_anew()
     {
         var principal = new CountingPrincipal(new ClaimsIdentity([new Claim("sub", "u1"), new Claim("role", "service")], "test"));
         var context = new DefaultHttpContext();

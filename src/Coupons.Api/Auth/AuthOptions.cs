@@ -23,7 +23,7 @@ public sealed class AuthOptions
     public static AuthOptions From(IConfiguration configuration)
     {
         var options = configuration.GetSection(SectionName).Get<AuthOptions>() ?? new AuthOptions();
-        options.DataDir = configuration.GetSection(EmbeddedStoreOptions.SectionName).Get<EmbeddedStoreOptions>()?.DataDir ?? options.DataDir;
+        options.DataDir = EmbeddedStoreOptions.From(configuration).DataDir;
         if (options.TokenCacheSize < 0)
         {
             throw new InvalidOperationException($"{SectionName}:TokenCacheSize must be 0 (no cache) or more");

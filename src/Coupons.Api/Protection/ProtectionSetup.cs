@@ -118,7 +118,7 @@ public static class ProtectionSetup
         }
         else
         {
-            var dataDir = (configuration.GetSection(EmbeddedStoreOptions.SectionName).Get<EmbeddedStoreOptions>() ?? new EmbeddedStoreOptions()).DataDir;
+            var dataDir = EmbeddedStoreOptions.From(configuration).DataDir;
             services.AddSingleton<IBlocklistStore>(_ => new FileBlocklistStore(dataDir));
             services.AddSingleton<ISignalStore>(sp => new LocalSignalStore(sp.GetRequiredService<TimeProvider>()));
         }
