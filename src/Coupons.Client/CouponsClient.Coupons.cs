@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Coupons.Client.Serialization;
+
+namespace Coupons.Client;
+
+// Coupons: the user's list, a coupon, and the four changes an order makes. The changes are
+// idempotent per order (the same order again gets the same answer), so a retry is safe.
+public sealed partial class CouponsClient
+{
+    /// <summary>One page of the calling user's coupons, oldest first.</summary>
+    /// <param name="status">Only coupons in this status; all when null.</param>
+    /// <param name="limit">Page size, 1 to 200; the service's default (50) when null.</param>
+    /// <param name="cursor">The <see cref="Page{T}.NextCursor"/> of the previous page; null for the first.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public async Task<Page<Coupon>> ListMyCouponsPageAsync(CouponStatus? status = null, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default)
+    {
+        var path = new QueryString("v1/me/coupons").Add("status", status?.Value)
+            .Add("limit", limit?.ToString(CultureInfo.InvariantCulture)).Add("cursor", cursor).ToString();
+        return (await GetAsync(path, Contract.PageCoupon, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+    }
+
+    /// <summary>Every coupon of the calling user, oldest first, fetched a page at a time as the enumeration goes.</summary>
+    /// <param name="status">Only coupons in this status; all when null.</param>
+    /// <param name="pageSize">Coupons per request, 1 to 200; the service's default when null.</param>
+    /// <param name="cancellationToken">Cancels the enumeration.</param>
+    public IAsyncEnumerable<Coupon> ListMyCouponsAsync(CouponStatus? status = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        AllAsync((cursor, ct) => ListMyCouponsPageAsync(status, pageSize, cursor, ct), cancellationToken);
+
+    /// <summary>A coupon (its owner, the service or an admin; <c>coupon_not_found</c> for anyone else).</summary>
+    public async Task<Coupon> GetCouponAsync(Guid couponId, CancellationToken cancellationToken = default) =>
+        (await GetAsync("v1/coupons/" + couponId.ToString("D"), Contract.Coupon, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+
+    /// <summary>Locks a coupon for an order of <paramref name="orderAmount"/> minor units; the lock lapses after the campaign's <c>lockTtlSeconds</c>.</summary>
+    public async Task<Redemption> LockAsync(Guid couponId, string orderId, long orderAmount, CancellationToken cancellationToken = default) =>
+        (await TryLockAsync(couponId, orderId, orderAmount, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+
+    /// <summary>As <see cref="LockAsync"/>, giving a refusal as a result rather than an exception.</summary>
+    public ValueTask<CouponsResult<Redemption>> TryLockAsync(Guid couponId, string orderId, long orderAmount, CancellationToken cancellationToken = default) =>
+        ChangeCouponAsync($"v1/coupons/{couponId:D}/lock", orderId, orderAmount, Contract.Redemption, cancellationToken);
+
+    /// <summary>
+    /// Uses a coupon for an order: confirms the order's lock, or locks and uses in one step when
+    /// <paramref name="orderAmount"/> is given and the coupon is not locked.
+    /// </summary>
+    public async Task<Redemption> RedeemAsync(Guid couponId, string orderId, long? orderAmount = null, CancellationToken cancellationToken = default) =>
+        (await TryRedeemAsync(couponId, orderId, orderAmount, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+
+    /// <summary>As <see cref="RedeemAsync"/>, giving a refusal as a result rather than an exception.</summary>
+    public ValueTask<CouponsResult<Redemption>> TryRedeemAsync(Guid couponId, string orderId, long? orderAmount = null, CancellationToken cancellationToken = default) =>
+        ChangeCouponAsync($"v1/coupons/{couponId:D}/redeem", orderId, orderAmount, Contract.Redemption, cancellationToken);
+
+    /// <summary>Releases the order's lock on a coupon.</summary>
+    public async Task<Coupon> ReleaseAsync(Guid couponId, string orderId, CancellationToken cancellationToken = default) =>
+        (await TryReleaseAsync(couponId, orderId, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+
+    /// <summary>As <see cref="ReleaseAsync"/>, giving a refusal as a result rather than an exception.</summary>
+    public ValueTask<CouponsResult<Coupon>> TryReleaseAsync(Guid couponId, string orderId, CancellationToken cancellationToken = default) =>
+        ChangeCouponAsync($"v1/coupons/{couponId:D}/release", orderId, null, Contract.Coupon, cancellationToken);
+
+    /// <summary>Returns a coupon the order used to its holder (service or admin).</summary>
+    public async Task<Coupon> RefundAsync(Guid couponId, string orderId, CancellationToken cancellationToken = default) =>
+        (await TryRefundAsync(couponId, orderId, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+
+    /// <summary>As <see cref="RefundAsync"/>, giving a refusal as a result rather than an exception.</summary>
+    public ValueTask<CouponsResult<Coupon>> TryRefundAsync(Guid couponId, string orderId, CancellationToken cancellationToken = default) =>
+        ChangeCouponAsync($"v1/coupons/{couponId:D}/refund", orderId, null, Contract.Coupon, cancellationToken);
+
+    private ValueTask<CouponsResult<T>> ChangeCouponAsync<T>(
+        string path, string orderId, long? orderAmount, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> answer, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(orderId);
+        return SendAsync(HttpMethod.Post, path, Json(new OrderBody(orderId, orderAmount), Contract.OrderBody), answer, null, cancellationToken);
+    }
+}

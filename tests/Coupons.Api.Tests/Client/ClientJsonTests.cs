@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Coupons.Client;
+using Coupons.Client.Resilience;
+using Coupons.Client.Serialization;
+
+namespace Coupons.Api.Tests.Client;
+
+/// <summary>
+/// The client's reading and writing of the contract's JSON without a server: discounts by kind (and
+/// one of a kind it does not know), codes it does not know, what it sends, and which requests it
+/// counts as safe to repeat.
+/// </summary>
+public sealed class ClientJsonTests
+{
+    private static readonly CouponsJsonContext Contract = CouponsJsonContext.Default;
+
+    [Theory]
+    [InlineData("""{"type":"amount_off","amountOff":500}""")]
+    [InlineData("""{"type":"percent_off","percentOff":20,"maxDiscount":5000}""")]
+    [InlineData("""{"type":"percent_off","percentOff":20}""")]
+    [InlineData("""{"type":"threshold","threshold":10000,"amountOff":1500}""")]
+    public void A_discount_reads_as_its_kind_and_writes_back_the_same(string json)
+    {
+        var coupon = ReadCoupon(json);
+        Assert.Equal(json, JsonSerializer.Serialize(coupon.Discount, Contract.Discount));
+        Assert.Equal(JsonDocument.Parse(json).RootElement.GetProperty("type").GetString(), coupon.Discount.Type);
+    }
+
+    [Fact]
+    public void A_discount_whose_type_is_not_first_is_read()
+    {
+        var discount = ReadCoupon("""{"maxDiscount":5000,"percentOff":20,"type":"percent_off"}""").Discount;
+        Assert.Equal(new PercentOffDiscount(20, 5000), discount);
+    }
+
+    [Fact]
+    public void A_discount_of_a_kind_added_later_is_kept_not_refused()
+    {
+        var json = """{"type":"free_shipping","maxShipping":900,"carriers":["a","b"]}""";
+        var discount = Assert.IsType<UnknownDiscount>(ReadCoupon(json).Discount);
+        Assert.Equal("free_shipping", discount.Type);
+        Assert.Equal(900, discount.Json.GetProperty("maxShipping").GetInt32());
+        var written = JsonSerializer.Serialize(new NewCampaign("n", discount, 1, Validity.ForDays(1)), Contract.NewCampaign);
+        Assert.Contains(json, written, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_new_campaign_is_sent_with_only_the_fields_given()
+    {
+        var json = JsonSerializer.Serialize(
+            new NewCampaign("Sale", new PercentOffDiscount(20), 100, Validity.Between(null, new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero))) { PerUserLimit = 2 },
+            Contract.NewCampaign);
+        Assert.Equal("""{"name":"Sale","discount":{"type":"percent_off","percentOff":20},"totalStock":100,"validity":{"to":"2027-01-01T00:00:00+00:00"},"perUserLimit":2}""", json);
+    }
+
+    [Fact]
+    public void Codes_and_statuses_this_client_does_not_know_are_kept_as_they_came()
+    {
+        var problem = JsonSerializer.Deserialize("""{"status":409,"title":"t","code":"gift_wrapped","limit":"tenant","errors":{"a":["b"]}}""", Contract.CouponsProblem)!;
+        Assert.Equal(("gift_wrapped", false, "tenant"), (problem.Code.Value, problem.Code.IsKnown, problem.Limit!.Value.Value));
+        Assert.True(ProblemCode.SoldOut.IsKnown);
+        Assert.Equal(ProblemCode.SoldOut, new ProblemCode("sold_out"));
+        Assert.NotEqual(ProblemCode.SoldOut, problem.Code);
+
+        var coupon = JsonSerializer.Deserialize(ClientRegistrationTests.CouponJson(Guid.NewGuid()).Replace("\"unused\"", "\"gifted\"", StringComparison.Ordinal), Contract.Coupon)!;
+        Assert.Equal(("gifted", false), (coupon.Status.Value, coupon.Status.IsKnown));
+    }
+
+    [Fact]
+    public async Task An_answer_that_is_not_a_problem_document_gets_a_code_from_its_status()
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.BadGateway) { Content = new StringContent("<html>bad gateway</html>", Encoding.UTF8, "text/html") };
+        var problem = await ProblemReader.ReadAsync(response, CancellationToken.None);
+        Assert.Equal((502, ProblemCode.InternalError), (problem.Status, problem.Code));
+    }
+
+    [Theory]
+    [InlineData("GET", "v1/campaigns", false, true)]
+    [InlineData("POST", "v1/coupons/00000000-0000-0000-0000-000000000001/lock", false, true)]
+    [InlineData("POST", "v1/coupons/00000000-0000-0000-0000-000000000001/refund", false, true)]
+    [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/end", false, true)]
+    [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/claim", true, true)]
+    [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/claim", false, false)]
+    [InlineData("POST", "v1/campaigns", false, false)]
+    [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/stock", false, false)]
+    [InlineData("POST", "v1/blocklist", false, true)]
+    [InlineData("DELETE", "v1/blocklist/ip?value=1.2.3.4", false, false)]
+    public void Only_requests_whose_repeat_does_nothing_more_are_safe_to_retry(string method, string path, bool withKey, bool safe)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(new Uri("http://coupons.test/base/"), path));
+        if (withKey)
+        {
+            request.Headers.Add(CouponsClient.IdempotencyKeyHeader, "k");
+        }
+
+        Assert.Equal(safe, RetrySafety.IsSafeToRetry(request));
+    }
+
+    private static Coupon ReadCoupon(string discountJson) =>
+        JsonSerializer.Deserialize(
+            ClientRegistrationTests.CouponJson(Guid.NewGuid()).Replace("""{"type":"amount_off","amountOff":500}""", discountJson, StringComparison.Ordinal),
+            Contract.Coupon)!;
+}
