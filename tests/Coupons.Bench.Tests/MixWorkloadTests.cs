@@ -6,8 +6,10 @@ namespace Coupons.Bench.Tests;
 
 public class MixWorkloadTests
 {
+    private static readonly BenchClient Client = new(new Uri("http://127.0.0.1:9"), 1, TimeSpan.FromSeconds(1));
+
     private static MixWorkload Mix(int claims, int redemptions) =>
-        new(new CouponsClient(new Uri("http://127.0.0.1:9"), 1, TimeSpan.FromSeconds(1)), Guid.NewGuid(), ["t"], "s", new ConcurrentQueue<Guid>(), claims, redemptions);
+        new(Guid.NewGuid(), [Client.As("t")], Client.As("s"), new ConcurrentQueue<Guid>(), claims, redemptions);
 
     [Theory]
     [InlineData(3, 7)]

@@ -1,4 +1,5 @@
 using Coupons.Bench.Scenarios;
+using Coupons.Bench.Service;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -125,9 +126,9 @@ public class ScenarioTests(LiveServiceFixture service) : IClassFixture<LiveServi
         await using var context = await Context();
         var campaign = await context.CreateCampaignAsync("tokens", 5, 1, CancellationToken.None);
 
-        var asUser = await context.Client.ClaimAsync(campaign, context.Tokens.Issue("someone"), null, CancellationToken.None);
-        var asService = await context.Client.ClaimAsync(campaign, context.ServiceToken, null, CancellationToken.None);
-        var forged = await context.Client.ClaimAsync(campaign, new Service.Tokens("another-key-that-is-long-enough-0123456789", TimeProvider.System).Issue("x"), null, CancellationToken.None);
+        var asUser = await context.Client.As(context.Tokens.Issue("someone")).ClaimAnswerAsync(campaign, null, CancellationToken.None);
+        var asService = await context.Service.ClaimAnswerAsync(campaign, null, CancellationToken.None);
+        var forged = await context.Client.As(new Service.Tokens("another-key-that-is-long-enough-0123456789", TimeProvider.System).Issue("x")).ClaimAnswerAsync(campaign, null, CancellationToken.None);
 
         Assert.Equal(201, asUser.Status);
         Assert.Equal(403, asService.Status);

@@ -1,11 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Coupons.Bench.Service;
+using Coupons.Client;
 
 namespace Coupons.Bench.Load;
 
 /// <summary>Claims of one campaign, each arrival as the next of a set of users.</summary>
-public sealed class ClaimWorkload(CouponsClient client, Guid campaignId, string[] userTokens) : IWorkload
+public sealed class ClaimWorkload(Guid campaignId, CouponsClient[] users) : IWorkload
 {
     public IReadOnlyList<string> Kinds { get; } = ["claim"];
 
@@ -13,8 +14,7 @@ public sealed class ClaimWorkload(CouponsClient client, Guid campaignId, string[
 
     public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
     {
-        var token = userTokens[arrival.Number % userTokens.Length];
-        var answer = await client.ClaimAsync(campaignId, token, null, cancellationToken);
+        var answer = await users[arrival.Number % users.Length].ClaimAnswerAsync(campaignId, null, cancellationToken);
         meter.Record(0, arrival.IntendedTimestamp, answer, answer.IsSuccess, arrival.Measured);
     }
 }
@@ -23,15 +23,17 @@ public sealed class ClaimWorkload(CouponsClient client, Guid campaignId, string[
 /// The baseline's load: the same method, path shape and bearer header as a claim, sent to an
 /// endpoint that does no work, so the load generator's cost per request is the same on both sides.
 /// </summary>
-public sealed class ConstantWorkload(CouponsClient client, string path, string[] userTokens) : IWorkload
+public sealed class ConstantWorkload(BenchClient client, string path, string[] userTokens) : IWorkload
 {
+    private readonly string[] _authorizations = Array.ConvertAll(userTokens, token => "Bearer " + token);
+
     public IReadOnlyList<string> Kinds { get; } = ["constant"];
 
     public double RequestsPerOperation => 1;
 
     public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
     {
-        var answer = await client.SendAsync(HttpMethod.Post, path, userTokens[arrival.Number % userTokens.Length], cancellationToken);
+        var answer = await client.SendAsync(HttpMethod.Post, path, _authorizations[arrival.Number % _authorizations.Length], cancellationToken);
         meter.Record(0, arrival.IntendedTimestamp, answer, answer.IsSuccess, arrival.Measured);
     }
 }
@@ -45,25 +47,23 @@ public sealed class ConstantWorkload(CouponsClient client, string path, string[]
 public sealed class MixWorkload : IWorkload
 {
     public const long OrderAmount = 10_000;
-    private readonly CouponsClient _client;
     private readonly Guid _campaignId;
-    private readonly string[] _userTokens;
-    private readonly string _serviceToken;
+    private readonly CouponsClient[] _users;
+    private readonly CouponsClient _service;
     private readonly ConcurrentQueue<Guid> _pool;
     private readonly int _claims;
     private readonly int _redemptions;
     private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
     private long _starved;
 
-    public MixWorkload(CouponsClient client, Guid campaignId, string[] userTokens, string serviceToken, ConcurrentQueue<Guid> pool, int claims, int redemptions)
+    public MixWorkload(Guid campaignId, CouponsClient[] users, CouponsClient service, ConcurrentQueue<Guid> pool, int claims, int redemptions)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(claims);
         ArgumentOutOfRangeException.ThrowIfNegative(redemptions);
         ArgumentOutOfRangeException.ThrowIfZero(claims + redemptions);
-        _client = client;
         _campaignId = campaignId;
-        _userTokens = userTokens;
-        _serviceToken = serviceToken;
+        _users = users;
+        _service = service;
         _pool = pool;
         _claims = claims;
         _redemptions = redemptions;
@@ -91,8 +91,7 @@ public sealed class MixWorkload : IWorkload
     {
         if (IsClaim(arrival.Number))
         {
-            var token = _userTokens[arrival.Number % _userTokens.Length];
-            var claim = await _client.ClaimAsync(_campaignId, token, null, cancellationToken);
+            var claim = await _users[arrival.Number % _users.Length].ClaimAnswerAsync(_campaignId, null, cancellationToken);
             meter.Record(0, arrival.IntendedTimestamp, claim, claim.IsSuccess, arrival.Measured);
             if (claim.IsSuccess)
             {
@@ -110,7 +109,7 @@ public sealed class MixWorkload : IWorkload
         }
 
         var orderId = $"{_runId}-{arrival.Number}";
-        var locked = await _client.LockAsync(couponId, _serviceToken, orderId, OrderAmount, cancellationToken);
+        var locked = await _service.LockAnswerAsync(couponId, orderId, OrderAmount, cancellationToken);
         meter.Record(1, arrival.IntendedTimestamp, locked, locked.IsSuccess, arrival.Measured);
         if (!locked.IsSuccess)
         {
@@ -118,7 +117,7 @@ public sealed class MixWorkload : IWorkload
         }
 
         var redeemStarted = Stopwatch.GetTimestamp();
-        var redeemed = await _client.RedeemAsync(couponId, _serviceToken, orderId, OrderAmount, cancellationToken);
+        var redeemed = await _service.RedeemAnswerAsync(couponId, orderId, OrderAmount, cancellationToken);
         meter.Record(2, redeemStarted, redeemed, redeemed.IsSuccess, arrival.Measured);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Coupons.Bench.Service;
+using Coupons.Client;
 
 namespace Coupons.Bench.Scenarios;
 
@@ -37,7 +38,9 @@ public sealed class BenchContext : IAsyncDisposable
         Tokens = new Tokens(options.SigningKey, TimeProvider.System);
         AdminToken = Tokens.Issue("bench-admin", "admin");
         ServiceToken = Tokens.Issue("bench-orders", "service");
-        Client = new CouponsClient(url, options.Connections, options.RequestTimeout);
+        Client = new BenchClient(url, options.Connections, options.RequestTimeout);
+        Admin = Client.As(AdminToken);
+        Service = Client.As(ServiceToken);
     }
 
     public CommonOptions Options { get; }
@@ -46,7 +49,13 @@ public sealed class BenchContext : IAsyncDisposable
     public Tokens Tokens { get; }
     public string AdminToken { get; }
     public string ServiceToken { get; }
-    public CouponsClient Client { get; }
+    public BenchClient Client { get; }
+
+    /// <summary>The client calling as the admin.</summary>
+    public CouponsClient Admin { get; }
+
+    /// <summary>The client calling as the order system.</summary>
+    public CouponsClient Service { get; }
 
     public string TargetDescription => _service is null ? Url.ToString() : $"{Url} (started by the tool, fresh embedded store)";
 
@@ -114,13 +123,10 @@ public sealed class BenchContext : IAsyncDisposable
 
     /// <summary>Creates a campaign for a load test; returns its id.</summary>
     public Task<Guid> CreateCampaignAsync(string name, long stock, int perUserLimit, CancellationToken cancellationToken) =>
-        Client.CreateCampaignAsync(
-            AdminToken,
-            $$$"""{"name":"{{{name}}}","discount":{"type":"amount_off","amountOff":500},"totalStock":{{{stock}}},"perUserLimit":{{{perUserLimit}}},"validity":{"days":30}}""",
-            cancellationToken);
+        BenchClient.CreateCampaignAsync(Admin, name, stock, perUserLimit, cancellationToken);
 
     /// <summary>Claims as fast as the connections allow until <paramref name="pool"/> holds <paramref name="count"/> coupons (not measured).</summary>
-    public async Task FillPoolAsync(Guid campaignId, string[] userTokens, ConcurrentQueue<Guid> pool, long count, CancellationToken cancellationToken)
+    public async Task FillPoolAsync(Guid campaignId, CouponsClient[] users, ConcurrentQueue<Guid> pool, long count, CancellationToken cancellationToken)
     {
         var missing = count - pool.Count;
         if (missing <= 0)
@@ -131,13 +137,13 @@ public sealed class BenchContext : IAsyncDisposable
         Log.WriteLine($"claiming {missing} coupons for redemptions to use");
         long next = 0;
         long failures = 0;
-        var offset = Random.Shared.Next(userTokens.Length);
+        var offset = Random.Shared.Next(users.Length);
         await Task.WhenAll(Enumerable.Range(0, Options.Connections).Select(_ => Task.Run(async () =>
         {
             while (Interlocked.Increment(ref next) <= missing && Volatile.Read(ref failures) < 100)
             {
-                var token = userTokens[(int)((offset + Interlocked.Read(ref next)) % userTokens.Length)];
-                var answer = await Client.ClaimAsync(campaignId, token, null, cancellationToken);
+                var user = users[(int)((offset + Interlocked.Read(ref next)) % users.Length)];
+                var answer = await user.ClaimAnswerAsync(campaignId, null, cancellationToken);
                 if (answer.IsSuccess)
                 {
                     pool.Enqueue(answer.CouponId);

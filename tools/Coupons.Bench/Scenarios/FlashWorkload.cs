@@ -1,5 +1,6 @@
 using Coupons.Bench.Load;
 using Coupons.Bench.Service;
+using Coupons.Client;
 
 namespace Coupons.Bench.Scenarios;
 
@@ -10,21 +11,19 @@ namespace Coupons.Bench.Scenarios;
 /// </summary>
 public sealed class FlashWorkload : IWorkload
 {
-    private readonly CouponsClient _client;
     private readonly Guid _campaignId;
-    private readonly string[] _tokens;
+    private readonly CouponsClient[] _users;
     private readonly int _secondAttempts;
     private readonly FlashAnswer?[] _answers;
     private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
 
-    public FlashWorkload(CouponsClient client, Guid campaignId, string[] tokens, double secondAttemptShare)
+    public FlashWorkload(Guid campaignId, CouponsClient[] users, double secondAttemptShare)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(secondAttemptShare);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(secondAttemptShare, 1);
-        _client = client;
         _campaignId = campaignId;
-        _tokens = tokens;
-        _secondAttempts = (int)Math.Round(tokens.Length * secondAttemptShare);
+        _users = users;
+        _secondAttempts = (int)Math.Round(users.Length * secondAttemptShare);
         _answers = new FlashAnswer?[Arrivals];
     }
 
@@ -32,7 +31,7 @@ public sealed class FlashWorkload : IWorkload
 
     public double RequestsPerOperation => 1;
 
-    public int Arrivals => _tokens.Length + _secondAttempts;
+    public int Arrivals => _users.Length + _secondAttempts;
 
     public int Unanswered => _answers.Count(answer => answer is null);
 
@@ -41,7 +40,7 @@ public sealed class FlashWorkload : IWorkload
     /// <summary>The user and idempotency key of arrival <paramref name="number"/>.</summary>
     public (int User, string Key) Attempt(long number)
     {
-        var users = _tokens.Length;
+        var users = _users.Length;
         if (number < users)
         {
             return ((int)number, $"{_runId}-{number}-a");
@@ -56,7 +55,7 @@ public sealed class FlashWorkload : IWorkload
     public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
     {
         var (user, key) = Attempt(arrival.Number);
-        var answer = await _client.ClaimAsync(_campaignId, _tokens[user], key, cancellationToken);
+        var answer = await _users[user].ClaimAnswerAsync(_campaignId, key, cancellationToken);
         var expected = answer.IsSuccess || (answer.Status == 409 && answer.Code is not null && FlashVerifier.ExpectedRefusals.Contains(answer.Code));
         meter.Record(0, arrival.IntendedTimestamp, answer, expected, arrival.Measured);
         _answers[arrival.Number] = new FlashAnswer(user, key, answer);

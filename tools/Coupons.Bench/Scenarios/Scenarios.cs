@@ -1,6 +1,7 @@
 using System.Globalization;
 using Coupons.Bench.Load;
 using Coupons.Bench.Reporting;
+using Coupons.Bench.Service;
 
 namespace Coupons.Bench.Scenarios;
 
@@ -134,14 +135,14 @@ public static class Scenarios
         var campaignId = await context.CreateCampaignAsync("flash", stock, perUserLimit, cancellationToken);
         context.Log.WriteLine($"minting {users} user tokens");
         var tokens = context.Tokens.Users($"f{Guid.NewGuid().ToString("N")[..6]}-", users);
-        var workload = new FlashWorkload(context.Client, campaignId, tokens, secondAttempts);
+        var workload = new FlashWorkload(campaignId, context.Client.As(tokens), secondAttempts);
         var seconds = workload.Arrivals / rate;
         var settings = new PhaseSettings(rate, TimeSpan.FromSeconds(seconds), TimeSpan.Zero, context.Options.Connections, context.Options.Drain)
         {
             ArrivalLimit = workload.Arrivals,
         };
         var (result, serverCpu, toolCpu) = await MeasureCpuAsync(context, () => LoadEngine.RunAsync(workload, settings, context.ServerMemoryMb, progress, cancellationToken));
-        var stats = await context.Client.StatsAsync(context.AdminToken, campaignId, cancellationToken);
+        var stats = await BenchClient.StatsAsync(context.Admin, campaignId, cancellationToken);
         var verdict = FlashVerifier.Verify(stock, perUserLimit, workload.Answers(), stats);
         var findings = new List<string>
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Coupons.Bench.Load;
+using Coupons.Client;
 
 namespace Coupons.Bench.Scenarios;
 
@@ -36,7 +37,8 @@ internal sealed class WorkloadFactory
     private readonly WorkloadKind _kind;
     private readonly Ratio _ratio;
     private readonly string _constantPath;
-    private readonly string[] _users;
+    private readonly string[] _tokens;
+    private readonly CouponsClient[] _users;
     private readonly ConcurrentQueue<Guid> _pool = new();
     private Guid _campaignId;
 
@@ -46,7 +48,8 @@ internal sealed class WorkloadFactory
         _kind = kind;
         _ratio = ratio;
         _constantPath = constantPath;
-        _users = context.Tokens.Users($"u{Guid.NewGuid().ToString("N")[..6]}-", context.Options.Users);
+        _tokens = context.Tokens.Users($"u{Guid.NewGuid().ToString("N")[..6]}-", context.Options.Users);
+        _users = context.Client.As(_tokens);
     }
 
     public string Describe() => _kind switch
@@ -61,7 +64,7 @@ internal sealed class WorkloadFactory
     {
         if (_kind == WorkloadKind.Constant)
         {
-            return new ConstantWorkload(_context.Client, _constantPath, _users);
+            return new ConstantWorkload(_context.Client, _constantPath, _tokens);
         }
 
         if (_campaignId == Guid.Empty)
@@ -71,10 +74,10 @@ internal sealed class WorkloadFactory
 
         if (_kind == WorkloadKind.Claim)
         {
-            return new ClaimWorkload(_context.Client, _campaignId, _users);
+            return new ClaimWorkload(_campaignId, _users);
         }
 
-        var mix = new MixWorkload(_context.Client, _campaignId, _users, _context.ServiceToken, _pool, _ratio.Claims, _ratio.Redemptions);
+        var mix = new MixWorkload(_campaignId, _users, _context.Service, _pool, _ratio.Claims, _ratio.Redemptions);
         await _context.FillPoolAsync(_campaignId, _users, _pool, mix.PoolNeeded(requestsPerSecond, seconds), cancellationToken);
         return mix;
     }
