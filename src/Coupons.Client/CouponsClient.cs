@@ -87,12 +87,11 @@ public sealed partial class CouponsClient
             return new CouponsResult<T>(status, default!);
         }
 
-        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            var value = await JsonSerializer.DeserializeAsync(stream, answer, cancellationToken).ConfigureAwait(false);
-            return new CouponsResult<T>(status, value ?? throw new JsonException($"the service answered {status} with null for {typeof(T).Name}"));
-        }
+        // Answers are small: read whole, then parsed in one synchronous pass (cheaper than the
+        // resumable parsing a stream needs).
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var value = JsonSerializer.Deserialize(body, answer);
+        return new CouponsResult<T>(status, value ?? throw new JsonException($"the service answered {status} with null for {typeof(T).Name}"));
     }
 
     private ValueTask<CouponsResult<T>> GetAsync<T>(string path, JsonTypeInfo<T> answer, CancellationToken cancellationToken) =>

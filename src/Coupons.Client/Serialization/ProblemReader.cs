@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Coupons.Client.Serialization;
@@ -6,7 +7,8 @@ namespace Coupons.Client.Serialization;
 internal static class ProblemReader
 {
     /// <summary>The answer's problem document; one made from its status when the body is not one.</summary>
-    public static async Task<CouponsProblem> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public static async ValueTask<CouponsProblem> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var status = (int)response.StatusCode;
         CouponsProblem? problem = null;
@@ -14,11 +16,8 @@ internal static class ProblemReader
         {
             try
             {
-                var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-                await using (stream.ConfigureAwait(false))
-                {
-                    problem = await JsonSerializer.DeserializeAsync(stream, CouponsJsonContext.Default.CouponsProblem, cancellationToken).ConfigureAwait(false);
-                }
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                problem = body.Length == 0 ? null : JsonSerializer.Deserialize(body, CouponsJsonContext.Default.CouponsProblem);
             }
             catch (JsonException)
             {
@@ -27,11 +26,10 @@ internal static class ProblemReader
         }
 
         problem ??= new CouponsProblem { Title = response.ReasonPhrase };
-        return problem with
-        {
-            Status = status,
-            Code = problem.Code.Value is { Length: > 0 } ? problem.Code : ProblemCode.ForStatus(status),
-        };
+        // The service's problems carry both; a copy is made only for one that does not.
+        return problem.Status == status && problem.Code.Value is { Length: > 0 }
+            ? problem
+            : problem with { Status = status, Code = problem.Code.Value is { Length: > 0 } ? problem.Code : ProblemCode.ForStatus(status) };
     }
 
     /// <summary>How long <c>Retry-After</c> asks to wait (seconds, or a date measured on <paramref name="time"/>); null without one.</summary>
