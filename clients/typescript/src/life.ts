@@ -13,7 +13,7 @@ import type { components, paths } from "./generated/api.js";
 import { canonical, expectProblem, expectStatus, fail, finish, ok, same } from "./check.js";
 
 type Client = ReturnType<typeof createClient<paths>>;
-type Coupon = components["schemas"]["CouponResponse"];
+type Coupon = components["schemas"]["Coupon"];
 
 function settings(): { api: string; admin: string; alice: string; orders: string } {
   const [api, admin, alice, orders] = process.argv.length > 2 ? process.argv.slice(2) : [
