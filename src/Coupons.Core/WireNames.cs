@@ -25,6 +25,12 @@ public static class WireNames
         (CouponEvents.Lapsed, "lock_lapsed"), (CouponEvents.Refunded, "refunded"), (CouponEvents.Expired, "expired"),
     ];
 
+    /// <summary>Every coupon status's name, as the contract lists them.</summary>
+    public static IReadOnlyList<string> CouponStatusNames { get; } = CouponStatuses[1..];
+
+    /// <summary>Every campaign status's name, as the contract lists them.</summary>
+    public static IReadOnlyList<string> CampaignStatusNames { get; } = CampaignStatuses[1..];
+
     public static string Of(CouponStatus status) =>
         status is >= CouponStatus.Unused and <= CouponStatus.Revoked
             ? CouponStatuses[(int)status]

@@ -1,4 +1,5 @@
 using Coupons.Api.Http;
+using Coupons.Api.OpenApi;
 
 namespace Coupons.Api.Apis;
 

@@ -14,7 +14,7 @@ public static class AuditApi
     {
         var api = app.MapApiGroup("/v1/audit", "Protection").RequireRole(AuthExtensions.Admin);
         api.MapGet("/", Query)
-            .WithName("QueryAudit").WithSummary("Audit entries, newest first: who did what to which coupon, campaign or blocklist entry, and the state before and after (admin).");
+            .WithName("QueryAudit").WithDescription("Every change, newest first, with who made it (token subject and role, address) and the state before and after; filters combine.").WithSummary("Audit entries, newest first: who did what to which coupon, campaign or blocklist entry, and the state before and after (admin).");
         return api;
     }
 

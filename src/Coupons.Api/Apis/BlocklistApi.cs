@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
+using Coupons.Api.OpenApi;
 using Coupons.Api.Protection;
 using Coupons.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,7 +12,6 @@ namespace Coupons.Api.Apis;
 /// <summary>The blocklist's admin API: users, addresses (CIDR ranges) and devices refused with 403 <c>blocked</c> on every node.</summary>
 public static class BlocklistApi
 {
-    private const string BlocklistFull = "blocklist_full";
     private const string BlocklistFullTitle = "The blocklist is full.";
     private const string NoSuchEntry = "No such blocklist entry.";
 
@@ -19,14 +19,14 @@ public static class BlocklistApi
     {
         var api = app.MapApiGroup("/v1/blocklist", "Protection").RequireRole(AuthExtensions.Admin);
         api.MapGet("/", List)
-            .WithName("ListBlocklist").WithSummary("Blocklist entries in force, by kind and value (admin).");
+            .WithName("ListBlocklist").WithDescription("Entries in force, ordered by kind and value, a page at a time.").WithSummary("Blocklist entries in force, by kind and value (admin).");
         api.MapPost("/", Add)
-            .ProducesCodes(StatusCodes.Status409Conflict, $"{BlocklistFull}: {BlocklistFullTitle}")
-            .WithName("AddBlocklistEntry").WithSummary("Block a user, an address or range, or a device; 201 when new, 200 when it replaced an entry (admin).")
+            .ProducesCodes(ProblemCodes.Of(ProblemCodes.BlocklistFull))
+            .WithName("AddBlocklistEntry").WithDescription("Blocks a user, an IP address or range, or a device on every node: their requests under /v1 are answered 403 blocked. An entry for the same kind and value is replaced.").WithSummary("Block a user, an address or range, or a device; 201 when new, 200 when it replaced an entry (admin).")
             .WithJsonBody<RouteHandlerBuilder, BlockRequest>();
         api.MapDelete("/{kind}", Remove)
-            .ProducesCodes(StatusCodes.Status404NotFound, $"not_found: {NoSuchEntry}")
-            .WithName("RemoveBlocklistEntry").WithSummary("Lift a block (admin).");
+            .ProducesCodes(new ProblemCode(ProblemCodes.NotFound, StatusCodes.Status404NotFound, NoSuchEntry))
+            .WithName("RemoveBlocklistEntry").WithDescription("Lifts the block of the kind and value given (value as it was added).").WithSummary("Lift a block (admin).");
         return api;
     }
 
@@ -92,10 +92,10 @@ public static class BlocklistApi
         var (added, replaced) = await blocklist.SetAsync(entry).ConfigureAwait(false);
         if (!added)
         {
-            return Problems.Create(StatusCodes.Status409Conflict, BlocklistFull, BlocklistFullTitle, "Remove entries first, or raise Coupons:Protection:MaxBlocklistEntries.");
+            return Problems.Create(StatusCodes.Status409Conflict, ProblemCodes.BlocklistFull, BlocklistFullTitle, "Remove entries first, or raise Coupons:Protection:MaxBlocklistEntries.");
         }
 
-        return replaced ? TypedResults.Ok(entry) : TypedResults.Created((string?)null, entry);
+        return replaced ? TypedResults.Ok(entry) : TypedResults.Created(LocationOf(entry), entry);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Remove(
@@ -111,6 +111,10 @@ public static class BlocklistApi
 
         return await blocklist.RemoveAsync(kind, canonical!).ConfigureAwait(false)
             ? TypedResults.NoContent()
-            : Problems.Create(StatusCodes.Status404NotFound, "not_found", NoSuchEntry);
+            : Problems.Create(StatusCodes.Status404NotFound, ProblemCodes.NotFound, NoSuchEntry);
     }
+
+    /// <summary>Where the entry is: the path that lifts it.</summary>
+    private static string LocationOf(BlockEntry entry) =>
+        $"/v1/blocklist/{entry.Kind}?value={Uri.EscapeDataString(entry.Value)}";
 }

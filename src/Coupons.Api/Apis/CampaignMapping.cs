@@ -41,7 +41,7 @@ internal static class CampaignMapping
         return problems.Count > 0 ? (null, 0, problems) : (definition, totalStock, problems);
     }
 
-    private static Discount? ToDiscount(DiscountBody? body, Dictionary<string, string> errors)
+    private static Discount? ToDiscount(DiscountTerms? body, Dictionary<string, string> errors)
     {
         if (body is null)
         {
@@ -51,13 +51,13 @@ internal static class CampaignMapping
 
         switch (body.Type)
         {
-            case "amount_off":
+            case DiscountTerms.AmountOffType:
                 Forbid(errors, body.PercentOff, "discount.percentOff");
                 Forbid(errors, body.MaxDiscount, "discount.maxDiscount");
                 Forbid(errors, body.Threshold, "discount.threshold");
                 var amountOff = Amount(errors, body.AmountOff, "discount.amountOff", min: 1);
                 return errors.Count == 0 ? Discount.AmountOffOf(amountOff) : null;
-            case "percent_off":
+            case DiscountTerms.PercentOffType:
                 Forbid(errors, body.AmountOff, "discount.amountOff");
                 Forbid(errors, body.Threshold, "discount.threshold");
                 if (body.PercentOff is not (>= 1 and <= 100))
@@ -67,7 +67,7 @@ internal static class CampaignMapping
 
                 long? cap = body.MaxDiscount is null ? null : Amount(errors, body.MaxDiscount, "discount.maxDiscount", min: 1);
                 return errors.Count == 0 ? Discount.PercentOffOf(body.PercentOff!.Value, cap) : null;
-            case "threshold":
+            case DiscountTerms.ThresholdType:
                 Forbid(errors, body.PercentOff, "discount.percentOff");
                 Forbid(errors, body.MaxDiscount, "discount.maxDiscount");
                 var threshold = Amount(errors, body.Threshold, "discount.threshold", min: 0);

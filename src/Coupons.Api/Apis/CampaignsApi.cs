@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
+using Coupons.Api.OpenApi;
 using Coupons.Api.Protection;
 using Coupons.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,32 +21,32 @@ public static class CampaignsApi
 
     public static RouteGroupBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapApiGroup("/v1/campaigns", "Campaigns").ProducesStoreProblems();
+        var api = app.MapApiGroup("/v1/campaigns", "Campaigns");
         api.MapGet("/{id}", GetCampaign).Refuses(Lookup)
-            .WithName("GetCampaign").WithSummary("A campaign with its remaining stock.");
+            .WithName("GetCampaign").WithDescription("Any caller with a valid token. remainingStock is live: what claims can still take.").WithSummary("A campaign with its remaining stock.");
 
         var admin = api.MapRoleGroup(AuthExtensions.Admin);
         admin.MapPost("/", CreateCampaign)
-            .WithName("CreateCampaign").WithSummary("Create a campaign (admin).")
+            .WithName("CreateCampaign").WithDescription("Left out: minOrderAmount 0, perUserLimit 1, claims open at once and until the campaign ends, lockTtlSeconds 900. The discount and validity take one of their shapes (see Discount, Validity).").WithSummary("Create a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, CreateCampaignRequest>();
         admin.MapGet("/", ListCampaigns)
-            .WithName("ListCampaigns").WithSummary("List campaigns, oldest first (admin).");
+            .WithName("ListCampaigns").WithDescription("Every campaign, oldest first, a page at a time: pass nextCursor back as cursor until it is null.").WithSummary("List campaigns, oldest first (admin).");
         MapStatusChange(admin, "/{id}/pause", CampaignCommand.Pause, StatusChange)
-            .WithName("PauseCampaign").WithSummary("Stop claims for a while (admin).");
+            .WithName("PauseCampaign").WithDescription("Claims are refused with campaign_not_active until the campaign is resumed; coupons already claimed keep working. Pausing a paused campaign changes nothing.").WithSummary("Stop claims for a while (admin).");
         MapStatusChange(admin, "/{id}/resume", CampaignCommand.Resume, StatusChange)
-            .WithName("ResumeCampaign").WithSummary("Take claims again (admin).");
+            .WithName("ResumeCampaign").WithDescription("Claims are taken again. Resuming an active campaign changes nothing.").WithSummary("Take claims again (admin).");
         MapStatusChange(admin, "/{id}/end", CampaignCommand.End, Ending)
-            .WithName("EndCampaign").WithSummary("End a campaign for good (admin).");
+            .WithName("EndCampaign").WithDescription("No more claims, for good; coupons already claimed keep working until their validity ends. Ending an ended campaign changes nothing.").WithSummary("End a campaign for good (admin).");
         admin.MapPost("/{id}/stock", AddStock).Refuses(Restocking)
-            .WithName("AddStock").WithSummary("Add stock to a campaign (admin).")
+            .WithName("AddStock").WithDescription("Adds to totalStock and remainingStock at once, also for a sold-out campaign. Not idempotent: each call adds.").WithSummary("Add stock to a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, AddStockRequest>();
         admin.MapGet("/{id}/stats", GetStats).Refuses(Lookup)
-            .WithName("GetCampaignStats").WithSummary("Live counts of a campaign (admin).");
+            .WithName("GetCampaignStats").WithDescription("Live counts: issued, locked, used, released (including lapsed locks), refunded, expired, and refusals by code.").WithSummary("Live counts of a campaign (admin).");
 
         // End users' claims, which the per-campaign admission cap counts.
         var claims = api.MapRoleGroup(AuthExtensions.EndUser).WithMetadata(CampaignAdmission.Instance);
         claims.MapPost("/{id}/claim", Claim).Refuses(Claiming)
-            .WithName("ClaimCoupon").WithSummary("Claim a coupon for the calling user; 201 when new, 200 when an Idempotency-Key is replayed.");
+            .WithName("ClaimCoupon").WithDescription("An end user claims one coupon for themselves from the campaign's stock, within the per-user limit and the claim window. With an Idempotency-Key, repeating the claim returns the same coupon (200) and takes no more stock.").WithSummary("Claim a coupon for the calling user; 201 when new, 200 when an Idempotency-Key is replayed.");
         return api;
     }
 

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
+using Coupons.Api.OpenApi;
 using Coupons.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -51,25 +52,25 @@ public static class CouponsApi
 
     public static RouteGroupBuilder MapCouponsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapApiGroup("/v1", "Coupons").ProducesStoreProblems();
+        var api = app.MapApiGroup("/v1", "Coupons");
         api.MapGet("/me/coupons", ListMine)
-            .WithName("ListMyCoupons").WithSummary("The calling user's coupons, oldest first.");
+            .WithName("ListMyCoupons").WithDescription("The calling user's coupons, oldest first, optionally of one status, a page at a time.").WithSummary("The calling user's coupons, oldest first.");
 
         var coupon = api.MapGroup("/coupons/{id}");
         coupon.MapGet("/", GetCoupon).Refuses(Lookup)
-            .WithName("GetCoupon").WithSummary("A coupon (its owner, the service or an admin; 404 for anyone else).");
+            .WithName("GetCoupon").WithDescription("The coupon's owner, the service or an admin; anyone else is answered 404, as for a coupon that does not exist.").WithSummary("A coupon (its owner, the service or an admin; 404 for anyone else).");
 
         var holders = coupon.MapRoleGroup(AuthExtensions.OwnerOrService);
-        MapChange(holders, "/lock", Locking)
-            .WithName("LockCoupon").WithSummary("Lock a coupon for an order; the lock lapses after the campaign's lockTtlSeconds.");
-        MapChange(holders, "/redeem", Redeeming)
-            .WithName("RedeemCoupon").WithSummary("Use a coupon: confirm the order's lock, or lock and use in one step (orderAmount needed).");
-        MapChange(holders, "/release", Releasing)
-            .WithName("ReleaseCoupon").WithSummary("Release the order's lock.");
+        MapChange(holders, "/lock", Locking).WithJsonBody<RouteHandlerBuilder, LockRequest>()
+            .WithName("LockCoupon").WithDescription("Reserves the coupon for an order at an amount and answers what the discount comes to. Repeating the same lock changes nothing; another order's lock is refused. The lock lapses after the campaign's lockTtlSeconds unless redeemed or released.").WithSummary("Lock a coupon for an order; the lock lapses after the campaign's lockTtlSeconds.");
+        MapChange(holders, "/redeem", Redeeming).WithJsonBody<RouteHandlerBuilder, RedeemRequest>()
+            .WithName("RedeemCoupon").WithDescription("Confirms the order's lock, or locks and uses in one step when orderAmount is given and the coupon is not locked. Repeating it for the same order answers the same.").WithSummary("Use a coupon: confirm the order's lock, or lock and use in one step (orderAmount needed).");
+        MapChange(holders, "/release", Releasing).WithJsonBody<RouteHandlerBuilder, OrderReference>()
+            .WithName("ReleaseCoupon").WithDescription("The order gives its lock back: the coupon is unused again. Releasing a coupon that is not locked for the order changes nothing.").WithSummary("Release the order's lock.");
 
         var refunders = coupon.MapRoleGroup(AuthExtensions.ServiceOrAdmin);
-        MapChange(refunders, "/refund", Refunding)
-            .WithName("RefundCoupon").WithSummary("Return a used coupon to its holder (service or admin).");
+        MapChange(refunders, "/refund", Refunding).WithJsonBody<RouteHandlerBuilder, OrderReference>()
+            .WithName("RefundCoupon").WithDescription("A used coupon becomes unused again (expired, if its validity has passed) once its order is refunded. Repeating it for the same order changes nothing.").WithSummary("Return a used coupon to its holder (service or admin).");
         return api;
     }
 
@@ -114,8 +115,7 @@ public static class CouponsApi
 
     private static RouteHandlerBuilder MapChange<TResult, TResponse>(RouteGroupBuilder group, string pattern, CouponChange<TResult, TResponse> change) =>
         group.MapPost(pattern, (string id, HttpContext context, ICouponStore store, CancellationToken ct) => ChangeAsync(change, id, context, store, ct))
-            .Refuses(change.Refusals)
-            .WithJsonBody<RouteHandlerBuilder, OrderRequest>();
+            .Refuses(change.Refusals);
 
     /// <summary>Every coupon change: read and check the order, find the coupon, ask the store, answer.</summary>
     private static async Task<Results<Ok<TResponse>, ProblemHttpResult>> ChangeAsync<TResult, TResponse>(

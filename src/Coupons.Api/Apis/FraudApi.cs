@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
+using Coupons.Api.OpenApi;
 using Coupons.Api.Protection;
 using Coupons.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,10 +18,10 @@ public static class FraudApi
     {
         var api = app.MapApiGroup("/v1/fraud/flags", "Protection").RequireRole(AuthExtensions.Admin);
         api.MapGet("/", List)
-            .WithName("ListFraudFlags").WithSummary("Devices, addresses and accounts a fraud signal flagged, by signal and value (admin).");
+            .WithName("ListFraudFlags").WithDescription("What the fraud signals flagged: accounts sharing a device, accounts behind one address, accounts claiming in bursts.").WithSummary("Devices, addresses and accounts a fraud signal flagged, by signal and value (admin).");
         api.MapDelete("/{signal}", Dismiss)
-            .ProducesCodes(StatusCodes.Status404NotFound, $"not_found: {NoSuchFlag}")
-            .WithName("DismissFraudFlag").WithSummary("Dismiss a flag; the entity can be flagged again (admin).");
+            .ProducesCodes(new ProblemCode(ProblemCodes.NotFound, StatusCodes.Status404NotFound, NoSuchFlag))
+            .WithName("DismissFraudFlag").WithDescription("Clears a flag; the entity is flagged again if it trips the signal again. A block the flag caused stays until lifted.").WithSummary("Dismiss a flag; the entity can be flagged again (admin).");
         return api;
     }
 
@@ -61,6 +62,6 @@ public static class FraudApi
 
         return await fraud.DismissAsync(signal, value).ConfigureAwait(false)
             ? TypedResults.NoContent()
-            : Problems.Create(StatusCodes.Status404NotFound, "not_found", NoSuchFlag);
+            : Problems.Create(StatusCodes.Status404NotFound, ProblemCodes.NotFound, NoSuchFlag);
     }
 }

@@ -1,26 +1,56 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using Coupons.Api.Protection;
+using Coupons.Core;
+
 namespace Coupons.Api.Contracts;
 
 // Request bodies. Every property is nullable so that a missing field is reported by name as a
-// validation problem instead of failing deserialization with a generic message.
+// validation problem instead of failing deserialization with a generic message. What a field must
+// be is said once, here, by attributes the OpenAPI document shows: [Required] (required and not
+// null), ranges and lengths. The handlers check the same bounds from the same constants.
 
-public sealed record DiscountBody(string? Type, long? AmountOff, int? PercentOff, long? MaxDiscount, long? Threshold);
+/// <summary>Marks the types read by <see cref="Http.JsonBody"/>: unknown fields are refused, so their schemas are closed.</summary>
+public interface IRequestBody;
 
-public sealed record ValidityBody(DateTimeOffset? From, DateTimeOffset? To, int? Days);
-
+/// <summary>
+/// A new campaign. Left out: <c>minOrderAmount</c> 0, <c>perUserLimit</c> 1, claims open at once and
+/// until the campaign ends, <c>lockTtlSeconds</c> 900.
+/// </summary>
 public sealed record CreateCampaignRequest(
-    string? Name,
-    DiscountBody? Discount,
-    long? MinOrderAmount,
-    long? TotalStock,
-    int? PerUserLimit,
-    DateTimeOffset? ClaimStartsAt,
-    DateTimeOffset? ClaimEndsAt,
-    ValidityBody? Validity,
-    int? LockTtlSeconds);
+    [property: Required, StringLength(CampaignDefinition.MaxNameLength, MinimumLength = 1), Description("Shown to users; no control characters.")] string? Name,
+    [property: Required] DiscountTerms? Discount,
+    [property: Required, Range(0, CampaignDefinition.MaxStock), Description("Coupons to hand out.")] long? TotalStock,
+    [property: Required] ValidityTerms? Validity,
+    [property: Range(0, Money.MaxAmount), Description("Smallest order, in minor units, a coupon applies to.")] long? MinOrderAmount = null,
+    [property: Range(1, CampaignDefinition.MaxPerUserLimit), Description("Coupons one user may hold from this campaign.")] int? PerUserLimit = null,
+    [property: Description("Claims open at this time (ISO 8601); at once when left out.")] DateTimeOffset? ClaimStartsAt = null,
+    [property: Description("Claims close at this time (ISO 8601), after claimStartsAt.")] DateTimeOffset? ClaimEndsAt = null,
+    [property: Range(1, CampaignDefinition.MaxLockTtlSeconds), Description("How long a lock for an order holds before it lapses.")] int? LockTtlSeconds = null) : IRequestBody;
 
-public sealed record AddStockRequest(long? Add);
+public sealed record AddStockRequest(
+    [property: Required, Range(1, CampaignDefinition.MaxStock), Description("Units to add; the total may not pass 1,000,000,000.")] long? Add) : IRequestBody;
 
-public sealed record OrderRequest(string? OrderId, long? OrderAmount);
+/// <summary>The body every coupon change by an order is read as; the document shows each operation's own shape (<see cref="LockRequest"/>, <see cref="RedeemRequest"/>, <see cref="OrderReference"/>).</summary>
+public sealed record OrderRequest(string? OrderId, long? OrderAmount) : IRequestBody;
+
+/// <summary>Lock a coupon for an order of this amount.</summary>
+public sealed record LockRequest(
+    [property: Required, StringLength(StoreLimits.MaxOrderIdLength, MinimumLength = 1), Description("The order; not only white space.")] string? OrderId,
+    [property: Required, Range(0, Money.MaxAmount), Description("The order's amount in minor units.")] long? OrderAmount) : IRequestBody;
+
+/// <summary>Use a coupon for an order: the amount is needed only when the coupon is not locked for the order.</summary>
+public sealed record RedeemRequest(
+    [property: Required, StringLength(StoreLimits.MaxOrderIdLength, MinimumLength = 1), Description("The order; not only white space.")] string? OrderId,
+    [property: Range(0, Money.MaxAmount), Description("The order's amount in minor units: needed to lock and use in one step; when the coupon is locked, it must equal the locked amount.")] long? OrderAmount = null) : IRequestBody;
+
+/// <summary>The order a release or a refund is for.</summary>
+public sealed record OrderReference(
+    [property: Required, StringLength(StoreLimits.MaxOrderIdLength, MinimumLength = 1), Description("The order that locked or used the coupon.")] string? OrderId) : IRequestBody;
 
 /// <summary>A blocklist entry to add: <c>kind</c> is user, ip or device; <c>expiresAt</c> left out blocks for good.</summary>
-public sealed record BlockRequest(string? Kind, string? Value, string? Reason, DateTimeOffset? ExpiresAt);
+public sealed record BlockRequest(
+    [property: Required] string? Kind,
+    [property: Required, StringLength(StoreLimits.MaxUserIdLength, MinimumLength = 1), Description("A user id (a token's sub), an IP address or CIDR range (203.0.113.0/24), or a device id (X-Device-Id).")] string? Value,
+    [property: StringLength(BlockEntry.MaxReasonLength), Description("Why; no control characters.")] string? Reason = null,
+    [property: Description("The block ends at this time (ISO 8601, in the future); for good when left out.")] DateTimeOffset? ExpiresAt = null) : IRequestBody;

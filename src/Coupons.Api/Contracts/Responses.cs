@@ -2,23 +2,10 @@ using Coupons.Core;
 
 namespace Coupons.Api.Contracts;
 
-public sealed record DiscountResponse(string Type, long? AmountOff, int? PercentOff, long? MaxDiscount, long? Threshold)
-{
-    public static DiscountResponse From(Discount discount) => discount.Kind switch
-    {
-        DiscountKind.AmountOff => new("amount_off", discount.AmountOff, null, null, null),
-        DiscountKind.PercentOff => new("percent_off", null, discount.PercentOff, discount.MaxDiscount, null),
-        DiscountKind.Threshold => new("threshold", discount.AmountOff, null, null, discount.Threshold),
-        _ => throw new ArgumentOutOfRangeException(nameof(discount), discount.Kind, "unknown discount kind"),
-    };
-}
-
-public sealed record ValidityResponse(DateTimeOffset? From, DateTimeOffset? To, int? Days);
-
 public sealed record CampaignResponse(
     string Id,
     string Name,
-    DiscountResponse Discount,
+    DiscountTerms Discount,
     long MinOrderAmount,
     long TotalStock,
     long Issued,
@@ -26,7 +13,7 @@ public sealed record CampaignResponse(
     int PerUserLimit,
     DateTimeOffset? ClaimStartsAt,
     DateTimeOffset? ClaimEndsAt,
-    ValidityResponse Validity,
+    ValidityTerms Validity,
     int LockTtlSeconds,
     string Status,
     DateTimeOffset CreatedAt)
@@ -37,7 +24,7 @@ public sealed record CampaignResponse(
         return new CampaignResponse(
             Ids.Format(campaign.Id),
             d.Name,
-            DiscountResponse.From(d.Discount),
+            DiscountTerms.From(d.Discount),
             d.MinOrderAmount,
             campaign.TotalStock,
             campaign.Issued,
@@ -45,7 +32,7 @@ public sealed record CampaignResponse(
             d.PerUserLimit,
             UnixTime.ToTime(d.ClaimStartsAtMs),
             UnixTime.ToTime(d.ClaimEndsAtMs),
-            new ValidityResponse(UnixTime.ToTime(d.Validity.FromMs), UnixTime.ToTime(d.Validity.ToMs), d.Validity.Days),
+            ValidityTerms.Of(d.Validity),
             d.LockTtlSeconds,
             WireNames.Of(campaign.Status),
             UnixTime.ToTime(campaign.CreatedAtMs));
@@ -64,7 +51,7 @@ public sealed record CouponResponse(
     long? OrderAmount,
     DateTimeOffset? LockExpiresAt,
     DateTimeOffset? UsedAt,
-    DiscountResponse Discount,
+    DiscountTerms Discount,
     long MinOrderAmount)
 {
     public static CouponResponse From(Coupon coupon) => new(
@@ -79,7 +66,7 @@ public sealed record CouponResponse(
         coupon.OrderAmount,
         UnixTime.ToTime(coupon.LockExpiresAtMs),
         UnixTime.ToTime(coupon.UsedAtMs),
-        DiscountResponse.From(coupon.Discount),
+        DiscountTerms.From(coupon.Discount),
         coupon.MinOrderAmount);
 }
 

@@ -20,7 +20,7 @@ public readonly record struct ProblemAnswer(int Status, string Text, string? Fie
 /// <summary>Problem details (RFC 9457) with the stable <c>code</c> the contract promises.</summary>
 public static class Problems
 {
-    public const string ValidationFailed = "validation_failed";
+    public const string ValidationFailed = ProblemCodes.ValidationFailed;
 
     /// <summary>
     /// The answer to every refusal a store gives. The one table: operations answer from it at run time and

@@ -34,6 +34,12 @@ public class CouponsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public static string Token(string subject, string? role = null) =>
         TokenIssuer.Issue(Key, subject, role, TimeSpan.FromDays(365), DateTimeOffset.UtcNow.AddMinutes(-1));
 
+    /// <summary>
+    /// A client whose every answer is held against the committed OpenAPI document
+    /// (<see cref="Contract.ContractCheckingHandler"/>): an answer it does not describe fails the test.
+    /// </summary>
+    public new HttpClient CreateClient() => CreateDefaultClient(new Contract.ContractCheckingHandler());
+
     /// <summary>A client that sends a bearer token for <paramref name="subject"/> with <paramref name="role"/>.</summary>
     public HttpClient ClientFor(string subject, string? role = null) => ClientWithToken(Token(subject, role));
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace Coupons.Api.Http;
+namespace Coupons.Api.OpenApi;
 
 /// <summary>Declares the bearer-token scheme in the OpenAPI document and requires it for the API's routes.</summary>
 internal sealed class BearerSecurityTransformer : IOpenApiDocumentTransformer
