@@ -6,7 +6,7 @@ namespace Coupons.Api.Tests.Client;
 /// <summary>The protections' admin calls through <see cref="CouponsClient"/>: blocklist, fraud flags, audit log.</summary>
 public sealed class ClientAdminTests(CouponsApiFactory factory) : IClassFixture<CouponsApiFactory>
 {
-    private readonly CouponsClient _admin = new CouponsClient(factory.CreateDefaultClient())
+    private readonly CouponsClient _admin = new CouponsClient(factory.CreateClient())
         .WithBearerToken(CouponsApiFactory.Token("admin-" + Guid.NewGuid().ToString("N")[..8], "admin"));
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class ClientAdminTests(CouponsApiFactory factory) : IClassFixture<
     public async Task A_coupons_history_is_read_from_the_audit_log_newest_first()
     {
         var campaign = await _admin.CreateCampaignAsync(new NewCampaign("Audited", new AmountOffDiscount(300), 2, Validity.ForDays(3)));
-        var user = new CouponsClient(factory.CreateDefaultClient()).WithBearerToken(CouponsApiFactory.Token("user-" + Guid.NewGuid().ToString("N")[..8]));
+        var user = new CouponsClient(factory.CreateClient()).WithBearerToken(CouponsApiFactory.Token("user-" + Guid.NewGuid().ToString("N")[..8]));
         var coupon = (await user.ClaimAsync(campaign.Id)).Coupon;
         await user.LockAsync(coupon.Id, "order-a", 5_000);
 

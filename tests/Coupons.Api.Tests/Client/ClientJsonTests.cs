@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Coupons.Client;
 using Coupons.Client.Resilience;
 using Coupons.Client.Serialization;
@@ -14,7 +15,7 @@ namespace Coupons.Api.Tests.Client;
 /// </summary>
 public sealed class ClientJsonTests
 {
-    private static readonly CouponsJsonContext Contract = CouponsJsonContext.Default;
+    private static readonly CouponsJsonContext Json = CouponsJsonContext.Default;
 
     [Theory]
     [InlineData("""{"type":"amount_off","amountOff":500}""")]
@@ -24,7 +25,7 @@ public sealed class ClientJsonTests
     public void A_discount_reads_as_its_kind_and_writes_back_the_same(string json)
     {
         var coupon = ReadCoupon(json);
-        Assert.Equal(json, JsonSerializer.Serialize(coupon.Discount, Contract.Discount));
+        Assert.Equal(json, JsonSerializer.Serialize(coupon.Discount, Json.Discount));
         Assert.Equal(JsonDocument.Parse(json).RootElement.GetProperty("type").GetString(), coupon.Discount.Type);
     }
 
@@ -42,7 +43,7 @@ public sealed class ClientJsonTests
         var discount = Assert.IsType<UnknownDiscount>(ReadCoupon(json).Discount);
         Assert.Equal("free_shipping", discount.Type);
         Assert.Equal(900, discount.Json.GetProperty("maxShipping").GetInt32());
-        var written = JsonSerializer.Serialize(new NewCampaign("n", discount, 1, Validity.ForDays(1)), Contract.NewCampaign);
+        var written = JsonSerializer.Serialize(new NewCampaign("n", discount, 1, Validity.ForDays(1)), Json.NewCampaign);
         Assert.Contains(json, written, StringComparison.Ordinal);
     }
 
@@ -51,21 +52,39 @@ public sealed class ClientJsonTests
     {
         var json = JsonSerializer.Serialize(
             new NewCampaign("Sale", new PercentOffDiscount(20), 100, Validity.Between(null, new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero))) { PerUserLimit = 2 },
-            Contract.NewCampaign);
+            Json.NewCampaign);
         Assert.Equal("""{"name":"Sale","discount":{"type":"percent_off","percentOff":20},"totalStock":100,"validity":{"to":"2027-01-01T00:00:00+00:00"},"perUserLimit":2}""", json);
     }
 
     [Fact]
     public void Codes_and_statuses_this_client_does_not_know_are_kept_as_they_came()
     {
-        var problem = JsonSerializer.Deserialize("""{"status":409,"title":"t","code":"gift_wrapped","limit":"tenant","errors":{"a":["b"]}}""", Contract.CouponsProblem)!;
+        var problem = JsonSerializer.Deserialize("""{"status":409,"title":"t","code":"gift_wrapped","limit":"tenant","errors":{"a":["b"]}}""", Json.CouponsProblem)!;
         Assert.Equal(("gift_wrapped", false, "tenant"), (problem.Code.Value, problem.Code.IsKnown, problem.Limit!.Value.Value));
         Assert.True(ProblemCode.SoldOut.IsKnown);
         Assert.Equal(ProblemCode.SoldOut, new ProblemCode("sold_out"));
         Assert.NotEqual(ProblemCode.SoldOut, problem.Code);
 
-        var coupon = JsonSerializer.Deserialize(ClientRegistrationTests.CouponJson(Guid.NewGuid()).Replace("\"unused\"", "\"gifted\"", StringComparison.Ordinal), Contract.Coupon)!;
+        var coupon = JsonSerializer.Deserialize(ClientRegistrationTests.CouponJson(Guid.NewGuid()).Replace("\"unused\"", "\"gifted\"", StringComparison.Ordinal), Json.Coupon)!;
         Assert.Equal(("gifted", false), (coupon.Status.Value, coupon.Status.IsKnown));
+    }
+
+    [Fact]
+    public void The_client_knows_every_code_status_kind_and_discount_type_the_document_names()
+    {
+        var schemas = Contract.CommittedDocument.Current.Schemas;
+        string[] Enum(JsonNode schema) => [.. schema["enum"]!.AsArray().Select(v => v!.GetValue<string>())];
+        string[] EnumOf(string schema, string property) => Enum(schemas[schema]!["properties"]![property]!);
+        Assert.All(Enum(schemas["ProblemCode"]!), code => Assert.True(new ProblemCode(code).IsKnown, code));
+        Assert.All(EnumOf("Coupon", "status"), status => Assert.True(new CouponStatus(status).IsKnown, status));
+        Assert.All(EnumOf("Campaign", "status"), status => Assert.True(new CampaignStatus(status).IsKnown, status));
+        Assert.All(EnumOf("BlockEntry", "kind"), kind => Assert.True(new BlockKind(kind).IsKnown, kind));
+        Assert.All(EnumOf("FraudFlag", "signal"), signal => Assert.True(new FraudSignal(signal).IsKnown, signal));
+        Assert.All(EnumOf("Problem", "limit"), limit => Assert.True(new RateLimitKind(limit).IsKnown, limit));
+
+        var kinds = schemas["Discount"]!["discriminator"]!["mapping"]!.AsObject().Select(m => m.Key).ToList();
+        Assert.NotEmpty(kinds);
+        Assert.All(kinds, kind => Assert.IsNotType<UnknownDiscount>(ReadCoupon($$"""{"type":"{{kind}}"}""").Discount));
     }
 
     [Fact]
@@ -101,5 +120,5 @@ public sealed class ClientJsonTests
     private static Coupon ReadCoupon(string discountJson) =>
         JsonSerializer.Deserialize(
             ClientRegistrationTests.CouponJson(Guid.NewGuid()).Replace("""{"type":"amount_off","amountOff":500}""", discountJson, StringComparison.Ordinal),
-            Contract.Coupon)!;
+            Json.Coupon)!;
 }

@@ -11,7 +11,7 @@ namespace Coupons.Api.Tests.Client;
 public abstract class ClientLifeTests<TFactory>(TFactory factory)
     where TFactory : CouponsApiFactory
 {
-    private readonly CouponsClient _client = new(factory.CreateDefaultClient());
+    private readonly CouponsClient _client = new(factory.CreateClient());
 
     private CouponsClient Admin => _client.WithBearerToken(CouponsApiFactory.Token("admin-" + Unique(), "admin"));
 

@@ -27,7 +27,8 @@ public sealed class ClientRegistrationTests(CouponsApiFactory factory) : IClassF
                 return ValueTask.FromResult<string?>(CouponsApiFactory.Token("admin-di", "admin"));
             };
         });
-        builder.ConfigurePrimaryHttpMessageHandler(() => factory.Server.CreateHandler());
+        builder.ConfigurePrimaryHttpMessageHandler(() => factory.Server.CreateHandler())
+            .AddHttpMessageHandler(() => new Contract.ContractCheckingHandler());
         await using var provider = services.BuildServiceProvider();
 
         var client = provider.GetRequiredService<CouponsClient>();

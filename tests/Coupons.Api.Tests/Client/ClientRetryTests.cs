@@ -68,7 +68,8 @@ public sealed class ClientRetryTests(ProtectedApiFactory factory) : IClassFixtur
                 options.MaxRetryAfter = TimeSpan.FromSeconds(30);
             })
             .ConfigurePrimaryHttpMessageHandler(() => factory.Server.CreateHandler())
-            .AddHttpMessageHandler(() => new AttemptHandler(attempts));
+            .AddHttpMessageHandler(() => new AttemptHandler(attempts))
+            .AddHttpMessageHandler(() => new Contract.ContractCheckingHandler());
         return services.BuildServiceProvider();
     }
 
