@@ -35,6 +35,14 @@ internal sealed class ContractOperations : IOpenApiOperationTransformer
             operation.Parameters.Add(new OpenApiParameterReference(ContractDocument.DeviceParameter, document));
         }
 
+        foreach (var answer in context.Description.ActionDescriptor.EndpointMetadata.OfType<AnswerText>())
+        {
+            if (operation.Responses?.GetValueOrDefault(answer.Status.ToString(CultureInfo.InvariantCulture)) is OpenApiResponse response)
+            {
+                response.Description = answer.Text;
+            }
+        }
+
         if (operation.Responses?.GetValueOrDefault("201") is OpenApiResponse created)
         {
             created.Headers ??= new Dictionary<string, IOpenApiHeader>();
