@@ -49,8 +49,8 @@ internal sealed class ContractOperations : IOpenApiOperationTransformer
             created.Headers["Location"] = new OpenApiHeader
             {
                 Required = true,
-                Description = "The path of what was created.",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference" },
+                Description = "The path of what was created (relative to the server).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             };
         }
 

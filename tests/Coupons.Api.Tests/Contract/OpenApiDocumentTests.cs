@@ -72,6 +72,9 @@ public sealed class OpenApiDocumentTests(CouponsApiFactory factory) : IClassFixt
     [InlineData("Discount", """{"type":"free_lunch","amountOff":5}""", false)]
     [InlineData("Validity", """{"days":30}""", true)]
     [InlineData("Validity", """{"days":30,"to":"2026-12-01T00:00:00Z"}""", false)]
+    [InlineData("Validity", """{"days":30,"from":"2026-12-01T00:00:00Z"}""", false)]
+    [InlineData("Validity", """{"from":"2026-12-01T00:00:00Z"}""", false)]
+    [InlineData("Validity", """{"from":"2026-12-01T00:00:00Z","to":"2026-12-02T00:00:00Z"}""", true)]
     [InlineData("Problem", """{"title":"t","status":409,"code":"sold_out"}""", true)]
     [InlineData("Problem", """{"title":"t","status":409,"code":"sold_out","extra":1}""", false)] // objects are closed in the checks
     [InlineData("Problem", """{"title":"t","status":409,"code":"no_such_code"}""", false)]
