@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
+using Coupons.Api.OpenApi;
 using Coupons.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,7 +15,7 @@ public static class AuditApi
     {
         var api = app.MapApiGroup("/v1/audit", "Protection").RequireRole(AuthExtensions.Admin);
         api.MapGet("/", Query)
-            .WithName("QueryAudit").WithDescription("Every change, newest first, with who made it (token subject and role, address) and the state before and after; filters combine.").WithSummary("Audit entries, newest first: who did what to which coupon, campaign or blocklist entry, and the state before and after (admin).");
+            .Answers(200, "A page of entries, newest first.").WithName("QueryAudit").WithDescription("Every change, newest first, with who made it (token subject and role, address) and the state before and after; filters combine.").WithSummary("Audit entries, newest first: who did what to which coupon, campaign or blocklist entry, and the state before and after (admin).");
         return api;
     }
 

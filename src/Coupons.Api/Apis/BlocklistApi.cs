@@ -19,14 +19,14 @@ public static class BlocklistApi
     {
         var api = app.MapApiGroup("/v1/blocklist", "Protection").RequireRole(AuthExtensions.Admin);
         api.MapGet("/", List)
-            .WithName("ListBlocklist").WithDescription("Entries in force, ordered by kind and value, a page at a time.").WithSummary("Blocklist entries in force, by kind and value (admin).");
+            .Answers(200, "A page of entries.").WithName("ListBlocklist").WithDescription("Entries in force, ordered by kind and value, a page at a time.").WithSummary("Blocklist entries in force, by kind and value (admin).");
         api.MapPost("/", Add)
             .ProducesCodes(ProblemCodes.Of(ProblemCodes.BlocklistFull))
-            .WithName("AddBlocklistEntry").WithDescription("Blocks a user, an IP address or range, or a device on every node: their requests under /v1 are answered 403 blocked. An entry for the same kind and value is replaced.").WithSummary("Block a user, an address or range, or a device; 201 when new, 200 when it replaced an entry (admin).")
+            .Answers(201, "The new entry; Location is where to lift it.").Answers(200, "The entry, replacing the one of the same kind and value.").WithName("AddBlocklistEntry").WithDescription("Blocks a user, an IP address or range, or a device on every node: their requests under /v1 are answered 403 blocked. An entry for the same kind and value is replaced.").WithSummary("Block a user, an address or range, or a device; 201 when new, 200 when it replaced an entry (admin).")
             .WithJsonBody<RouteHandlerBuilder, BlockRequest>();
         api.MapDelete("/{kind}", Remove)
             .ProducesCodes(new ProblemCode(ProblemCodes.NotFound, StatusCodes.Status404NotFound, NoSuchEntry))
-            .WithName("RemoveBlocklistEntry").WithDescription("Lifts the block of the kind and value given (value as it was added).").WithSummary("Lift a block (admin).");
+            .Answers(204, "Lifted.").WithName("RemoveBlocklistEntry").WithDescription("Lifts the block of the kind and value given (value as it was added).").WithSummary("Lift a block (admin).");
         return api;
     }
 

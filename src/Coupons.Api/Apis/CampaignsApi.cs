@@ -23,14 +23,14 @@ public static class CampaignsApi
     {
         var api = app.MapApiGroup("/v1/campaigns", "Campaigns");
         api.MapGet("/{id}", GetCampaign).Refuses(Lookup)
-            .WithName("GetCampaign").WithDescription("Any caller with a valid token. remainingStock is live: what claims can still take.").WithSummary("A campaign with its remaining stock.");
+            .Answers(200, "The campaign.").WithName("GetCampaign").WithDescription("Any caller with a valid token. remainingStock is live: what claims can still take.").WithSummary("A campaign with its remaining stock.");
 
         var admin = api.MapRoleGroup(AuthExtensions.Admin);
         admin.MapPost("/", CreateCampaign)
-            .WithName("CreateCampaign").WithDescription("Left out: minOrderAmount 0, perUserLimit 1, claims open at once and until the campaign ends, lockTtlSeconds 900. The discount and validity take one of their shapes (see Discount, Validity).").WithSummary("Create a campaign (admin).")
+            .Answers(201, "The new campaign; Location is its path.").WithName("CreateCampaign").WithDescription("Left out: minOrderAmount 0, perUserLimit 1, claims open at once and until the campaign ends, lockTtlSeconds 900. The discount and validity take one of their shapes (see Discount, Validity).").WithSummary("Create a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, CreateCampaignRequest>();
         admin.MapGet("/", ListCampaigns)
-            .WithName("ListCampaigns").WithDescription("Every campaign, oldest first, a page at a time: pass nextCursor back as cursor until it is null.").WithSummary("List campaigns, oldest first (admin).");
+            .Answers(200, "A page of campaigns.").WithName("ListCampaigns").WithDescription("Every campaign, oldest first, a page at a time: pass nextCursor back as cursor until it is null.").WithSummary("List campaigns, oldest first (admin).");
         MapStatusChange(admin, "/{id}/pause", CampaignCommand.Pause, StatusChange)
             .WithName("PauseCampaign").WithDescription("Claims are refused with campaign_not_active until the campaign is resumed; coupons already claimed keep working. Pausing a paused campaign changes nothing.").WithSummary("Stop claims for a while (admin).");
         MapStatusChange(admin, "/{id}/resume", CampaignCommand.Resume, StatusChange)
@@ -38,21 +38,21 @@ public static class CampaignsApi
         MapStatusChange(admin, "/{id}/end", CampaignCommand.End, Ending)
             .WithName("EndCampaign").WithDescription("No more claims, for good; coupons already claimed keep working until their validity ends. Ending an ended campaign changes nothing.").WithSummary("End a campaign for good (admin).");
         admin.MapPost("/{id}/stock", AddStock).Refuses(Restocking)
-            .WithName("AddStock").WithDescription("Adds to totalStock and remainingStock at once, also for a sold-out campaign. Not idempotent: each call adds.").WithSummary("Add stock to a campaign (admin).")
+            .Answers(200, "The campaign with its new stock.").WithName("AddStock").WithDescription("Adds to totalStock and remainingStock at once, also for a sold-out campaign. Not idempotent: each call adds.").WithSummary("Add stock to a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, AddStockRequest>();
         admin.MapGet("/{id}/stats", GetStats).Refuses(Lookup)
-            .WithName("GetCampaignStats").WithDescription("Live counts: issued, locked, used, released (including lapsed locks), refunded, expired, and refusals by code.").WithSummary("Live counts of a campaign (admin).");
+            .Answers(200, "The campaign's live counts.").WithName("GetCampaignStats").WithDescription("Live counts: issued, locked, used, released (including lapsed locks), refunded, expired, and refusals by code.").WithSummary("Live counts of a campaign (admin).");
 
         // End users' claims, which the per-campaign admission cap counts.
         var claims = api.MapRoleGroup(AuthExtensions.EndUser).WithMetadata(CampaignAdmission.Instance);
         claims.MapPost("/{id}/claim", Claim).Refuses(Claiming)
-            .WithName("ClaimCoupon").WithDescription("An end user claims one coupon for themselves from the campaign's stock, within the per-user limit and the claim window. With an Idempotency-Key, repeating the claim returns the same coupon (200) and takes no more stock.").WithSummary("Claim a coupon for the calling user; 201 when new, 200 when an Idempotency-Key is replayed.");
+            .Answers(201, "A new coupon for the caller; Location is its path.").Answers(200, "The coupon an earlier claim with this Idempotency-Key got; nothing changed.").WithName("ClaimCoupon").WithDescription("An end user claims one coupon for themselves from the campaign's stock, within the per-user limit and the claim window. With an Idempotency-Key, repeating the claim returns the same coupon (200) and takes no more stock.").WithSummary("Claim a coupon for the calling user; 201 when new, 200 when an Idempotency-Key is replayed.");
         return api;
     }
 
     private static RouteHandlerBuilder MapStatusChange(RouteGroupBuilder group, string pattern, CampaignCommand command, Refusals refusals) =>
         group.MapPost(pattern, (string id, ICouponStore store, CancellationToken ct) => ChangeStatusAsync(id, command, refusals, store, ct))
-            .Refuses(refusals);
+            .Refuses(refusals).Answers(200, "The campaign with its status now.");
 
     private static async Task<Results<Created<CampaignResponse>, ProblemHttpResult>> CreateCampaign(HttpRequest request, ICouponStore store, CancellationToken ct)
     {

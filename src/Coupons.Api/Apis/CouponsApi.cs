@@ -54,23 +54,23 @@ public static class CouponsApi
     {
         var api = app.MapApiGroup("/v1", "Coupons");
         api.MapGet("/me/coupons", ListMine)
-            .WithName("ListMyCoupons").WithDescription("The calling user's coupons, oldest first, optionally of one status, a page at a time.").WithSummary("The calling user's coupons, oldest first.");
+            .Answers(200, "A page of the caller's coupons.").WithName("ListMyCoupons").WithDescription("The calling user's coupons, oldest first, optionally of one status, a page at a time.").WithSummary("The calling user's coupons, oldest first.");
 
         var coupon = api.MapGroup("/coupons/{id}");
         coupon.MapGet("/", GetCoupon).Refuses(Lookup)
-            .WithName("GetCoupon").WithDescription("The coupon's owner, the service or an admin; anyone else is answered 404, as for a coupon that does not exist.").WithSummary("A coupon (its owner, the service or an admin; 404 for anyone else).");
+            .Answers(200, "The coupon.").WithName("GetCoupon").WithDescription("The coupon's owner, the service or an admin; anyone else is answered 404, as for a coupon that does not exist.").WithSummary("A coupon (its owner, the service or an admin; 404 for anyone else).");
 
         var holders = coupon.MapRoleGroup(AuthExtensions.OwnerOrService);
         MapChange(holders, "/lock", Locking).WithJsonBody<RouteHandlerBuilder, LockRequest>()
-            .WithName("LockCoupon").WithDescription("Reserves the coupon for an order at an amount and answers what the discount comes to. Repeating the same lock changes nothing; another order's lock is refused. The lock lapses after the campaign's lockTtlSeconds unless redeemed or released.").WithSummary("Lock a coupon for an order; the lock lapses after the campaign's lockTtlSeconds.");
+            .Answers(200, "The locked coupon, the discount it gives the order and what is left to pay.").WithName("LockCoupon").WithDescription("Reserves the coupon for an order at an amount and answers what the discount comes to. Repeating the same lock changes nothing; another order's lock is refused. The lock lapses after the campaign's lockTtlSeconds unless redeemed or released.").WithSummary("Lock a coupon for an order; the lock lapses after the campaign's lockTtlSeconds.");
         MapChange(holders, "/redeem", Redeeming).WithJsonBody<RouteHandlerBuilder, RedeemRequest>()
-            .WithName("RedeemCoupon").WithDescription("Confirms the order's lock, or locks and uses in one step when orderAmount is given and the coupon is not locked. Repeating it for the same order answers the same.").WithSummary("Use a coupon: confirm the order's lock, or lock and use in one step (orderAmount needed).");
+            .Answers(200, "The used coupon, the discount it gave the order and what is left to pay.").WithName("RedeemCoupon").WithDescription("Confirms the order's lock, or locks and uses in one step when orderAmount is given and the coupon is not locked. Repeating it for the same order answers the same.").WithSummary("Use a coupon: confirm the order's lock, or lock and use in one step (orderAmount needed).");
         MapChange(holders, "/release", Releasing).WithJsonBody<RouteHandlerBuilder, OrderReference>()
-            .WithName("ReleaseCoupon").WithDescription("The order gives its lock back: the coupon is unused again. Releasing a coupon that is not locked for the order changes nothing.").WithSummary("Release the order's lock.");
+            .Answers(200, "The coupon, unused again (or as it was, if the order held no lock).").WithName("ReleaseCoupon").WithDescription("The order gives its lock back: the coupon is unused again. Releasing a coupon that is not locked for the order changes nothing.").WithSummary("Release the order's lock.");
 
         var refunders = coupon.MapRoleGroup(AuthExtensions.ServiceOrAdmin);
         MapChange(refunders, "/refund", Refunding).WithJsonBody<RouteHandlerBuilder, OrderReference>()
-            .WithName("RefundCoupon").WithDescription("A used coupon becomes unused again (expired, if its validity has passed) once its order is refunded. Repeating it for the same order changes nothing.").WithSummary("Return a used coupon to its holder (service or admin).");
+            .Answers(200, "The coupon, unused again (or expired).").WithName("RefundCoupon").WithDescription("A used coupon becomes unused again (expired, if its validity has passed) once its order is refunded. Repeating it for the same order changes nothing.").WithSummary("Return a used coupon to its holder (service or admin).");
         return api;
     }
 

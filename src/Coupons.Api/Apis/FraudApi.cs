@@ -18,10 +18,10 @@ public static class FraudApi
     {
         var api = app.MapApiGroup("/v1/fraud/flags", "Protection").RequireRole(AuthExtensions.Admin);
         api.MapGet("/", List)
-            .WithName("ListFraudFlags").WithDescription("What the fraud signals flagged: accounts sharing a device, accounts behind one address, accounts claiming in bursts.").WithSummary("Devices, addresses and accounts a fraud signal flagged, by signal and value (admin).");
+            .Answers(200, "A page of flags.").WithName("ListFraudFlags").WithDescription("What the fraud signals flagged: accounts sharing a device, accounts behind one address, accounts claiming in bursts.").WithSummary("Devices, addresses and accounts a fraud signal flagged, by signal and value (admin).");
         api.MapDelete("/{signal}", Dismiss)
             .ProducesCodes(new ProblemCode(ProblemCodes.NotFound, StatusCodes.Status404NotFound, NoSuchFlag))
-            .WithName("DismissFraudFlag").WithDescription("Clears a flag; the entity is flagged again if it trips the signal again. A block the flag caused stays until lifted.").WithSummary("Dismiss a flag; the entity can be flagged again (admin).");
+            .Answers(204, "Dismissed.").WithName("DismissFraudFlag").WithDescription("Clears a flag; the entity is flagged again if it trips the signal again. A block the flag caused stays until lifted.").WithSummary("Dismiss a flag; the entity can be flagged again (admin).");
         return api;
     }
 

@@ -35,14 +35,22 @@ internal sealed class ContractOperations : IOpenApiOperationTransformer
             operation.Parameters.Add(new OpenApiParameterReference(ContractDocument.DeviceParameter, document));
         }
 
+        foreach (var answer in context.Description.ActionDescriptor.EndpointMetadata.OfType<AnswerText>())
+        {
+            if (operation.Responses?.GetValueOrDefault(answer.Status.ToString(CultureInfo.InvariantCulture)) is OpenApiResponse response)
+            {
+                response.Description = answer.Text;
+            }
+        }
+
         if (operation.Responses?.GetValueOrDefault("201") is OpenApiResponse created)
         {
             created.Headers ??= new Dictionary<string, IOpenApiHeader>();
             created.Headers["Location"] = new OpenApiHeader
             {
                 Required = true,
-                Description = "The path of what was created.",
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri-reference" },
+                Description = "The path of what was created (relative to the server).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             };
         }
 

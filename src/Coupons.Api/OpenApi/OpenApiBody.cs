@@ -23,3 +23,14 @@ public static class OpenApiBody
         public bool IsOptional => false;
     }
 }
+
+/// <summary>What a success answer of an endpoint means, for the OpenAPI document (the generator writes only the status's name).</summary>
+public sealed record AnswerText(int Status, string Text);
+
+public static class AnswerTexts
+{
+    /// <summary>Says what the <paramref name="status"/> answer of this endpoint means.</summary>
+    public static TBuilder Answers<TBuilder>(this TBuilder builder, int status, string text)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new AnswerText(status, text));
+}

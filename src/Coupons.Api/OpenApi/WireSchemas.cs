@@ -70,15 +70,33 @@ internal static class WireSchemas
             ("AmountOffDiscount", DiscountTerms.AmountOffType),
             ("PercentOffDiscount", DiscountTerms.PercentOffType),
             ("ThresholdDiscount", DiscountTerms.ThresholdType)));
-        yield return ("RelativeValidity", Closed(
-            "Valid for this many days from the claim.",
-            ("days", Integer($"Days, 1 to {Core.Validity.MaxDays}.", 1, Core.Validity.MaxDays, "int32"), true)));
-        yield return ("FixedValidity", Closed(
-            "Valid in a fixed window: from (or the claim, when left out) until to.",
-            ("from", DateTime("Start of the window; the claim's time when left out."), false),
-            ("to", DateTime("End of the window, after from."), true)));
-        yield return (Validity, OneOf(document, "How long a claimed coupon is valid.", ("RelativeValidity", null), ("FixedValidity", null)));
+        yield return (Validity, ValiditySchema());
     }
+
+    /// <summary>
+    /// One object with two shapes, told apart by which fields are given (there is no field to
+    /// discriminate on): <c>{days}</c>, or <c>{from?, to}</c>. Generators make one type of it.
+    /// </summary>
+    private static OpenApiSchema ValiditySchema()
+    {
+        var schema = Closed(
+            "How long a claimed coupon is valid: {days} from its claim, or the fixed window {from?, to}; not both.",
+            ("days", Integer($"Valid for this many days from the claim, 1 to {Core.Validity.MaxDays}.", 1, Core.Validity.MaxDays, "int32"), false),
+            ("from", DateTime("Start of the fixed window; the claim's time when left out."), false),
+            ("to", DateTime("End of the fixed window, after from."), false));
+        schema.OneOf = [Shape("Relative", given: ["days"], absent: ["from", "to"]), Shape("Fixed", given: ["to"], absent: ["days"])];
+        return schema;
+    }
+
+    /// <summary>A shape of an object: these fields given, those absent (a schema nothing matches).</summary>
+    private static OpenApiSchema Shape(string title, string[] given, string[] absent) => new()
+    {
+        Title = title,
+        Required = given.ToHashSet(),
+        Properties = given.Select(f => (f, (IOpenApiSchema)new OpenApiSchema()))
+            .Concat(absent.Select(f => (f, (IOpenApiSchema)new OpenApiSchema { Not = new OpenApiSchema() })))
+            .ToDictionary(p => p.f, p => p.Item2),
+    };
 
     private static OpenApiSchema ProblemSchema(OpenApiDocument document) => new()
     {
@@ -116,20 +134,16 @@ internal static class WireSchemas
         Properties = fields.ToDictionary(f => f.Name, f => (IOpenApiSchema)f.Schema),
     };
 
-    private static OpenApiSchema OneOf(OpenApiDocument document, string description, params (string Component, string? Discriminator)[] variants)
+    private static OpenApiSchema OneOf(OpenApiDocument document, string description, params (string Component, string Discriminator)[] variants) => new()
     {
-        var schema = new OpenApiSchema { Description = description, OneOf = [.. variants.Select(v => (IOpenApiSchema)new OpenApiSchemaReference(v.Component, document))] };
-        if (variants.All(v => v.Discriminator is not null))
+        Description = description,
+        OneOf = [.. variants.Select(v => (IOpenApiSchema)new OpenApiSchemaReference(v.Component, document))],
+        Discriminator = new OpenApiDiscriminator
         {
-            schema.Discriminator = new OpenApiDiscriminator
-            {
-                PropertyName = "type",
-                Mapping = variants.ToDictionary(v => v.Discriminator!, v => new OpenApiSchemaReference(v.Component, document)),
-            };
-        }
-
-        return schema;
-    }
+            PropertyName = "type",
+            Mapping = variants.ToDictionary(v => v.Discriminator, v => new OpenApiSchemaReference(v.Component, document)),
+        },
+    };
 
     private static OpenApiSchema StringEnum(string description, IEnumerable<string> values) =>
         new() { Type = JsonSchemaType.String, Description = description, Enum = [.. values.Select(v => (JsonNode)JsonValue.Create(v))] };

@@ -82,6 +82,14 @@ public static class ContractChecker
         return violations;
     }
 
+    /// <summary>What is off when <paramref name="json"/> is held against the component schema <paramref name="component"/> (objects closed).</summary>
+    public static List<string> CheckComponent(string component, string json)
+    {
+        var violations = new List<string>();
+        Validate(violations, component, JsonValue.Create("#/components/schemas/" + component), json);
+        return violations;
+    }
+
     private static void CheckResponse(List<string> violations, string where, JsonObject declared, HttpResponseMessage response, string body)
     {
         foreach (var (name, header) in declared["headers"]?.AsObject() ?? [])

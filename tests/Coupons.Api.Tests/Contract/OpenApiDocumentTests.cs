@@ -57,6 +57,33 @@ public sealed class OpenApiDocumentTests(CouponsApiFactory factory) : IClassFixt
     }
 
     [Fact]
+    public void Every_example_validates_against_its_schema()
+    {
+        var examples = CommittedDocument.Current.Schemas
+            .SelectMany(s => (s.Value!["examples"]?.AsArray() ?? []).Select(e => (Component: s.Key, Example: e!.ToJsonString())))
+            .ToList();
+        Assert.True(examples.Count >= 8, $"expected examples on the main schemas, found {examples.Count}");
+        Assert.All(examples, e => Assert.Empty(ContractChecker.CheckComponent(e.Component, e.Example)));
+    }
+
+    [Theory]
+    [InlineData("Discount", """{"type":"percent_off","percentOff":20}""", true)]
+    [InlineData("Discount", """{"type":"percent_off","percentOff":20,"amountOff":null}""", false)] // a field of another type
+    [InlineData("Discount", """{"type":"free_lunch","amountOff":5}""", false)]
+    [InlineData("Validity", """{"days":30}""", true)]
+    [InlineData("Validity", """{"days":30,"to":"2026-12-01T00:00:00Z"}""", false)]
+    [InlineData("Validity", """{"days":30,"from":"2026-12-01T00:00:00Z"}""", false)]
+    [InlineData("Validity", """{"from":"2026-12-01T00:00:00Z"}""", false)]
+    [InlineData("Validity", """{"from":"2026-12-01T00:00:00Z","to":"2026-12-02T00:00:00Z"}""", true)]
+    [InlineData("Problem", """{"title":"t","status":409,"code":"sold_out"}""", true)]
+    [InlineData("Problem", """{"title":"t","status":409,"code":"sold_out","extra":1}""", false)] // objects are closed in the checks
+    [InlineData("Problem", """{"title":"t","status":409,"code":"no_such_code"}""", false)]
+    [InlineData("CouponPage", """{"items":[],"nextCursor":null}""", true)]
+    [InlineData("CouponPage", """{"items":[{"id":"x"}],"nextCursor":null}""", false)]
+    public void The_checker_refuses_what_the_document_does_not_describe(string component, string json, bool valid) =>
+        Assert.Equal(valid, ContractChecker.CheckComponent(component, json).Count == 0);
+
+    [Fact]
     public void Each_operation_lists_only_codes_its_shared_responses_allow()
     {
         var document = CommittedDocument.Current;

@@ -42,12 +42,14 @@ internal sealed class CrashClient : IDisposable
     {
         _base = baseAddress;
         _key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey));
-        _http = new HttpClient(new SocketsHttpHandler
+        // Answers are held against the OpenAPI document here too, through kills and recoveries.
+        var sockets = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(2),
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             MaxConnectionsPerServer = 64,
-        })
+        };
+        _http = new HttpClient(new Contract.ContractCheckingHandler { InnerHandler = sockets })
         {
             Timeout = TimeSpan.FromSeconds(10),
         };
