@@ -42,10 +42,10 @@ public static class ContractChecker
             return violations;
         }
 
-        // Routing matches a path with or without a trailing slash.
-        var path = document.PathFor(requestPath.Length > 1 ? requestPath.TrimEnd('/') : requestPath);
+        // Routing matches a path with or without one trailing slash.
+        var path = document.PathFor(requestPath.Length > 1 && requestPath.EndsWith('/') ? requestPath[..^1] : requestPath);
         var operation = path is null ? null : document.Operation(path, method);
-        if (operation is null)
+        if (operation is null || IsRoutingNotFound(operation, status, body))
         {
             // No such route: routing's own answers (404, 405), or what the guards in front of routing answer first.
             if (status is 400 or 401 or 403 or 404 or 405 or 429 or 503)
@@ -88,6 +88,27 @@ public static class ContractChecker
         var violations = new List<string>();
         Validate(violations, component, JsonValue.Create("#/components/schemas/" + component), json);
         return violations;
+    }
+
+    /// <summary>
+    /// A 404 <c>not_found</c> the operation does not list: routing found no route for a path that
+    /// looks like a documented one (an empty segment, an escaped slash), not the operation's answer.
+    /// </summary>
+    private static bool IsRoutingNotFound(JsonObject operation, int status, string body)
+    {
+        if (status != 404 || operation["x-problem-codes"]?["404"]?.AsArray().Any(c => c!.GetValue<string>() == "not_found") == true)
+        {
+            return false;
+        }
+
+        try
+        {
+            return JsonNode.Parse(body)?["code"]?.GetValue<string>() == "not_found";
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static void CheckResponse(List<string> violations, string where, JsonObject declared, HttpResponseMessage response, string body)
