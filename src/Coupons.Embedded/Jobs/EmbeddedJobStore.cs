@@ -21,6 +21,10 @@ public sealed partial class EmbeddedJobStore : IJobStore, IDisposable
     {
         _time = time;
         _connection = JobSchema.Open(Path.Combine(dataDir, "jobs.db"));
+        // One process owns a data dir: a lease found at open was held by a process that is gone,
+        // so its jobs are taken again at once rather than after the lease runs out.
+        using var release = Command("UPDATE jobs SET lease_expires_at = 0 WHERE status IN (1, 2) AND lease_owner IS NOT NULL");
+        release.ExecuteNonQuery();
     }
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
