@@ -53,6 +53,12 @@ public sealed class IssuanceTests(CouponsApiFactory factory) : ApiTestBase<Coupo
         Assert.Equal(41, done.Long("total"));
         Assert.Equal(41, done.GetProperty("results").Long("ok"));
         Assert.Equal(40, (await StatsAsync(campaign)).Long("issued"));
+
+        // Progress on /metrics: inputs applied by kind and outcome.
+        using var metrics = await Anonymous.GetPathAsync("/metrics");
+        var text = await metrics.Content.ReadAsStringAsync();
+        Assert.Contains("coupons_job_inputs", text, StringComparison.Ordinal);
+        Assert.Matches("coupons_job_inputs[a-z_]*\\{[^}]*kind=\"issuance\"[^}]*outcome=\"ok\"", text);
     }
 
     [Fact]

@@ -8,14 +8,14 @@ namespace Coupons.Api.Hosting;
 /// by step, and looks again. Idle, it looks twice a second. Jobs a node left when it died are taken
 /// over once their lease expires.
 /// </summary>
-internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coupons, TimeProvider time, ILogger<JobRunnerService> logger) : BackgroundService
+internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coupons, JobMetrics metrics, TimeProvider time, ILogger<JobRunnerService> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(500);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-        var runner = new JobRunner(jobs, [new IssuanceHandler(coupons, jobs)], owner);
+        var runner = new JobRunner(jobs, [new IssuanceHandler(coupons, jobs)], owner, committed: metrics.Committed);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -29,6 +29,7 @@ public static class StoreHosting
         // Jobs run on the embedded store for now: a job store on Redis is still to come, and until
         // then the job routes are not mapped there.
         services.AddSingleton<IJobStore>(sp => new EmbeddedJobStore(EmbeddedStoreOptions.From(configuration).DataDir, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<JobMetrics>();
         services.AddHostedService<JobRunnerService>();
         return services.AddEmbeddedStore(configuration);
     }

@@ -15,7 +15,7 @@ public interface IJobHandler
 /// finished) ends the run; its work is idempotent, so the node that takes the job over redoes it
 /// without doing anything twice.
 /// </summary>
-public sealed class JobRunner(IJobStore jobs, IEnumerable<IJobHandler> handlers, string owner, long leaseMs = 30_000)
+public sealed class JobRunner(IJobStore jobs, IEnumerable<IJobHandler> handlers, string owner, long leaseMs = 30_000, Action<Job, JobStep>? committed = null)
 {
     private readonly Dictionary<string, IJobHandler> _handlers = handlers.ToDictionary(h => h.Kind);
 
@@ -36,13 +36,14 @@ public sealed class JobRunner(IJobStore jobs, IEnumerable<IJobHandler> handlers,
         while (!job.IsFinished && job.Done < job.Total)
         {
             var step = await handler.RunStepAsync(job, job.Done, cancellationToken).ConfigureAwait(false);
-            var committed = await jobs.CommitStepAsync(lease, step, leaseMs, cancellationToken).ConfigureAwait(false);
-            if (committed.Outcome != JobOutcome.Ok)
+            var result = await jobs.CommitStepAsync(lease, step, leaseMs, cancellationToken).ConfigureAwait(false);
+            if (result.Outcome != JobOutcome.Ok)
             {
                 break;
             }
 
-            job = committed.Job!;
+            job = result.Job!;
+            committed?.Invoke(job, step);
         }
 
         return true;
