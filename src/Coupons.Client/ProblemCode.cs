@@ -105,6 +105,12 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
     /// <summary><c>bad_request</c> — 4xx: a refusal the service has no more specific code for.</summary>
     public static ProblemCode BadRequest { get; } = new("bad_request");
 
+    /// <summary><c>job_not_found</c> — 404: no such job.</summary>
+    public static ProblemCode JobNotFound { get; } = new("job_not_found");
+
+    /// <summary><c>job_finished</c> — 409: the job has finished and can no longer be cancelled.</summary>
+    public static ProblemCode JobFinished { get; } = new("job_finished");
+
     /// <summary><c>internal_error</c> — 500: something went wrong on the service's side.</summary>
     public static ProblemCode InternalError { get; } = new("internal_error");
 
@@ -135,6 +141,8 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
         BelowMinimum,
         OrderAmountRequired,
         BlocklistFull,
+        JobNotFound,
+        JobFinished,
         MethodNotAllowed,
         NotAcceptable,
         RequestTimeout,

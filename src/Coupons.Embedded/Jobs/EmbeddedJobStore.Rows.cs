@@ -12,7 +12,7 @@ public sealed partial class EmbeddedJobStore
 
     private SqliteCommand Command(string text, SqliteTransaction? transaction = null)
     {
-        var command = _connection.CreateCommand();
+        var command = Connection.CreateCommand();
         command.CommandText = text;
         command.Transaction = transaction;
         return command;

@@ -13,19 +13,22 @@ namespace Coupons.Embedded.Jobs;
 /// </summary>
 public sealed partial class EmbeddedJobStore : IJobStore, IDisposable
 {
-    private readonly SqliteConnection _connection;
+    private readonly string _path;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private SqliteConnection? _opened;
 
     public EmbeddedJobStore(string dataDir, TimeProvider time)
     {
         _time = time;
-        _connection = JobSchema.Open(Path.Combine(dataDir, "jobs.db"));
-        // One process owns a data dir: a lease found at open was held by a process that is gone,
-        // so its jobs are taken again at once rather than after the lease runs out.
-        using var release = Command("UPDATE jobs SET lease_expires_at = 0 WHERE status IN (1, 2) AND lease_owner IS NOT NULL");
-        release.ExecuteNonQuery();
+        _path = Path.Combine(dataDir, "jobs.db");
     }
+
+    /// <summary>
+    /// The database, opened on first use (under the lock): a data dir that cannot be opened makes
+    /// job calls answer as the store does then, unavailable, instead of failing the service's start.
+    /// </summary>
+    private SqliteConnection Connection => _opened ??= Open();
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -41,7 +44,7 @@ public sealed partial class EmbeddedJobStore : IJobStore, IDisposable
 
             var job = new Job(Guid.CreateVersion7(_time.GetUtcNow()), spec.Kind, JobStatus.Queued, spec.CampaignId, spec.CreatedBy, spec.Parameters,
                 spec.Total ?? 0, 0, new Dictionary<string, long>(), spec.Total is not null, NowMs, null);
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = Connection.BeginTransaction();
             Insert(job, spec.IdempotencyKey, transaction);
             transaction.Commit();
             return (job, true);
@@ -63,7 +66,7 @@ public sealed partial class EmbeddedJobStore : IJobStore, IDisposable
                 return JobOutcome.InputsSealed;
             }
 
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = Connection.BeginTransaction();
             var next = CountInputs(jobId, transaction);
             using var command = Command("INSERT INTO job_inputs (job_id, idx, input) VALUES ($job, $idx, $input)", transaction);
             var idx = command.Parameters.Add("$idx", SqliteType.Integer);
@@ -94,7 +97,7 @@ public sealed partial class EmbeddedJobStore : IJobStore, IDisposable
                 return new JobResult(JobOutcome.Replayed, job);
             }
 
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = Connection.BeginTransaction();
             var sealedJob = JobRules.Sealed(job, CountInputs(jobId, transaction), NowMs);
             Update(sealedJob, transaction);
             transaction.Commit();
@@ -114,7 +117,7 @@ public sealed partial class EmbeddedJobStore : IJobStore, IDisposable
                 return new JobResult(outcome, job);
             }
 
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = Connection.BeginTransaction();
             var cancelled = JobRules.Cancelled(job!, NowMs);
             Update(cancelled, transaction);
             transaction.Commit();
@@ -134,7 +137,7 @@ public sealed partial class EmbeddedJobStore : IJobStore, IDisposable
 
                 var lease = new JobLease(job.Id, owner, (current?.Token ?? 0) + 1, now + durationMs);
                 var running = job with { Status = JobStatus.Running };
-                using var transaction = _connection.BeginTransaction();
+                using var transaction = Connection.BeginTransaction();
                 Update(running, transaction, lease);
                 transaction.Commit();
                 return (running, lease);
@@ -175,7 +178,7 @@ public sealed partial class EmbeddedJobStore : IJobStore, IDisposable
             }
 
             var next = JobRules.Apply(job!, step, now);
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = Connection.BeginTransaction();
             Update(next, transaction, lease with { ExpiresAtMs = now + extendMs });
             InsertFailures(lease.JobId, step.Failures, transaction);
             transaction.Commit();
@@ -202,8 +205,28 @@ public sealed partial class EmbeddedJobStore : IJobStore, IDisposable
 
     public void Dispose()
     {
-        _connection.Dispose();
+        _opened?.Dispose();
         _gate.Dispose();
+    }
+
+    private SqliteConnection Open()
+    {
+        SqliteConnection connection;
+        try
+        {
+            connection = JobSchema.Open(_path);
+        }
+        catch (Exception exception) when (exception is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            throw new Core.StorageUnavailableException($"the jobs' database {_path} cannot be opened: {exception.Message}", exception);
+        }
+
+        // One process owns a data dir: a lease found at open was held by a process that is gone,
+        // so its jobs are taken again at once rather than after the lease runs out.
+        using var release = connection.CreateCommand();
+        release.CommandText = "UPDATE jobs SET lease_expires_at = 0 WHERE status IN (1, 2) AND lease_owner IS NOT NULL";
+        release.ExecuteNonQuery();
+        return connection;
     }
 
     private async ValueTask<T> WithGateAsync<T>(Func<T> work, CancellationToken cancellationToken)
