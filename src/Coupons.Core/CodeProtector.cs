@@ -15,8 +15,10 @@ namespace Coupons.Core;
 /// <para><b>Associated data</b>: the version, the key id and the owner's id (the campaign for a
 /// campaign's generated codes, the coupon for a coupon's own code). A ciphertext copied to another
 /// row, or a header byte changed, fails to decrypt instead of yielding someone else's code.</para>
-/// <para><b>Nonces</b>: 12 random bytes per encryption. NIST SP 800-38D bounds random nonces to 2³²
-/// encryptions per key; that is over four thousand full generation jobs, so rotate the key before.</para>
+/// <para><b>Nonces</b>: 12 random bytes per encryption, taken from a per-thread buffer of the
+/// cryptographic generator (<see cref="BufferedRandomBytes"/>: one call for 4 KiB costs what one
+/// call for 12 bytes does). NIST SP 800-38D bounds random nonces to 2³² encryptions per key; that
+/// is over four thousand full generation jobs, so rotate the key before.</para>
 /// <para><b>Lookup hash</b> (<see cref="LookupHash(ReadOnlySpan{char}, Span{byte})"/>): HMAC-SHA256
 /// under the separate lookup key over the canonical code's ASCII bytes, the first 16 bytes kept.
 /// 128 bits leave the chance of any two of a billion codes sharing a hash near 10⁻²¹ and halve the
@@ -44,7 +46,8 @@ public sealed class CodeProtector : IDisposable
     private readonly ProtectionKey _current;
     private readonly ProtectionKey[] _readable;
     private readonly byte[] _lookupKey;
-    private readonly IRandomBytes _nonces;
+    private readonly InstancePool<IncrementalHash> _lookupHmacs;
+    private readonly BufferedRandomBytes _nonces;
 
     /// <param name="encryptionKey">The key new values are encrypted under (32 bytes).</param>
     /// <param name="decryptionKeys">More keys values may have been encrypted under (older ones, or the next one announced early).</param>
@@ -73,7 +76,8 @@ public sealed class CodeProtector : IDisposable
         }
 
         _readable = [.. readable];
-        _nonces = nonces ?? SecureRandomBytes.Instance;
+        _lookupHmacs = new InstancePool<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _lookupKey));
+        _nonces = new BufferedRandomBytes(nonces ?? SecureRandomBytes.Instance);
     }
 
     /// <summary>The id of the key new values are encrypted under.</summary>
@@ -122,14 +126,14 @@ public sealed class CodeProtector : IDisposable
         Span<byte> associated = stackalloc byte[HeaderBytes + OwnerBytes];
         WriteAssociatedData(destination[..HeaderBytes], owner, associated);
 
-        var aes = _current.Rent();
+        var aes = _current.Ciphers.Rent();
         try
         {
             aes.Encrypt(nonce, plain, destination.Slice(HeaderBytes + NonceBytes, plain.Length), destination.Slice(HeaderBytes + NonceBytes + plain.Length, TagBytes), associated);
         }
         finally
         {
-            _current.Return(aes);
+            _current.Ciphers.Return(aes);
             CryptographicOperations.ZeroMemory(plain);
         }
 
@@ -177,7 +181,7 @@ public sealed class CodeProtector : IDisposable
         Span<byte> plain = stackalloc byte[MaxCodeChars];
         plain = plain[..length];
 
-        var aes = key.Rent();
+        var aes = key.Ciphers.Rent();
         try
         {
             aes.Decrypt(stored.Slice(HeaderBytes, NonceBytes), stored.Slice(HeaderBytes + NonceBytes, length), stored[^TagBytes..], plain, associated);
@@ -188,7 +192,7 @@ public sealed class CodeProtector : IDisposable
         }
         finally
         {
-            key.Return(aes);
+            key.Ciphers.Return(aes);
             CryptographicOperations.ZeroMemory(plain);
         }
 
@@ -216,7 +220,18 @@ public sealed class CodeProtector : IDisposable
         Span<byte> ascii = stackalloc byte[MaxCodeChars];
         ascii = ascii[..WriteAscii(code, ascii)];
         Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_lookupKey, ascii, hash);
+        // A reused HMAC keeps its keyed state: a third of the cost of HMACSHA256.HashData on OpenSSL 3.
+        var hmac = _lookupHmacs.Rent();
+        try
+        {
+            hmac.AppendData(ascii);
+            hmac.GetHashAndReset(hash);
+        }
+        finally
+        {
+            _lookupHmacs.Return(hmac);
+        }
+
         hash[..LookupHashBytes].CopyTo(destination);
     }
 
@@ -245,6 +260,8 @@ public sealed class CodeProtector : IDisposable
             key.Dispose();
         }
 
+        _lookupHmacs.Dispose();
+        _nonces.Dispose();
         CryptographicOperations.ZeroMemory(_lookupKey);
     }
 

@@ -5,17 +5,11 @@ namespace Coupons.Core;
 
 /// <summary>
 /// One AES-256-GCM key of <see cref="CodeProtector"/> with its id, and the <see cref="AesGcm"/>
-/// instances made for it. An <see cref="AesGcm"/> holds one native cipher context and must not be
-/// used by two threads at once, while making one per call costs more than the encryption itself; so
-/// each call rents one and gives it back.
+/// instances made for it.
 /// </summary>
 internal sealed class ProtectionKey : IDisposable
 {
-    /// <summary>Instances kept for reuse; more are made under load and disposed on return.</summary>
-    private const int MaxPooled = 64;
-
     private readonly byte[] _key;
-    private readonly ConcurrentQueue<AesGcm> _pool = new();
 
     public ProtectionKey(ReadOnlySpan<byte> key)
     {
@@ -23,35 +17,56 @@ internal sealed class ProtectionKey : IDisposable
         Id = new byte[CodeProtector.KeyIdBytes];
         CodeProtector.WriteKeyId(key, Id);
         IdText = CodeProtector.KeyIdOf(key);
+        Ciphers = new InstancePool<AesGcm>(() => new AesGcm(_key, CodeProtector.TagBytes));
     }
 
     public byte[] Id { get; }
 
     public string IdText { get; }
 
+    public InstancePool<AesGcm> Ciphers { get; }
+
     public bool Matches(ReadOnlySpan<byte> key) => CryptographicOperations.FixedTimeEquals(key, _key);
 
-    public AesGcm Rent() => _pool.TryDequeue(out var aes) ? aes : new AesGcm(_key, CodeProtector.TagBytes);
+    public void Dispose()
+    {
+        Ciphers.Dispose();
+        CryptographicOperations.ZeroMemory(_key);
+    }
+}
 
-    public void Return(AesGcm aes)
+/// <summary>
+/// Instances of a native cryptographic object (<see cref="AesGcm"/>, an HMAC's
+/// <see cref="IncrementalHash"/>) for reuse. Each holds one OpenSSL context and must not be used by
+/// two threads at once, while making one per call costs more than the work itself; so a call rents
+/// one and gives it back. More are made under load; past <see cref="MaxPooled"/>, returns are disposed.
+/// </summary>
+internal sealed class InstancePool<T>(Func<T> create) : IDisposable
+    where T : class, IDisposable
+{
+    public const int MaxPooled = 64;
+
+    private readonly ConcurrentQueue<T> _pool = new();
+
+    public T Rent() => _pool.TryDequeue(out var instance) ? instance : create();
+
+    public void Return(T instance)
     {
         if (_pool.Count < MaxPooled)
         {
-            _pool.Enqueue(aes);
+            _pool.Enqueue(instance);
         }
         else
         {
-            aes.Dispose();
+            instance.Dispose();
         }
     }
 
     public void Dispose()
     {
-        while (_pool.TryDequeue(out var aes))
+        while (_pool.TryDequeue(out var instance))
         {
-            aes.Dispose();
+            instance.Dispose();
         }
-
-        CryptographicOperations.ZeroMemory(_key);
     }
 }
