@@ -1,0 +1,61 @@
+using Coupons.Api.Hosting;
+using Coupons.Core;
+
+namespace Coupons.Api.Codes;
+
+public static partial class CodesSetup
+{
+    /// <summary>
+    /// The code keys (<see cref="CodeKeys"/>, resolved and checked now, so a bad key stops the start)
+    /// and the <see cref="CodeProtector"/> built on them, both singletons: what the stores and the code
+    /// routes take to encrypt codes and compute their lookup hashes.
+    /// </summary>
+    public static IServiceCollection AddCodeProtection(this IServiceCollection services, IConfiguration configuration)
+    {
+        var keys = CodeKeys.Resolve(configuration);
+        services.AddSingleton(keys);
+        services.AddSingleton(_ => keys.CreateProtector());
+        return services;
+    }
+
+    /// <summary>Says in the log where each code key came from, by id; warns when this start created one.</summary>
+    public static void LogCodeKeys(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var keys = app.Services.GetRequiredService<CodeKeys>();
+        var logger = app.Logger;
+        foreach (var (key, setting) in new[] { (keys.Encryption, "EncryptionKey"), (keys.Lookup, "LookupKey") })
+        {
+            if (key.Created)
+            {
+                LogKeyCreated(logger, CodesOptions.SectionName, setting, key.Id, key.Source);
+            }
+            else
+            {
+                LogKeySource(logger, setting, key.Id, key.Source);
+            }
+        }
+
+        if (keys.Decryption.Count > 0)
+        {
+            LogDecryptionKeys(logger, string.Join(", ", keys.Decryption.Select(k => k.Id)));
+        }
+
+        if ((keys.Encryption.Created || keys.Lookup.Created) && StoreChoice.Of(app.Configuration) == StoreKind.Redis)
+        {
+            LogCreatedOnSharedStore(logger);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No {Section}:{Setting} configured: created code key {KeyId} in {Path}. Keep this file with the data: codes stored with it cannot be read or found without it")]
+    private static partial void LogKeyCreated(ILogger logger, string section, string setting, string keyId, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Code key {Setting} {KeyId} from {Source}")]
+    private static partial void LogKeySource(ILogger logger, string setting, string keyId, string source);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Also decrypting codes with keys {KeyIds} (Coupons:Codes:DecryptionKeys)")]
+    private static partial void LogDecryptionKeys(ILogger logger, string keyIds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Coupons:Store is redis but a code key was created in this node's data folder: every node must share the same code keys, so configure Coupons:Codes:EncryptionKey and Coupons:Codes:LookupKey on all of them")]
+    private static partial void LogCreatedOnSharedStore(ILogger logger);
+}
