@@ -151,13 +151,20 @@ public static class CouponCodes
         return Alphabet[(Radix - (sum % Radix)) % Radix];
     }
 
+    /// <summary>
+    /// A prefix as an admin typed it, made canonical: ASCII letters upper-cased, nothing else changed
+    /// (so <see cref="IsValidPrefix"/> still refuses a space or a dash). Empty for null.
+    /// </summary>
+    public static string NormalizePrefix(string? prefix) =>
+        prefix is null ? string.Empty : prefix.AsSpan().ContainsAnyInRange('a', 'z') ? prefix.ToUpperInvariant() : prefix;
+
     /// <summary>Whether <paramref name="prefix"/> (canonical, upper-case) may start generated codes: at most <see cref="MaxPrefixLength"/> symbols of the alphabet.</summary>
     public static bool IsValidPrefix(ReadOnlySpan<char> prefix) => prefix.Length <= MaxPrefixLength && IsInAlphabet(prefix);
 
     /// <summary>
     /// The problems of a generation request, by field (empty when it is valid), as
     /// <see cref="CampaignDefinition.Validate"/> gives them. <paramref name="prefix"/> is taken as typed:
-    /// lower case is accepted (codes are compared case-insensitively) and <see cref="Normalize(string?)"/>
+    /// lower case is accepted (codes are compared case-insensitively) and <see cref="NormalizePrefix"/>
     /// makes it canonical.
     /// </summary>
     public static IReadOnlyDictionary<string, string> ValidateGeneration(long count, string? prefix, int length)
@@ -168,7 +175,7 @@ public static class CouponCodes
             errors["count"] = $"must be between 1 and {MaxCount}";
         }
 
-        if (prefix is not null && !IsValidPrefix(prefix.ToUpperInvariant()))
+        if (!IsValidPrefix(NormalizePrefix(prefix)))
         {
             errors["prefix"] = $"must be at most {MaxPrefixLength} characters of 2-9 and A-Z without I, L and O";
         }

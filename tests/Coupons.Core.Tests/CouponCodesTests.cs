@@ -189,6 +189,14 @@ public sealed class CouponCodesTests
     }
 
     [Theory]
+    [InlineData(null, "")]
+    [InlineData("summer", "SUMMER")]
+    [InlineData("XMAS", "XMAS")]
+    [InlineData("su m", "SU M")]
+    public void A_prefix_is_made_canonical_by_upper_casing_only(string? typed, string canonical) =>
+        Assert.Equal(canonical, CouponCodes.NormalizePrefix(typed));
+
+    [Theory]
     [InlineData(0, 12, "count")]
     [InlineData(1_000_001, 12, "count")]
     [InlineData(1, 7, "length")]
