@@ -22,6 +22,9 @@ namespace Coupons.Api.Contracts;
 [JsonSerializable(typeof(PageResponse<Coupons.Api.Protection.FraudFlag>))]
 [JsonSerializable(typeof(AuditEntryResponse))]
 [JsonSerializable(typeof(PageResponse<AuditEntryResponse>))]
+[JsonSerializable(typeof(IssuanceRequest))]
+[JsonSerializable(typeof(JobResponse))]
+[JsonSerializable(typeof(JobFailurePage))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 public sealed partial class CouponsJsonContext : JsonSerializerContext;

@@ -1,5 +1,7 @@
 using Coupons.Core;
+using Coupons.Core.Jobs;
 using Coupons.Embedded;
+using Coupons.Embedded.Jobs;
 using Coupons.Postgres;
 using Coupons.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -19,9 +21,17 @@ public static class StoreHosting
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
-        return StoreChoice.Of(configuration) == StoreKind.Redis
-            ? services.AddRedisStore(configuration).AddPostgresPersister(configuration)
-            : services.AddEmbeddedStore(configuration);
+        if (StoreChoice.Of(configuration) == StoreKind.Redis)
+        {
+            return services.AddRedisStore(configuration).AddPostgresPersister(configuration);
+        }
+
+        // Jobs run on the embedded store for now: a job store on Redis is still to come, and until
+        // then the job routes are not mapped there.
+        services.AddSingleton<IJobStore>(sp => new EmbeddedJobStore(EmbeddedStoreOptions.From(configuration).DataDir, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<JobMetrics>();
+        services.AddHostedService<JobRunnerService>();
+        return services.AddEmbeddedStore(configuration);
     }
 }
 

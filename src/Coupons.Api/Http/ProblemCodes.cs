@@ -23,6 +23,8 @@ public static class ProblemCodes
     public const string StorageUnavailable = "storage_unavailable";
     public const string Overloaded = "overloaded";
     public const string InternalError = "internal_error";
+    public const string JobNotFound = "job_not_found";
+    public const string JobFinished = "job_finished";
 
     /// <summary>The values of a 429 problem's <c>limit</c>: which rate limit refused.</summary>
     public static readonly IReadOnlyList<string> Limits = ["ip", "device", "user", "campaign"];
@@ -38,6 +40,8 @@ public static class ProblemCodes
         new("not_acceptable", 406, "the answer cannot be given in an accepted type"),
         new("request_timeout", 408, "the request was not received in time"),
         new(BlocklistFull, 409, "the blocklist is full"),
+        new(JobNotFound, 404, "no such job"),
+        new(JobFinished, 409, "the job has finished and can no longer be cancelled"),
         new("length_required", 411, "the request needs a Content-Length"),
         new(PayloadTooLarge, 413, $"the body is over {JsonBody.MaxBytes / 1024} KiB"),
         new("unsupported_media_type", 415, "the body's content type is not taken"),

@@ -43,13 +43,13 @@ internal sealed class ContractOperations : IOpenApiOperationTransformer
             }
         }
 
-        if (operation.Responses?.GetValueOrDefault("201") is OpenApiResponse created)
+        foreach (var created in new[] { "201", "202" }.Select(s => operation.Responses?.GetValueOrDefault(s)).OfType<OpenApiResponse>())
         {
             created.Headers ??= new Dictionary<string, IOpenApiHeader>();
             created.Headers["Location"] = new OpenApiHeader
             {
                 Required = true,
-                Description = "The path of what was created (relative to the server).",
+                Description = "The path of what was created or started (relative to the server).",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             };
         }

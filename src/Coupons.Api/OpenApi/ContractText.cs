@@ -39,5 +39,6 @@ internal static class ContractText
         ("Campaigns", "Campaigns, their stock and status (admins), and claims from them (end users)."),
         ("Coupons", "A user's coupons, and an order's lock, redemption, release and refund of one."),
         ("Protection", "The blocklist, fraud flags and the audit log (admins)."),
+        ("Jobs", "Long work in the background (issuance to user lists): progress, results by code, refused inputs, cancel."),
     ];
 }

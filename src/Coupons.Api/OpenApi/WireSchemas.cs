@@ -30,6 +30,8 @@ internal static class WireSchemas
             [("FraudFlag", "kind")] = BlockKinds,
             [("FraudFlag", "signal")] = FraudSignalNames,
             [("AuditActor", "role")] = ["user", "service", "admin", "anonymous", "system"],
+            [("Job", "status")] = Contracts.JobResponse.StatusNames,
+            [("Job", "kind")] = [Core.Jobs.JobKinds.Codes, Core.Jobs.JobKinds.Issuance],
         };
 
     public static IReadOnlyList<string> BlockKinds => [BlockEntry.User, BlockEntry.Ip, BlockEntry.Device];
@@ -43,6 +45,7 @@ internal static class WireSchemas
         ["Coupon"] = ["id", "campaignId"],
         ["CampaignStats"] = ["campaignId"],
         ["AuditEntry"] = ["campaignId"],
+        ["Job"] = ["id", "campaignId"],
     };
 
     /// <summary>The components this class writes whole: each replaces whatever the generator made under its name.</summary>

@@ -1,0 +1,43 @@
+using Coupons.Core;
+using Coupons.Core.Jobs;
+
+namespace Coupons.Api.Hosting;
+
+/// <summary>
+/// Runs jobs on this node in the background: takes a runnable job whose lease is free, runs it step
+/// by step, and looks again. Idle, it looks twice a second. Jobs a node left when it died are taken
+/// over once their lease expires.
+/// </summary>
+internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coupons, JobMetrics metrics, TimeProvider time, ILogger<JobRunnerService> logger) : BackgroundService
+{
+    private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(500);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+        var runner = new JobRunner(jobs, [new IssuanceHandler(coupons, jobs)], owner, committed: metrics.Committed);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!coupons.IsReady || !await runner.RunOnceAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    await Task.Delay(Idle, time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is StorageUnavailableException or OverloadedException or IOException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                // The step is not committed: this node or another takes the job again from its last step.
+                LogStepFailed(logger, exception);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A job step failed; the job goes on from its last committed step")]
+    private static partial void LogStepFailed(ILogger logger, Exception exception);
+}
