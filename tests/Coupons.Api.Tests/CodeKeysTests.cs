@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Coupons.Api.Codes;
 using Coupons.Api.Tests.Infrastructure;
-using Coupons.Core;
+using Coupons.Core.Codes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;

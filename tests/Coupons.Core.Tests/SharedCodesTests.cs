@@ -1,4 +1,4 @@
-using Coupons.Core;
+using Coupons.Core.Codes;
 
 namespace Coupons.Core.Tests;
 

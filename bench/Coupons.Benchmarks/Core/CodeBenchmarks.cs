@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
-using Coupons.Core;
+using Coupons.Core.Codes;
 
 namespace Coupons.Benchmarks.Core;
 

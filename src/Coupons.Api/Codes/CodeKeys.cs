@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Coupons.Core;
+using Coupons.Core.Codes;
 
 namespace Coupons.Api.Codes;
 

@@ -1,5 +1,5 @@
 using Coupons.Api.Hosting;
-using Coupons.Core;
+using Coupons.Core.Codes;
 
 namespace Coupons.Api.Codes;
 

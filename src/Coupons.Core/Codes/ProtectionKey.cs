@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
-namespace Coupons.Core;
+namespace Coupons.Core.Codes;
 
 /// <summary>
 /// One AES-256-GCM key of <see cref="CodeProtector"/> with its id, and the <see cref="AesGcm"/>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Coupons.Core;
+namespace Coupons.Core.Codes;
 
 /// <summary>
 /// Makes codes (<see cref="CouponCodes"/>): the prefix, random symbols, the check character. Random

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Coupons.Core;
+namespace Coupons.Core.Codes;
 
 /// <summary>
 /// Unique coupon codes: the ones a generation job makes and the redemption code of every issued

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Coupons.Core;
+namespace Coupons.Core.Codes;
 
 /// <summary>
 /// Where codes and nonces get their randomness: <see cref="SecureRandomBytes"/> in the service, a

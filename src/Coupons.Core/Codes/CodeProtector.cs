@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Coupons.Core;
+namespace Coupons.Core.Codes;
 
 /// <summary>
 /// Codes at rest: encrypted with AES-256-GCM under the current key, decrypted under any key it

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Coupons.Core;
+namespace Coupons.Core.Codes;
 
 /// <summary>
 /// A campaign's shared code (<c>SUMMER-25</c>), chosen by the admin and typed by everyone: 4 to 32
