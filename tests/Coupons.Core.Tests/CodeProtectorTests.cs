@@ -127,6 +127,19 @@ public sealed class CodeProtectorTests
     }
 
     [Fact]
+    public void A_value_opened_with_the_wrong_key_fails_loudly()
+    {
+        using var protector = new CodeProtector(KeyA, [KeyB], LookupKey);
+        var stored = protector.Protect(Code, Campaign);
+
+        // The same bytes claiming to be under key B: B is known, so it is tried, and it does not authenticate.
+        var relabelled = (byte[])stored.Clone();
+        Convert.FromBase64String(CodeProtector.KeyIdOf(KeyB).Replace('-', '+').Replace('_', '/')).CopyTo(relabelled, 1);
+        Assert.Equal(CodeProtector.KeyIdOf(KeyB), CodeProtector.StoredKeyId(relabelled));
+        Assert.Throws<AuthenticationTagMismatchException>(() => protector.Unprotect(relabelled, Campaign));
+    }
+
+    [Fact]
     public void The_lookup_hash_is_truncated_hmac_sha256_of_the_code_under_the_lookup_key()
     {
         using var protector = new CodeProtector(KeyA, [], LookupKey);
