@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Coupons.Api.Codes;
 using Coupons.Api.Tests.Infrastructure;
+using Coupons.Core;
 using Coupons.Core.Codes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -145,6 +146,31 @@ public sealed class CodeKeysTests : IDisposable
     }
 
     [Fact]
+    public void A_data_dir_that_cannot_be_used_makes_the_keys_unavailable_not_the_settings_wrong()
+    {
+        // A file where the data folder should be, as the storage failure tests do.
+        File.WriteAllText(_dataDir, "not a folder");
+        try
+        {
+            var options = CodesOptions.From(Configuration(("LookupKey", LookupKey)));
+            CodeKeys.CheckSettings(options);
+            Assert.Throws<StorageUnavailableException>(() => CodeKeys.Resolve(options));
+        }
+        finally
+        {
+            File.Delete(_dataDir);
+        }
+    }
+
+    [Fact]
+    public void Settings_are_checked_without_the_data_dir()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => CodeKeys.CheckSettings(CodesOptions.From(Configuration(("LookupKey", "c2hvcnQ=")))));
+        Assert.Contains("Coupons:Codes:LookupKey", error.Message, StringComparison.Ordinal);
+        Assert.False(Path.Exists(_dataDir));
+    }
+
+    [Fact]
     public void A_damaged_key_file_stops_the_start_naming_the_file()
     {
         Directory.CreateDirectory(_dataDir);
@@ -154,7 +180,9 @@ public sealed class CodeKeysTests : IDisposable
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
 
-    private CodeKeys Resolve(params (string Setting, string Value)[] settings)
+    private CodeKeys Resolve(params (string Setting, string Value)[] settings) => CodeKeys.Resolve(Configuration(settings));
+
+    private IConfiguration Configuration(params (string Setting, string Value)[] settings)
     {
         var values = new Dictionary<string, string?> { ["Coupons:Embedded:DataDir"] = _dataDir };
         foreach (var (setting, value) in settings)
@@ -162,7 +190,7 @@ public sealed class CodeKeysTests : IDisposable
             values[$"Coupons:Codes:{setting}"] = value;
         }
 
-        return CodeKeys.Resolve(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 }
 

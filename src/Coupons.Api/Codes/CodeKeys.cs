@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Coupons.Core;
 using Coupons.Core.Codes;
 
 namespace Coupons.Api.Codes;
@@ -44,10 +45,39 @@ public sealed class CodeKeys
 
     public static CodeKeys Resolve(IConfiguration configuration) => Resolve(CodesOptions.From(configuration));
 
-    /// <summary>The keys <paramref name="options"/> give or the data folder holds, checked: a bad key stops the start with a message naming its setting (never its value).</summary>
-    public static CodeKeys Resolve(CodesOptions options)
+    /// <summary>
+    /// Checks the configured keys without touching the data folder: a bad one throws
+    /// <see cref="InvalidOperationException"/> naming its setting (never its value).
+    /// </summary>
+    public static void CheckSettings(CodesOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var configured = new List<CodeKey>();
+        if (!string.IsNullOrWhiteSpace(options.EncryptionKey))
+        {
+            configured.Add(Configured(options.EncryptionKey, "EncryptionKey"));
+        }
+
+        configured.AddRange(options.DecryptionKeys.Select(pair => Configured(pair.Value, $"DecryptionKeys:{pair.Key}")));
+        if (!string.IsNullOrWhiteSpace(options.LookupKey))
+        {
+            var lookup = Configured(options.LookupKey, "LookupKey");
+            if (configured.Any(k => Same(k, lookup)))
+            {
+                throw LookupKeyNotItsOwn();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The keys <paramref name="options"/> give or the data folder holds (creating what is missing).
+    /// A bad setting throws as <see cref="CheckSettings"/> does; a data folder that cannot be read or
+    /// written throws <see cref="StorageUnavailableException"/> (503 to a request that needs the keys,
+    /// as the store's own data folder is); a damaged key file stops the start, naming the file.
+    /// </summary>
+    public static CodeKeys Resolve(CodesOptions options)
+    {
+        CheckSettings(options);
         var encryption = ConfiguredOrCreated(options.EncryptionKey, "EncryptionKey", options.DataDir, EncryptionKeyFile);
         var decryption = new List<CodeKey>();
         foreach (var (name, value) in options.DecryptionKeys)
@@ -62,7 +92,7 @@ public sealed class CodeKeys
         var lookup = ConfiguredOrCreated(options.LookupKey, "LookupKey", options.DataDir, LookupKeyFile);
         if (Same(lookup, encryption) || decryption.Any(k => Same(k, lookup)))
         {
-            throw new InvalidOperationException($"{CodesOptions.SectionName}:LookupKey must not be one of the encryption keys: give the lookup hash a key of its own");
+            throw LookupKeyNotItsOwn();
         }
 
         return new CodeKeys(encryption, decryption, lookup);
@@ -71,6 +101,9 @@ public sealed class CodeKeys
     /// <summary>A protector of codes under these keys, with the cryptographic random source for nonces.</summary>
     public CodeProtector CreateProtector() =>
         new(Encryption.Bytes, Decryption.Select(k => k.Bytes), Lookup.Bytes, SecureRandomBytes.Instance);
+
+    private static InvalidOperationException LookupKeyNotItsOwn() =>
+        new($"{CodesOptions.SectionName}:LookupKey must not be one of the encryption keys: give the lookup hash a key of its own");
 
     private static bool Same(CodeKey a, CodeKey b) => CryptographicOperations.FixedTimeEquals(a.Bytes, b.Bytes);
 
@@ -87,10 +120,21 @@ public sealed class CodeKeys
 
     private static CodeKey ReadOrCreate(string dataDir, string fileName)
     {
-        Directory.CreateDirectory(dataDir);
         var path = Path.GetFullPath(Path.Combine(dataDir, fileName));
-        var created = !File.Exists(path) && TryCreate(path);
-        var bytes = Decode(File.ReadAllText(path)) ?? throw new InvalidOperationException(
+        bool created;
+        string text;
+        try
+        {
+            Directory.CreateDirectory(dataDir);
+            created = !File.Exists(path) && TryCreate(path);
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnavailableException("the code keys cannot be read or created in the data folder", e);
+        }
+
+        var bytes = Decode(text) ?? throw new InvalidOperationException(
             $"the key in {path} is not the base64 of {CodeProtector.KeyBytes} bytes; restore it from a backup (codes stored under it cannot be read without it)");
         return new CodeKey(CodeProtector.KeyIdOf(bytes), path, created) { Bytes = bytes };
     }

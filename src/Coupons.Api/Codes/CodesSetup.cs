@@ -1,4 +1,5 @@
 using Coupons.Api.Hosting;
+using Coupons.Core;
 using Coupons.Core.Codes;
 
 namespace Coupons.Api.Codes;
@@ -6,15 +7,20 @@ namespace Coupons.Api.Codes;
 public static partial class CodesSetup
 {
     /// <summary>
-    /// The code keys (<see cref="CodeKeys"/>, resolved and checked now, so a bad key stops the start)
-    /// and the <see cref="CodeProtector"/> built on them, both singletons: what the stores and the code
-    /// routes take to encrypt codes and compute their lookup hashes.
+    /// The code keys (<see cref="CodeKeys"/>) and the <see cref="CodeProtector"/> built on them, both
+    /// singletons: what the stores and the code routes take to encrypt codes and compute their lookup
+    /// hashes. Configured keys are checked now, so a bad one stops the start; keys kept in the data
+    /// folder are read (or created) when first asked for, which <see cref="LogCodeKeys"/> does at start.
+    /// Until then a data folder that cannot be used leaves the service alive and not ready, as the
+    /// embedded store does, instead of stopping it.
     /// </summary>
     public static IServiceCollection AddCodeProtection(this IServiceCollection services, IConfiguration configuration)
     {
-        var keys = CodeKeys.Resolve(configuration);
-        services.AddSingleton(keys);
-        services.AddSingleton(_ => keys.CreateProtector());
+        var options = CodesOptions.From(configuration);
+        CodeKeys.CheckSettings(options);
+        // A factory that throws is not cached: a later request tries the data folder again.
+        services.AddSingleton(_ => CodeKeys.Resolve(options));
+        services.AddSingleton(provider => provider.GetRequiredService<CodeKeys>().CreateProtector());
         return services;
     }
 
@@ -22,8 +28,18 @@ public static partial class CodesSetup
     public static void LogCodeKeys(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var keys = app.Services.GetRequiredService<CodeKeys>();
         var logger = app.Logger;
+        CodeKeys keys;
+        try
+        {
+            keys = app.Services.GetRequiredService<CodeKeys>();
+        }
+        catch (StorageUnavailableException e)
+        {
+            LogKeysUnavailable(logger, e.InnerException?.Message ?? e.Message);
+            return;
+        }
+
         foreach (var (key, setting) in new[] { (keys.Encryption, "EncryptionKey"), (keys.Lookup, "LookupKey") })
         {
             if (key.Created)
@@ -49,6 +65,9 @@ public static partial class CodesSetup
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No {Section}:{Setting} configured: created code key {KeyId} in {Path}. Keep this file with the data: codes stored with it cannot be read or found without it")]
     private static partial void LogKeyCreated(ILogger logger, string section, string setting, string keyId, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The code keys could not be read or created in the data folder ({Reason}): every operation on codes answers 503 until they can")]
+    private static partial void LogKeysUnavailable(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Code key {Setting} {KeyId} from {Source}")]
     private static partial void LogKeySource(ILogger logger, string setting, string keyId, string source);
