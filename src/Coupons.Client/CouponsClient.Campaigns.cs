@@ -20,18 +20,32 @@ public sealed partial class CouponsClient
     public async Task<Campaign> GetCampaignAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
         (await GetAsync(CampaignPath(campaignId), Contract.Campaign, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
 
-    /// <summary>One page of campaigns, oldest first (admin).</summary>
+    /// <summary>
+    /// One page of campaigns, oldest first. An admin may list every campaign or those of one status;
+    /// anyone else must ask for <see cref="CampaignStatus.Active"/>, which gives the campaigns open
+    /// to claims now (else <c>forbidden</c>). A filtered page may hold fewer than <paramref name="limit"/>
+    /// items, even none, and still have a next cursor.
+    /// </summary>
+    /// <param name="status">Only campaigns in this status; all when null (admin only).</param>
     /// <param name="limit">Page size, 1 to 200; the service's default (50) when null.</param>
     /// <param name="cursor">The <see cref="Page{T}.NextCursor"/> of the previous page; null for the first.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public async Task<Page<Campaign>> ListCampaignsPageAsync(int? limit = null, string? cursor = null, CancellationToken cancellationToken = default) =>
-        (await GetAsync(Paged("v1/campaigns", limit, cursor), Contract.PageCampaign, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+    public async Task<Page<Campaign>> ListCampaignsPageAsync(CampaignStatus? status = null, int? limit = null, string? cursor = null, CancellationToken cancellationToken = default)
+    {
+        var path = new QueryString("v1/campaigns").Add("status", status?.Value)
+            .Add("limit", limit?.ToString(CultureInfo.InvariantCulture)).Add("cursor", cursor).ToString();
+        return (await GetAsync(path, Contract.PageCampaign, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+    }
 
-    /// <summary>Every campaign, oldest first, fetched a page at a time as the enumeration goes (admin).</summary>
+    /// <summary>
+    /// Every campaign <see cref="ListCampaignsPageAsync"/> lists for <paramref name="status"/>, oldest
+    /// first, fetched a page at a time as the enumeration goes.
+    /// </summary>
+    /// <param name="status">Only campaigns in this status; all when null (admin only).</param>
     /// <param name="pageSize">Campaigns per request, 1 to 200; the service's default when null.</param>
     /// <param name="cancellationToken">Cancels the enumeration.</param>
-    public IAsyncEnumerable<Campaign> ListCampaignsAsync(int? pageSize = null, CancellationToken cancellationToken = default) =>
-        AllAsync((cursor, ct) => ListCampaignsPageAsync(pageSize, cursor, ct), cancellationToken);
+    public IAsyncEnumerable<Campaign> ListCampaignsAsync(CampaignStatus? status = null, int? pageSize = null, CancellationToken cancellationToken = default) =>
+        AllAsync((cursor, ct) => ListCampaignsPageAsync(status, pageSize, cursor, ct), cancellationToken);
 
     /// <summary>Stops claims for a while (admin). Safe to repeat.</summary>
     public Task<Campaign> PauseCampaignAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
@@ -85,8 +99,4 @@ public sealed partial class CouponsClient
         (await SendAsync(HttpMethod.Post, CampaignPath(campaignId) + change, null, Contract.Campaign, null, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
 
     private static string CampaignPath(Guid campaignId) => "v1/campaigns/" + campaignId.ToString("D");
-
-    /// <summary><paramref name="path"/> with the paging parameters that are given.</summary>
-    private static string Paged(string path, int? limit, string? cursor) =>
-        new QueryString(path).Add("limit", limit?.ToString(CultureInfo.InvariantCulture)).Add("cursor", cursor).ToString();
 }

@@ -75,6 +75,9 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
     /// <summary><c>not_redeemed</c> — 409: the coupon is not used by an order, so there is nothing to refund.</summary>
     public static ProblemCode NotRedeemed { get; } = new("not_redeemed");
 
+    /// <summary><c>coupon_revoked</c> — 409: an admin revoked the coupon; it cannot be locked or redeemed.</summary>
+    public static ProblemCode CouponRevoked { get; } = new("coupon_revoked");
+
     /// <summary><c>below_minimum</c> — 422: the order amount is below the coupon's minimum.</summary>
     public static ProblemCode BelowMinimum { get; } = new("below_minimum");
 
@@ -128,6 +131,7 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
         LockedByOtherOrder,
         OrderMismatch,
         NotRedeemed,
+        CouponRevoked,
         BelowMinimum,
         OrderAmountRequired,
         BlocklistFull,

@@ -20,7 +20,7 @@ public readonly record struct CouponStatus(string Value) : IWireName<CouponStatu
     /// <summary><c>expired</c>: Past its validity.</summary>
     public static CouponStatus Expired { get; } = new("expired");
 
-    /// <summary><c>revoked</c>: Taken back.</summary>
+    /// <summary><c>revoked</c>: Taken back by an admin: it can no longer be locked or redeemed.</summary>
     public static CouponStatus Revoked { get; } = new("revoked");
 
     private static readonly CouponStatus[] All = [Unused, Locked, Used, Expired, Revoked];

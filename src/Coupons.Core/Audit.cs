@@ -79,6 +79,9 @@ public static class AuditText
             ? $"{WireNames.Of(status)} by order {order}"
             : WireNames.Of(status);
 
+    /// <summary>A state with the reason the caller gave for the change (a revoke's), as the entry's <c>after</c> shows it.</summary>
+    public static string WithReason(string state, string? reason) => reason is null ? state : $"{state}, reason: {reason}";
+
     /// <summary>A campaign's state as the audit log shows it.</summary>
     public static string CampaignState(CampaignStatus status, long totalStock) =>
         $"{WireNames.Of(status)}, total stock {totalStock.ToString(System.Globalization.CultureInfo.InvariantCulture)}";

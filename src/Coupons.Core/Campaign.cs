@@ -140,6 +140,7 @@ public sealed record CampaignStats(
     long Released,
     long Refunded,
     long Expired,
+    long Revoked,
     IReadOnlyDictionary<string, long> Rejected)
 {
     public long RemainingStock => TotalStock - Issued;

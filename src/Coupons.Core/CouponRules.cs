@@ -18,6 +18,9 @@ public enum CouponEvents : byte
     Used = 8,
     Released = 16,
     Refunded = 32,
+
+    /// <summary>An admin took the coupon back (<see cref="CouponRules.Revoke"/>); a lock it held was dropped.</summary>
+    Revoked = 64,
 }
 
 /// <summary>
@@ -87,8 +90,8 @@ public static class CouponRules
     }
 
     /// <summary>
-    /// Locks a coupon for an order: coupon_expired → coupon_not_yet_valid → already_used →
-    /// locked_by_other_order → order_mismatch → below_minimum → ok. The same order locking again
+    /// Locks a coupon for an order: coupon_expired / coupon_revoked → coupon_not_yet_valid →
+    /// already_used → locked_by_other_order → order_mismatch → below_minimum → ok. The same order locking again
     /// at the same amount gets its lock back (<see cref="Outcome.Replayed"/>).
     /// </summary>
     public static Outcome Lock(ref CouponState state, CampaignDefinition terms, string orderId, long orderAmount, long nowMs, out DiscountQuote quote, out CouponEvents events)
@@ -223,7 +226,8 @@ public static class CouponRules
 
     /// <summary>
     /// Releases the order's lock: locked_by_other_order → already_used → ok. Releasing a coupon the
-    /// order does not hold (already released, lapsed, never locked) is a no-op success.
+    /// order does not hold (already released, lapsed, never locked, dropped by a revoke) is a no-op
+    /// success.
     /// </summary>
     public static Outcome Release(ref CouponState state, string orderId, long nowMs, out CouponEvents events)
     {
@@ -247,7 +251,7 @@ public static class CouponRules
     /// Returns a used coupon to its holder: unused again, or expired if its validity has passed.
     /// Repeating the refund of the last refunded order is a no-op success, even once another order
     /// uses the coupon; a coupon used by another order gives already_used, one not used at all
-    /// not_redeemed. Only the last refunded order is remembered.
+    /// (revoked ones too) not_redeemed. Only the last refunded order is remembered.
     /// </summary>
     public static Outcome Refund(ref CouponState state, string orderId, long nowMs, out CouponEvents events)
     {
@@ -269,6 +273,38 @@ public static class CouponRules
         return state.Status == CouponStatus.Used ? Outcome.AlreadyUsed : Outcome.NotRedeemed;
     }
 
+    /// <summary>
+    /// An admin takes an unused or locked coupon back: it becomes revoked for good, a lock held by
+    /// an order is dropped (that order's redeem then gets coupon_revoked, its release a no-op
+    /// success), and the stock it took is not returned. Refusals, after what time alone changed:
+    /// coupon_expired → already_used → ok; revoking a revoked coupon again is
+    /// <see cref="Outcome.Replayed"/> (nothing changes, the first reason stands).
+    /// </summary>
+    /// <remarks>
+    /// An expired coupon is refused rather than revoked: it can no longer be used, so there is
+    /// nothing to take back, and revoking it would only move it from the expired count to the
+    /// revoked one and rewrite why it ended. A used coupon has done its work; refund it first.
+    /// A coupon not valid yet may be revoked.
+    /// </remarks>
+    public static Outcome Revoke(ref CouponState state, long nowMs, out CouponEvents events)
+    {
+        events = Normalize(ref state, nowMs);
+        switch (state.Status)
+        {
+            case CouponStatus.Revoked:
+                return Outcome.Replayed;
+            case CouponStatus.Expired:
+                return Outcome.CouponExpired;
+            case CouponStatus.Used:
+                return Outcome.AlreadyUsed;
+            default:
+                Debug.Assert(state.Status is CouponStatus.Unused or CouponStatus.Locked);
+                ClearOrder(ref state, CouponStatus.Revoked);
+                events |= CouponEvents.Revoked;
+                return Outcome.Ok;
+        }
+    }
+
     /// <summary>The state a reader sees at <paramref name="nowMs"/>, without changing the stored one.</summary>
     public static CouponState Observe(CouponState state, long nowMs)
     {
@@ -283,9 +319,10 @@ public static class CouponRules
             return Outcome.CouponExpired;
         }
 
+        // An admin took it back: still shown to its owner, so answered as revoked, not as missing.
         if (state.Status == CouponStatus.Revoked)
         {
-            return Outcome.CouponNotFound;
+            return Outcome.CouponRevoked;
         }
 
         return state.Status == CouponStatus.Unused && nowMs < state.ValidFromMs ? Outcome.CouponNotYetValid : Outcome.Ok;

@@ -11,7 +11,11 @@ public readonly record struct CampaignResult(Outcome Outcome, CampaignInfo? Camp
 
 public readonly record struct CouponResult(Outcome Outcome, Coupon? Coupon);
 
-/// <summary>One page of a listing; <see cref="NextAfter"/> is the id to continue after, null on the last page.</summary>
+/// <summary>
+/// One page of a listing; <see cref="NextAfter"/> is the id to continue after, null on the last page.
+/// A filtered listing may give fewer items than asked (even none) with a <see cref="NextAfter"/>,
+/// when it looked at as many entries as one page may; the next page goes on from there.
+/// </summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, Guid? NextAfter);
 
 /// <summary>
@@ -33,7 +37,8 @@ public interface ICouponStore
 
     ValueTask<CampaignInfo?> GetCampaignAsync(Guid campaignId, CancellationToken cancellationToken = default);
 
-    ValueTask<Page<CampaignInfo>> ListCampaignsAsync(Guid? after, int limit, CancellationToken cancellationToken = default);
+    /// <summary>The campaigns <paramref name="filter"/> lets through, oldest first, a page at a time.</summary>
+    ValueTask<Page<CampaignInfo>> ListCampaignsAsync(CampaignFilter filter, Guid? after, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Pause, resume or end: campaign_not_found → campaign_ended → ok; a command that changes nothing is <see cref="Outcome.Replayed"/>.</summary>
     ValueTask<CampaignResult> ChangeCampaignStatusAsync(Guid campaignId, CampaignCommand command, CancellationToken cancellationToken = default);
@@ -60,6 +65,13 @@ public interface ICouponStore
 
     ValueTask<CouponResult> RefundAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// An admin takes a coupon back (<see cref="CouponRules.Revoke"/>): coupon_not_found →
+    /// coupon_expired → already_used → ok, a revoked coupon <see cref="Outcome.Replayed"/>. The
+    /// stock is not returned; <paramref name="reason"/> goes into the audit entry.
+    /// </summary>
+    ValueTask<CouponResult> RevokeAsync(Guid couponId, string reason, CancellationToken cancellationToken = default);
+
     ValueTask<CampaignStats?> GetStatsAsync(Guid campaignId, CancellationToken cancellationToken = default);
 }
 
@@ -76,6 +88,22 @@ public static class StoreLimits
     public const int MaxUserIdLength = 128;
     public const int MaxOrderIdLength = 128;
     public const int MaxIdempotencyKeyLength = 128;
+
+    /// <summary>The longest reason a revoke may give (it is kept in the audit log).</summary>
+    public const int MaxReasonLength = 500;
+
+    /// <summary>A revoke's reason: 1 to <see cref="MaxReasonLength"/> characters, not only white space, no control characters.</summary>
+    public static bool IsValidReason(string? reason) =>
+        reason is { Length: > 0 and <= MaxReasonLength } && !string.IsNullOrWhiteSpace(reason) && !reason.Any(char.IsControl);
+
+    /// <summary>Throws for a reason the API would have refused (<see cref="IsValidReason"/>).</summary>
+    public static void ThrowIfInvalidReason(string? reason)
+    {
+        if (!IsValidReason(reason))
+        {
+            throw new ArgumentException($"a reason is 1 to {MaxReasonLength} characters, not only white space, without control characters", nameof(reason));
+        }
+    }
     public const int MaxPageSize = 200;
     public const int DefaultPageSize = 50;
 }

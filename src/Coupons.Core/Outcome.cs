@@ -27,6 +27,13 @@ public enum Outcome : byte
     BelowMinimum = 27,
     NotRedeemed = 28,
 
+    /// <summary>
+    /// An admin revoked the coupon: lock and redeem refuse it. Checked where coupon_expired is (a
+    /// revoked coupon is neither expired, used nor locked, so it meets no other refusal first);
+    /// values are never reused, so it took the next free one.
+    /// </summary>
+    CouponRevoked = 29,
+
     CampaignEnded = 30,
 
     /// <summary>Adding the stock would take the campaign's total past <see cref="CampaignDefinition.MaxStock"/>.</summary>
@@ -44,7 +51,7 @@ public static class OutcomeCodes
         Outcome.CampaignNotFound, Outcome.CampaignNotActive, Outcome.LimitReached, Outcome.SoldOut,
         Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed,
         Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum,
-        Outcome.NotRedeemed, Outcome.CampaignEnded, Outcome.StockCapExceeded,
+        Outcome.NotRedeemed, Outcome.CouponRevoked, Outcome.CampaignEnded, Outcome.StockCapExceeded,
     ];
 
     public static bool IsSuccess(this Outcome outcome) => outcome is Outcome.Ok or Outcome.Replayed;
@@ -67,6 +74,7 @@ public static class OutcomeCodes
         Outcome.OrderAmountRequired => "order_amount_required",
         Outcome.BelowMinimum => "below_minimum",
         Outcome.NotRedeemed => "not_redeemed",
+        Outcome.CouponRevoked => "coupon_revoked",
         Outcome.CampaignEnded => "campaign_ended",
         Outcome.StockCapExceeded => "stock_cap_exceeded",
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "unknown outcome"),

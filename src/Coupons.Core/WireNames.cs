@@ -22,7 +22,8 @@ public static class WireNames
     private static readonly (CouponEvents Flag, string Name)[] Events =
     [
         (CouponEvents.Locked, "locked"), (CouponEvents.Used, "used"), (CouponEvents.Released, "released"),
-        (CouponEvents.Lapsed, "lock_lapsed"), (CouponEvents.Refunded, "refunded"), (CouponEvents.Expired, "expired"),
+        (CouponEvents.Lapsed, "lock_lapsed"), (CouponEvents.Refunded, "refunded"), (CouponEvents.Revoked, "revoked"),
+        (CouponEvents.Expired, "expired"),
     ];
 
     /// <summary>Every coupon status's name, as the contract lists them.</summary>
@@ -97,6 +98,9 @@ public static class WireNames
     public static class Actions
     {
         public const string CouponClaimed = "coupon.claimed";
+
+        /// <summary>An admin revoked a coupon; the entry's <c>after</c> holds the reason given.</summary>
+        public const string CouponRevoked = "coupon.revoked";
         public const string CampaignCreated = "campaign.created";
         public const string CampaignPaused = "campaign.paused";
         public const string CampaignResumed = "campaign.resumed";
@@ -106,9 +110,17 @@ public static class WireNames
         public const string BlocklistRemoved = "blocklist.removed";
         public const string FraudFlagDismissed = "fraud.flag_dismissed";
 
-        /// <summary>The action of a coupon change: <c>coupon.claimed</c> (no event), else its events joined, like <c>coupon.locked+used</c>.</summary>
-        public static string OfCoupon(CouponEvents events) =>
-            events == CouponEvents.None ? CouponClaimed : "coupon." + string.Join('+', NamesOf(events));
+        /// <summary>
+        /// The action of a coupon change: <c>coupon.claimed</c> (no event), <c>coupon.revoked</c> for
+        /// a revoke whatever time changed on the way (a lock that lapsed just before is still counted
+        /// released), else its events joined, like <c>coupon.locked+used</c>.
+        /// </summary>
+        public static string OfCoupon(CouponEvents events) => events switch
+        {
+            CouponEvents.None => CouponClaimed,
+            _ when (events & CouponEvents.Revoked) != 0 => CouponRevoked,
+            _ => "coupon." + string.Join('+', NamesOf(events)),
+        };
 
         /// <summary>The action of a campaign's status change, by the status it changed to.</summary>
         public static string OfStatusChange(CampaignStatus target) => target switch

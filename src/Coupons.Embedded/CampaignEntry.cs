@@ -11,6 +11,7 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
     private long _locked;
     private long _used;
     private long _expired;
+    private long _revoked;
     private long _released;
     private long _refunded;
     private readonly long[] _rejected = new long[OutcomeCodes.Capacity];
@@ -63,6 +64,7 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
         _locked += counts.Locked;
         _used += counts.Used;
         _expired += counts.Expired;
+        _revoked += counts.Revoked;
     }
 
     public void RestoreCounters(long released, long refunded, IEnumerable<(Outcome Outcome, long Count)> rejected)
@@ -81,6 +83,7 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
         Add(ref _locked, delta.Locked);
         Add(ref _used, delta.Used);
         Add(ref _expired, delta.Expired);
+        Add(ref _revoked, delta.Revoked);
         Add(ref _released, delta.Released);
         Add(ref _refunded, delta.Refunded);
     }
@@ -135,6 +138,6 @@ internal sealed class CampaignEntry(Guid id, CampaignDefinition definition, long
         var issued = Issued;
         return new(
             Id, TotalStock, issued, Volatile.Read(ref _locked), Volatile.Read(ref _used), Released, Refunded,
-            Volatile.Read(ref _expired), RejectedByCode());
+            Volatile.Read(ref _expired), Volatile.Read(ref _revoked), RejectedByCode());
     }
 }

@@ -33,11 +33,13 @@ public sealed partial class EmbeddedCouponStore
         return info;
     }
 
-    public async ValueTask<Page<CampaignInfo>> ListCampaignsAsync(Guid? after, int limit, CancellationToken cancellationToken = default)
+    public async ValueTask<Page<CampaignInfo>> ListCampaignsAsync(CampaignFilter filter, Guid? after, int limit, CancellationToken cancellationToken = default)
     {
         var log = OpenLogOrThrow();
         cancellationToken.ThrowIfCancellationRequested();
-        var page = Paginate(_campaigns.Values.Where(c => after is null || c.Id.CompareTo(after.Value) > 0), c => c.Id, limit, c => c.ToInfo());
+        var now = NowMs();
+        var matching = _campaigns.Values.Where(c => (after is null || c.Id.CompareTo(after.Value) > 0) && filter.Matches(c.Status, c.Definition, now));
+        var page = Paginate(matching, c => c.Id, limit, c => c.ToInfo());
         await log.WhenSeenIsDurableAsync(cancellationToken).ConfigureAwait(false);
         return page;
     }

@@ -120,6 +120,17 @@ public sealed partial class EmbeddedCouponStore
         return new CouponResult(result.Outcome, result.Coupon);
     }
 
+    public async ValueTask<CouponResult> RevokeAsync(Guid couponId, string reason, CancellationToken cancellationToken = default)
+    {
+        StoreLimits.ThrowIfInvalidReason(reason);
+        var result = await ChangeAsync(couponId, null, (ref CouponState state, CampaignDefinition _, long now, out DiscountQuote quote, out CouponEvents events) =>
+        {
+            quote = default;
+            return CouponRules.Revoke(ref state, now, out events);
+        }, cancellationToken, reason).ConfigureAwait(false);
+        return new CouponResult(result.Outcome, result.Coupon);
+    }
+
     /// <summary>
     /// Decides a claim of a new coupon and, if it stands, takes a unit of stock and appends the
     /// coupon's record in one step, then publishes the coupon; under the holding's lock.
@@ -182,7 +193,7 @@ public sealed partial class EmbeddedCouponStore
     }
 
     /// <summary>Runs one rule on one coupon under its lock, appends the change if there is one, and waits for it to be durable.</summary>
-    private async ValueTask<Redemption> ChangeAsync(Guid couponId, string? ownerId, CouponChange change, CancellationToken cancellationToken)
+    private async ValueTask<Redemption> ChangeAsync(Guid couponId, string? ownerId, CouponChange change, CancellationToken cancellationToken, string? reason = null)
     {
         var log = OpenLogOrThrow();
         cancellationToken.ThrowIfCancellationRequested();
@@ -204,7 +215,7 @@ public sealed partial class EmbeddedCouponStore
             outcome = change(ref after, campaign.Definition, now, out quote, out var events);
             if (events != CouponEvents.None)
             {
-                sequence = StoreChange(log, coupon, before, after, events, now);
+                sequence = StoreChange(log, coupon, before, after, events, now, reason);
             }
             else
             {
@@ -225,11 +236,12 @@ public sealed partial class EmbeddedCouponStore
     /// Stores a coupon change decided under the coupon's lock (by an order's operation or by the
     /// clock): appended to the log first, then made visible, counted in its campaign's stats and put
     /// in the queues where it needs watching. Returns the change's sequence in the log.
+    /// <paramref name="reason"/>, a revoke's, goes into the audit line.
     /// </summary>
-    internal static long StoreChange(GroupCommitLog log, CouponEntry coupon, in CouponState before, in CouponState after, CouponEvents events, long nowMs)
+    internal static long StoreChange(GroupCommitLog log, CouponEntry coupon, in CouponState before, in CouponState after, CouponEvents events, long nowMs, string? reason = null)
     {
         var delta = StatsDelta.Of(before.Status, after.Status, events);
-        var sequence = log.Append(LogRecord.ForCoupon(coupon, after, events, delta, before, nowMs));
+        var sequence = log.Append(LogRecord.ForCoupon(coupon, after, events, delta, before, nowMs, reason));
         coupon.State = after;
         coupon.Campaign.Apply(delta);
         Sweeper.Watch(coupon.Campaign, coupon, before, after);

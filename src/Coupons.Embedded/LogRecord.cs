@@ -42,11 +42,14 @@ internal readonly struct LogRecord
         new(row, null, default, CouponEvents.None, default, new AuditNote(
             AuditScope.Current, nowMs, action, row.Id.ToString(), row.Id, null, null, before, AuditText.CampaignState(row.Status, row.TotalStock)));
 
-    /// <summary>A coupon's change from <paramref name="before"/> (null for a claim) to <paramref name="state"/>, with its audit line.</summary>
-    public static LogRecord ForCoupon(CouponEntry coupon, in CouponState state, CouponEvents events, StatsDelta delta, in CouponState? before, long nowMs) =>
+    /// <summary>
+    /// A coupon's change from <paramref name="before"/> (null for a claim) to <paramref name="state"/>,
+    /// with its audit line (which carries <paramref name="reason"/>, a revoke's, after the state).
+    /// </summary>
+    public static LogRecord ForCoupon(CouponEntry coupon, in CouponState state, CouponEvents events, StatsDelta delta, in CouponState? before, long nowMs, string? reason = null) =>
         new(null, coupon, state, events, delta, new AuditNote(
             AuditScope.Current, nowMs, WireNames.Actions.OfCoupon(events), coupon.Id.ToString(), coupon.Campaign.Id, coupon.UserId,
-            state.OrderId ?? before?.OrderId, before is { } was ? AuditText.CouponState(was) : null, AuditText.CouponState(state)));
+            state.OrderId ?? before?.OrderId, before is { } was ? AuditText.CouponState(was) : null, AuditText.WithReason(AuditText.CouponState(state), reason)));
 
     public static LogRecord ForAudit(AuditNote note) => new(null, null, default, CouponEvents.None, default, note);
 }

@@ -9,6 +9,7 @@ internal struct RecoveredCounts
     public long Locked;
     public long Used;
     public long Expired;
+    public long Revoked;
 
     public void Count(CouponStatus status)
     {
@@ -23,6 +24,9 @@ internal struct RecoveredCounts
                 break;
             case CouponStatus.Expired:
                 Expired++;
+                break;
+            case CouponStatus.Revoked:
+                Revoked++;
                 break;
             default:
                 break;

@@ -89,7 +89,7 @@ internal static class EventRows
         var fields = change.Values;
         var (action, subject, before, after) = (coupon, campaignRecord) switch
         {
-            ({ } c, _) => CouponAudit(change, c, audit.Before),
+            ({ } c, _) => CouponAudit(change, c, audit),
             (_, { } r) => CampaignAudit(change.Kind, r, fields),
             _ => (fields.Text(StreamEvent.Fields.Action), fields.Text(StreamEvent.Fields.Subject),
                 fields.OptionalText(StreamEvent.Fields.Before), fields.OptionalText(StreamEvent.Fields.After)),
@@ -113,8 +113,10 @@ internal static class EventRows
         return (action, campaign.Id.ToString(), before, AuditText.CampaignState(campaign.Status, campaign.TotalStock));
     }
 
-    private static (string Action, string Subject, string? Before, string? After) CouponAudit(StreamEvent change, CouponRecord coupon, string? before) =>
-        (WireNames.Actions.OfCoupon(change.CouponEvents), coupon.Id.ToString(), before, AuditText.CouponState(coupon.State.Status, coupon.State.OrderId));
+    /// <summary>A coupon change's entry; a revoke's reason follows the state after, as the embedded store writes it.</summary>
+    private static (string Action, string Subject, string? Before, string? After) CouponAudit(StreamEvent change, CouponRecord coupon, AuditField.Decoded audit) =>
+        (WireNames.Actions.OfCoupon(change.CouponEvents), coupon.Id.ToString(), audit.Before,
+            AuditText.WithReason(AuditText.CouponState(coupon.State.Status, coupon.State.OrderId), audit.Reason));
 
     private static NpgsqlBatchCommand Command(string sql, params object?[] values)
     {

@@ -8,13 +8,14 @@ namespace Coupons.Redis.Layout;
 /// <summary>
 /// The audit part of an event, as one JSON field (<c>audit</c>) that the scripts copy into the
 /// event as given: who made the change (the flow's <see cref="AuditScope"/>), when, the state before
-/// (as the audit log shows it) and the order concerned. The persister turns it into an audit row.
+/// (as the audit log shows it), the order concerned and the reason the caller gave (a revoke's).
+/// The persister turns it into an audit row.
 /// </summary>
 public static class AuditField
 {
     public const string Name = "audit";
 
-    public static string Encode(long atMs, string? before = null, string? orderId = null)
+    public static string Encode(long atMs, string? before = null, string? orderId = null, string? reason = null)
     {
         var actor = AuditScope.Current;
         var buffer = new ArrayBufferWriter<byte>(160);
@@ -27,6 +28,7 @@ public static class AuditField
             writer.WriteNumber("at", atMs);
             WriteOptional(writer, "before", before);
             WriteOptional(writer, "order", orderId);
+            WriteOptional(writer, "reason", reason);
             writer.WriteEndObject();
         }
 
@@ -43,7 +45,8 @@ public static class AuditField
             Optional(root, "ip"),
             root.GetProperty("at").GetInt64(),
             Optional(root, "before"),
-            Optional(root, "order"));
+            Optional(root, "order"),
+            Optional(root, "reason"));
     }
 
     private static void WriteOptional(Utf8JsonWriter writer, string name, string? value)
@@ -56,5 +59,5 @@ public static class AuditField
 
     private static string? Optional(JsonElement root, string name) => root.TryGetProperty(name, out var value) ? value.GetString() : null;
 
-    public sealed record Decoded(string Actor, string Role, string? Ip, long AtMs, string? Before, string? OrderId);
+    public sealed record Decoded(string Actor, string Role, string? Ip, long AtMs, string? Before, string? OrderId, string? Reason);
 }

@@ -22,6 +22,7 @@ internal static class BucketHashes
     public const string Locked = "locked";
     public const string Used = "used";
     public const string Expired = "expired";
+    public const string Revoked = "revoked";
     public const string Released = "released";
     public const string Refunded = "refunded";
 

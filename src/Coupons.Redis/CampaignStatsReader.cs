@@ -31,7 +31,7 @@ internal sealed class CampaignStatsReader(IDatabase db, RedisKeys keys, Campaign
             .ToDictionary(c => c.Key[BucketHashes.RejectedPrefix.Length..], c => c.Value, StringComparer.Ordinal);
         return new CampaignStats(
             campaignId, total, Count(BucketHashes.Issued), Count(BucketHashes.Locked), Count(BucketHashes.Used),
-            Count(BucketHashes.Released), Count(BucketHashes.Refunded), Count(BucketHashes.Expired), rejected);
+            Count(BucketHashes.Released), Count(BucketHashes.Refunded), Count(BucketHashes.Expired), Count(BucketHashes.Revoked), rejected);
 
         long Count(string counter) => counts.GetValueOrDefault(counter);
     }

@@ -6,11 +6,14 @@ namespace Coupons.Redis;
 
 /// <summary>
 /// Campaigns: creating one (its stock split into buckets: the others first, then the campaign with
-/// its bucket 0 by create.lua), reading and listing them, and changing their status and stock
+/// its bucket 0 by create.lua), reading and listing them (all, or through a filter), and changing their status and stock
 /// through the scripts that decide atomically (status.lua, stock.lua).
 /// </summary>
 internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time, RedisStoreOptions options, CampaignCache cache)
 {
+    /// <summary>How many campaign ids one page of a filtered listing looks at, at most, so a page's cost is bounded however few match.</summary>
+    private const int MaxExaminedPerPage = 1_000;
+
     public async Task<CampaignInfo> CreateAsync(CampaignDefinition definition, long totalStock, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -41,10 +44,15 @@ internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time,
         return ReadAsync(campaignId);
     }
 
-    public async Task<Page<CampaignInfo>> ListAsync(Guid? after, int limit, CancellationToken cancellationToken)
+    public async Task<Page<CampaignInfo>> ListAsync(CampaignFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         cancellationToken.ThrowIfCancellationRequested();
+        if (filter != CampaignFilter.All)
+        {
+            return await ListFilteredAsync(filter, after, limit, cancellationToken).ConfigureAwait(false);
+        }
+
         var ids = after is { } id
             ? await db.SortedSetRangeByValueAsync(keys.Campaigns, RedisKeys.Id(id), default, Exclude.Start, Order.Ascending, 0, limit + 1).ConfigureAwait(false)
             : await db.SortedSetRangeByValueAsync(keys.Campaigns, default, default, Exclude.None, Order.Ascending, 0, limit + 1).ConfigureAwait(false);
@@ -52,6 +60,68 @@ internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time,
         var campaigns = await Task.WhenAll(ids.Take(limit).Select(v => ReadAsync(RedisKeys.ParseId(v.ToString())))).ConfigureAwait(false);
         var items = campaigns.OfType<CampaignInfo>().ToList();
         return new Page<CampaignInfo>(items, ids.Length > limit && items.Count > 0 ? items[^1].Id : null);
+    }
+
+    /// <summary>
+    /// A page of the campaigns <paramref name="filter"/> lets through, read from the index in slices:
+    /// each slice's statuses in one batch, then the campaigns that may match read whole and checked
+    /// again on what was read. At most <see cref="MaxExaminedPerPage"/> ids are looked at; past them
+    /// the page ends short (maybe empty) with the last id looked at as its cursor.
+    /// </summary>
+    private async Task<Page<CampaignInfo>> ListFilteredAsync(CampaignFilter filter, Guid? after, int limit, CancellationToken cancellationToken)
+    {
+        var found = new List<CampaignInfo>();
+        RedisValue from = after is { } start ? RedisKeys.Id(start) : default;
+        var exclude = after is null ? Exclude.None : Exclude.Start;
+        for (var examined = 0; examined < MaxExaminedPerPage;)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var take = Math.Min(Math.Max(limit + 1, 32), MaxExaminedPerPage - examined);
+            var ids = (await db.SortedSetRangeByValueAsync(keys.Campaigns, from, default, exclude, Order.Ascending, 0, take).ConfigureAwait(false))
+                .Select(v => RedisKeys.ParseId(v.ToString())).ToList();
+            var nowMs = NowMs();
+            var candidates = await MayMatchAsync(filter, ids, nowMs).ConfigureAwait(false);
+            var read = await Task.WhenAll(candidates.Select(ReadAsync)).ConfigureAwait(false);
+            foreach (var campaign in read.OfType<CampaignInfo>().Where(c => filter.Matches(c.Status, c.Definition, nowMs)))
+            {
+                found.Add(campaign);
+                if (found.Count > limit)
+                {
+                    found.RemoveAt(limit);
+                    return new Page<CampaignInfo>(found, found[^1].Id);
+                }
+            }
+
+            if (ids.Count < take)
+            {
+                return new Page<CampaignInfo>(found, null);
+            }
+
+            examined += ids.Count;
+            (from, exclude) = (RedisKeys.Id(ids[^1]), Exclude.Start);
+        }
+
+        return new Page<CampaignInfo>(found, RedisKeys.ParseId(from.ToString()));
+    }
+
+    /// <summary>The ids, in order, whose stored status (read in one batch) and definition (cached) the filter lets through.</summary>
+    private async Task<List<Guid>> MayMatchAsync(CampaignFilter filter, List<Guid> ids, long nowMs)
+    {
+        var batch = db.CreateBatch();
+        var statuses = ids.Select(id => batch.HashGetAsync(keys.Campaign(id), CampaignRecord.Fields.Status)).ToList();
+        batch.Execute();
+        var candidates = new List<Guid>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            if (await statuses[i].ConfigureAwait(false) is { IsNull: false } status
+                && await cache.FindAsync(ids[i]).ConfigureAwait(false) is { } campaign
+                && filter.Matches(WireNames.ParseCampaignStatus(status.ToString()), campaign.Definition, nowMs))
+            {
+                candidates.Add(ids[i]);
+            }
+        }
+
+        return candidates;
     }
 
     /// <summary>Pause, resume or end, as <c>CampaignRules.ChangeStatus</c> decides (status.lua re-states it).</summary>

@@ -47,6 +47,17 @@ internal sealed class CouponTransitions(IDatabase db, RedisKeys keys, TimeProvid
         return new CouponResult(result.Outcome, result.Coupon);
     }
 
+    /// <summary>An admin's revoke (<see cref="CouponRules.Revoke"/>); <paramref name="reason"/> goes into the event's audit field.</summary>
+    public async Task<CouponResult> RevokeAsync(Guid couponId, string reason, CancellationToken cancellationToken)
+    {
+        var result = await ApplyAsync(couponId, null, (ref CouponState state, CampaignDefinition _, long now, out DiscountQuote quote, out CouponEvents events) =>
+        {
+            quote = default;
+            return CouponRules.Revoke(ref state, now, out events);
+        }, cancellationToken, reason).ConfigureAwait(false);
+        return new CouponResult(result.Outcome, result.Coupon);
+    }
+
     /// <summary>Stores what time alone changed (a lapsed lock, a passed validity); true when it changed anything.</summary>
     public async Task<bool> StoreTimeChangesAsync(Guid couponId, CancellationToken cancellationToken)
     {
@@ -61,7 +72,7 @@ internal sealed class CouponTransitions(IDatabase db, RedisKeys keys, TimeProvid
         return changed;
     }
 
-    private async Task<Redemption> ApplyAsync(Guid couponId, string? ownerId, Change change, CancellationToken cancellationToken)
+    private async Task<Redemption> ApplyAsync(Guid couponId, string? ownerId, Change change, CancellationToken cancellationToken, string? reason = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -87,7 +98,7 @@ internal sealed class CouponTransitions(IDatabase db, RedisKeys keys, TimeProvid
 
             var transition = new TransitionArguments(
                 couponId, stored.Record.CampaignId, stored.Bucket, stored.Record.Version, events, after, StatsDelta.Of(before.Status, after.Status, events),
-                outcome, SweepWatch.Of(after), AuditField.Encode(nowMs, AuditText.CouponState(before), after.OrderId ?? before.OrderId));
+                outcome, SweepWatch.Of(after), AuditField.Encode(nowMs, AuditText.CouponState(before), after.OrderId ?? before.OrderId, reason));
             if (await transition.RunAsync(db, keys).ConfigureAwait(false))
             {
                 return new Redemption(outcome, stored.ToCoupon(after), quote);

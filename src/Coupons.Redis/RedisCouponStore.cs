@@ -14,7 +14,7 @@ namespace Coupons.Redis;
 /// <remarks>
 /// <para><see cref="Campaigns"/>: creating (stock split into buckets), reading, status and stock.</para>
 /// <para><see cref="Claims"/>: claim.lua decides, a sold-out bucket borrows (<see cref="StockLending"/>).</para>
-/// <para><see cref="CouponTransitions"/>: lock, redeem, release, refund decided by Core on the state read, stored by version.</para>
+/// <para><see cref="CouponTransitions"/>: lock, redeem, release, refund and revoke decided by Core on the state read, stored by version.</para>
 /// <para><see cref="UserCouponLists"/>, <see cref="CampaignStatsReader"/>, <see cref="StoreSweep"/>.</para>
 /// <para>
 /// A cancellation token is honoured before a change is sent, never after: a change sent is seen
@@ -84,8 +84,8 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     public ValueTask<CampaignInfo?> GetCampaignAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
         RedisFailures.TranslateAsync(() => _campaigns.GetAsync(campaignId, cancellationToken));
 
-    public ValueTask<Page<CampaignInfo>> ListCampaignsAsync(Guid? after, int limit, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _campaigns.ListAsync(after, limit, cancellationToken));
+    public ValueTask<Page<CampaignInfo>> ListCampaignsAsync(CampaignFilter filter, Guid? after, int limit, CancellationToken cancellationToken = default) =>
+        RedisFailures.TranslateAsync(() => _campaigns.ListAsync(filter, after, limit, cancellationToken));
 
     public ValueTask<CampaignResult> ChangeCampaignStatusAsync(Guid campaignId, CampaignCommand command, CancellationToken cancellationToken = default) =>
         RedisFailures.TranslateAsync(() => _campaigns.ChangeStatusAsync(campaignId, command, cancellationToken));
@@ -131,6 +131,12 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
 
     public ValueTask<CouponResult> RefundAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default) =>
         RedisFailures.TranslateAsync(() => _transitions.RefundAsync(couponId, ownerId, orderId, cancellationToken));
+
+    public ValueTask<CouponResult> RevokeAsync(Guid couponId, string reason, CancellationToken cancellationToken = default)
+    {
+        StoreLimits.ThrowIfInvalidReason(reason);
+        return RedisFailures.TranslateAsync(() => _transitions.RevokeAsync(couponId, reason, cancellationToken));
+    }
 
     public ValueTask<CampaignStats?> GetStatsAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
         RedisFailures.TranslateAsync(() => _stats.ReadAsync(campaignId, cancellationToken));

@@ -103,6 +103,35 @@ public abstract class AuditTests<TFactory>(TFactory factory) : ApiTestBase<TFact
     }
 
     [Fact]
+    public async Task A_revoke_is_audited_once_with_the_admin_as_actor_the_order_it_dropped_and_the_reason()
+    {
+        var adminId = "revoker-" + Unique();
+        var admin = Factory.ClientFor(adminId, "admin");
+        var (userId, user, campaignId, couponId) = await UserWithCouponAsync();
+        var order = "order-" + Unique();
+        using (var locked = await PostCouponAsync(user, couponId, "lock", Order(order, 2_000)))
+        {
+            await locked.AssertStatusAsync(HttpStatusCode.OK);
+        }
+
+        var reason = "claimed through a fraud ring " + Unique();
+        foreach (var given in new[] { reason, "a second reason changes nothing" })
+        {
+            using var revoked = await admin.PostJsonAsync($"/v1/coupons/{couponId}/revoke", new JsonObject { ["reason"] = given });
+            await revoked.AssertStatusAsync(HttpStatusCode.OK);
+        }
+
+        var entries = await EntriesAsync($"subject={couponId}", expected: 3);
+        var entry = entries[0];
+        Assert.Equal(
+            ("coupon.revoked", adminId, "admin", $"locked by order {order}", $"revoked, reason: {reason}"),
+            (entry.Str("action"), entry.GetProperty("actor").Str("id"), entry.GetProperty("actor").Str("role"), entry.Str("before"), entry.Str("after")));
+        Assert.Equal((order, campaignId, userId), (entry.Str("orderId"), entry.Str("campaignId"), entry.Str("owner")));
+        Assert.Equal(["coupon.revoked", "coupon.locked", "coupon.claimed"], entries.Select(e => e.Str("action")));
+        Assert.Equal(entry.Str("id"), Assert.Single(await EntriesAsync($"actor={adminId}&action=coupon.revoked", expected: 1)).Str("id"));
+    }
+
+    [Fact]
     public async Task Blocklist_changes_are_audited_with_the_admin_who_made_them()
     {
         var adminId = "blocker-" + Unique();

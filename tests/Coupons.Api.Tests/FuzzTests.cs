@@ -28,7 +28,8 @@ public abstract class FuzzTests<TFactory>(TFactory factory, ITestOutputHelper ou
         ("POST", "/v1/campaigns/{campaign}/resume"), ("POST", "/v1/campaigns/{campaign}/end"), ("POST", "/v1/campaigns/{campaign}/stock"),
         ("GET", "/v1/me/coupons"), ("GET", "/v1/coupons/{coupon}"), ("POST", "/v1/coupons/{coupon}/lock"), ("POST", "/v1/coupons/{coupon}/lock"),
         ("POST", "/v1/coupons/{coupon}/redeem"), ("POST", "/v1/coupons/{coupon}/redeem"), ("POST", "/v1/coupons/{coupon}/release"),
-        ("POST", "/v1/coupons/{coupon}/refund"), ("GET", "/v1/blocklist"), ("POST", "/v1/blocklist"), ("DELETE", "/v1/blocklist/{kind}"),
+        ("POST", "/v1/coupons/{coupon}/refund"), ("POST", "/v1/coupons/{coupon}/revoke"), ("GET", "/v1/users/{user}/coupons"),
+        ("GET", "/v1/users/{user}/coupons"), ("GET", "/v1/blocklist"), ("POST", "/v1/blocklist"), ("DELETE", "/v1/blocklist/{kind}"),
         ("GET", "/v1/fraud/flags"), ("DELETE", "/v1/fraud/flags/{signal}"), ("GET", "/v1/{junk}"), ("POST", "/{junk}"),
         ("POST", "/v1/campaigns/{campaign}/{junk}"), ("GET", "/health/ready"), ("GET", "/openapi/v1.json"),
     ];
@@ -104,6 +105,7 @@ public abstract class FuzzTests<TFactory>(TFactory factory, ITestOutputHelper ou
             var total = stats.Long("totalStock");
             Assert.True(stats.Long("issued") + stats.Long("remainingStock") == total, $"seed {seed}: {stats}");
             Assert.InRange(stats.Long("issued"), 0, total);
+            Assert.InRange(stats.Long("revoked") + stats.Long("used") + stats.Long("locked"), 0, stats.Long("issued"));
         }
 
         var perUserAndCampaign = new Dictionary<(string, string), int>();
@@ -167,6 +169,7 @@ public abstract class FuzzTests<TFactory>(TFactory factory, ITestOutputHelper ou
         var path = template
             .Replace("{campaign}", Pick(random, campaigns), StringComparison.Ordinal)
             .Replace("{coupon}", Pick(random, coupons), StringComparison.Ordinal)
+            .Replace("{user}", random.Next(3) == 0 ? PathJunk(random) : Uri.EscapeDataString(users[random.Next(users.Length)]), StringComparison.Ordinal)
             .Replace("{kind}", random.Next(3) == 0 ? PathJunk(random) : new[] { "user", "ip", "device" }[random.Next(3)], StringComparison.Ordinal)
             .Replace("{signal}", random.Next(3) == 0 ? PathJunk(random) : new[] { "device_accounts", "ip_accounts", "claim_burst" }[random.Next(3)], StringComparison.Ordinal)
             .Replace("{junk}", PathJunk(random), StringComparison.Ordinal);
@@ -218,7 +221,7 @@ public abstract class FuzzTests<TFactory>(TFactory factory, ITestOutputHelper ou
         3 => "99999999999999999999",
         4 => users[random.Next(users.Length)],
         5 => "10.0.0.0/8",
-        6 => new[] { "unused", "locked", "used", "expired", "revoked" }[random.Next(5)],
+        6 => new[] { "unused", "locked", "used", "expired", "revoked", "active", "paused", "ended" }[random.Next(8)],
         _ => Junk(random),
     };
 
@@ -267,8 +270,9 @@ public abstract class FuzzTests<TFactory>(TFactory factory, ITestOutputHelper ou
         }
     }
 
-    private static JsonObject Valid(Random random, string[] users) => random.Next(5) switch
+    private static JsonObject Valid(Random random, string[] users) => random.Next(6) switch
     {
+        5 => new JsonObject { ["reason"] = random.Next(4) == 0 ? new string('r', 500 + random.Next(2)) : "fuzz" },
         0 => new JsonObject
         {
             ["name"] = "fuzz",

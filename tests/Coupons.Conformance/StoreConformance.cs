@@ -10,7 +10,7 @@ namespace Coupons.Conformance;
 /// and time (lock lapses, expiry) on a fake clock. A store's test project derives from this class
 /// and says how to open its store.
 /// </summary>
-public abstract class StoreConformance : IAsyncLifetime
+public abstract partial class StoreConformance : IAsyncLifetime
 {
     /// <summary>The clock starts here: 2025-06-15T00:00:00Z.</summary>
     protected static readonly DateTimeOffset Start = new(2025, 6, 15, 0, 0, 0, TimeSpan.Zero);

@@ -10,13 +10,14 @@ namespace Coupons.Conformance;
 /// operations with a fixed seed, side by side with a model built from <see cref="CouponRules"/>
 /// and <see cref="CampaignRules"/>. The operations: claims (with and without idempotency keys, and
 /// retries of earlier ones), lock, redeem, release and refund by the owner, the service or someone
-/// else, pause / resume / end in any order, stock added up to and past
+/// else, an admin's revoke, pause / resume / end in any order, stock added up to and past
 /// <see cref="CampaignDefinition.MaxStock"/>, new campaigns, the clock moving through claim windows,
 /// lock lapses and validities, and explicit sweeps. After every step the store must answer as the model does (outcome, coupon, quote), and keep the
 /// invariants of DESIGN.md on its own terms: issued ≤ total stock and issued + remaining == stock,
 /// a user's coupons of a campaign ≤ its perUserLimit, a coupon used by at most one order until
-/// refunded, and the stats counters (issued, locked, used, released, refunded, expired, rejected by
-/// code) equal to the model's. Every <see cref="ReopenEvery"/> steps, and at the end, the store is
+/// refunded, and the stats counters (issued, locked, used, released, refunded, expired, revoked,
+/// rejected by code) equal to the model's; and the campaigns a random filter lists (all, one status,
+/// open to claims now) are the model's, page by page. Every <see cref="ReopenEvery"/> steps, and at the end, the store is
 /// reopened (a new instance on the same data, caches dropped) and must show the very same state.
 /// A store's test project derives from this class and says how to open, sweep, reopen and close
 /// its store.
@@ -71,6 +72,9 @@ public abstract class StoreModelTests
         "redeem:coupon_expired",
         "release:ok", "release:replayed", "release:locked_by_other_order", "release:already_used",
         "refund:ok", "refund:ok:expired", "refund:replayed", "refund:already_used", "refund:not_redeemed", "refund:coupon_not_found",
+        "revoke:ok", "revoke:ok:locked", "revoke:replayed", "revoke:already_used", "revoke:coupon_expired", "revoke:coupon_not_found",
+        "lock:coupon_revoked", "redeem:coupon_revoked", "release:replayed:revoked",
+        "list:all", "list:active", "list:paused", "list:ended", "list:claimable",
         "status:ok:pause", "status:ok:resume", "status:ok:end", "status:replayed:pause", "status:replayed:resume", "status:replayed:end",
         "status:campaign_ended:pause", "status:campaign_ended:resume", "status:campaign_not_found",
         "stock:ok", "stock:ok:to_cap", "stock:campaign_ended", "stock:stock_cap_exceeded", "stock:campaign_not_found",
@@ -310,8 +314,11 @@ public abstract class StoreModelTests
                 case < 580:
                     await ReleaseAsync(PickCoupon());
                     break;
-                case < 670:
+                case < 655:
                     await RefundAsync(PickCoupon());
+                    break;
+                case < 670:
+                    await RevokeAsync(PickCoupon());
                     break;
                 case < 690:
                     await UnknownCouponAsync();
@@ -340,7 +347,7 @@ public abstract class StoreModelTests
             var now = Now;
             var users = Enumerable.Range(0, UserCount).Select(UserName).ToList();
             var someone = User();
-            var status = (CouponStatus)(1 + _random.Next(4));
+            var status = (CouponStatus)(1 + _random.Next(5));
             var pageSize = 2 + _random.Next(6);
 
             // Every read at once (nothing changes meanwhile), so a check costs a few round trips, not hundreds.
@@ -348,8 +355,12 @@ public abstract class StoreModelTests
             var stats = Task.WhenAll(_campaigns.Select(c => Store.GetStatsAsync(c.Id).AsTask()));
             var listings = Task.WhenAll(users.Select(u => ListAllAsync(u, null, pageSize)));
             var filtered = ListAllAsync(someone, status, 2);
+            var (campaignFilter, filterName) = PickFilter();
+            var campaignsListed = ListCampaignsAsync(campaignFilter, 1 + _random.Next(4));
             var shown = everyCoupon ? Task.WhenAll(_coupons.Select(c => Store.GetCouponAsync(c.Id, c.UserId).AsTask())) : Task.FromResult<CouponResult[]>([]);
-            await Task.WhenAll(infos, stats, listings, filtered, shown);
+            await Task.WhenAll(infos, stats, listings, filtered, shown, campaignsListed);
+            Assert.Equal(_campaigns.Where(c => campaignFilter.Matches(c.Status, c.Terms, now)).Select(c => c.ToInfo()).OrderBy(c => c.Id).ToList(), campaignsListed.Result);
+            See("list:" + filterName);
 
             for (var i = 0; i < _campaigns.Count; i++)
             {
@@ -394,6 +405,7 @@ public abstract class StoreModelTests
                 var counted = stats.Result[i]!;
                 Assert.Equal(infos.Result[i]!.Issued, shownHere.Count);
                 Assert.Equal(shownHere.Count(c => c.Status == CouponStatus.Used), counted.Used);
+                Assert.Equal(shownHere.Count(c => c.Status == CouponStatus.Revoked), counted.Revoked);
                 Assert.True(shownHere.Count(c => c.Status == CouponStatus.Locked) <= counted.Locked, "a coupon shown locked is not counted locked");
                 Assert.True(shownHere.Count(c => c.Status == CouponStatus.Expired) >= counted.Expired, "a coupon counted expired is not shown expired");
             }
@@ -463,6 +475,7 @@ public abstract class StoreModelTests
                 Assert.Equal(mine.Count(c => c.Status == CouponStatus.Locked), stats[i]!.Locked);
                 Assert.Equal(mine.Count(c => c.Status == CouponStatus.Used), stats[i]!.Used);
                 Assert.Equal(mine.Count(c => c.Status == CouponStatus.Expired), stats[i]!.Expired);
+                Assert.Equal(mine.Count(c => c.Status == CouponStatus.Revoked), stats[i]!.Revoked);
             }
         }
 
@@ -619,6 +632,20 @@ public abstract class StoreModelTests
                 $"refund {Describe(coupon)} owner {owner ?? "-"} for {order}");
         }
 
+        /// <summary>An admin's revoke: no owner, no order; the model's rule decides.</summary>
+        private Task RevokeAsync(CouponModel coupon)
+        {
+            const string reason = "model";
+            return ChangeAsync("revoke", coupon, null, "-",
+                (ref CouponState state, long now, out DiscountQuote quote, out CouponEvents events) =>
+                {
+                    quote = default;
+                    return CouponRules.Revoke(ref state, now, out events);
+                },
+                async () => ToTuple(await Store.RevokeAsync(coupon.Id, reason)),
+                $"revoke {Describe(coupon)}");
+        }
+
         private async Task ChangeAsync(
             string name, CouponModel coupon, string? owner, string order, Rule rule,
             Func<Task<(Outcome Outcome, Coupon? Coupon, DiscountQuote Quote)>> call, string description)
@@ -648,6 +675,16 @@ public abstract class StoreModelTests
             if (name == "refund" && expected == Outcome.Ok && state.Status == CouponStatus.Expired)
             {
                 See("refund:ok:expired");
+            }
+
+            if (name == "revoke" && expected == Outcome.Ok && coupon.Seen(now).Status == CouponStatus.Locked)
+            {
+                See("revoke:ok:locked");
+            }
+
+            if (name == "release" && expected == Outcome.Replayed && state.Status == CouponStatus.Revoked)
+            {
+                See("release:replayed:revoked");
             }
 
             if (events != CouponEvents.None)
@@ -682,6 +719,8 @@ public abstract class StoreModelTests
             var locked = await Store.LockAsync(id, null, Order(), 1_000);
             Assert.Equal((Outcome.CouponNotFound, (Coupon?)null), (locked.Outcome, locked.Coupon));
             See("lock:coupon_not_found");
+            Assert.Equal(new CouponResult(Outcome.CouponNotFound, null), await Store.RevokeAsync(id, "model"));
+            See("revoke:coupon_not_found");
             if (_coupons.Count > 0)
             {
                 var coupon = Pick(_coupons);
@@ -772,7 +811,8 @@ public abstract class StoreModelTests
             Guid? after = null;
             do
             {
-                var page = await Store.ListCampaignsAsync(after, 3);
+                var page = await Store.ListCampaignsAsync(CampaignFilter.All, after, 3);
+                Assert.Equal(page.NextAfter is null ? page.Items.Count : 3, page.Items.Count);
                 campaigns.AddRange(page.Items);
                 after = page.NextAfter;
             }
@@ -805,7 +845,34 @@ public abstract class StoreModelTests
         }
 
         private static string Describe(CampaignStats stats) => CampaignModel.Describe(
-            stats.TotalStock, stats.Issued, stats.Locked, stats.Used, stats.Released, stats.Refunded, stats.Expired, stats.Rejected);
+            stats.TotalStock, stats.Issued, stats.Locked, stats.Used, stats.Released, stats.Refunded, stats.Expired, stats.Revoked, stats.Rejected);
+
+        /// <summary>A filter for the campaign listing: all, one status, or open to claims now.</summary>
+        private (CampaignFilter Filter, string Name) PickFilter() => _random.Next(5) switch
+        {
+            0 => (CampaignFilter.All, "all"),
+            1 => (CampaignFilter.WithStatus(CampaignStatus.Active), "active"),
+            2 => (CampaignFilter.WithStatus(CampaignStatus.Paused), "paused"),
+            3 => (CampaignFilter.WithStatus(CampaignStatus.Ended), "ended"),
+            _ => (CampaignFilter.Claimable, "claimable"),
+        };
+
+        /// <summary>Every campaign a filter lists, page by page (a filtered page may be short, with a cursor, but never over the limit).</summary>
+        private async Task<List<CampaignInfo>> ListCampaignsAsync(CampaignFilter filter, int limit)
+        {
+            var all = new List<CampaignInfo>();
+            Guid? after = null;
+            do
+            {
+                var page = await Store.ListCampaignsAsync(filter, after, limit);
+                Assert.True(page.Items.Count <= limit);
+                all.AddRange(page.Items);
+                after = page.NextAfter;
+            }
+            while (after is not null);
+
+            return all;
+        }
 
         private static string Describe(CouponModel coupon) =>
             $"{coupon.Id} of {coupon.UserId} in {coupon.Campaign.Terms.Name} ({coupon.State.Status}, order {coupon.State.OrderId ?? "-"})";
@@ -918,13 +985,14 @@ public abstract class StoreModelTests
                 states.Count(s => s == CouponStatus.Used),
                 Released, Refunded,
                 states.Count(s => s == CouponStatus.Expired),
+                states.Count(s => s == CouponStatus.Revoked),
                 Rejected);
         }
 
-        public static string Describe(long total, long issued, long locked, long used, long released, long refunded, long expired, IReadOnlyDictionary<string, long> rejected)
+        public static string Describe(long total, long issued, long locked, long used, long released, long refunded, long expired, long revoked, IReadOnlyDictionary<string, long> rejected)
         {
             var text = new StringBuilder();
-            text.Append(CultureInfo.InvariantCulture, $"total={total} issued={issued} locked={locked} used={used} released={released} refunded={refunded} expired={expired} rejected:");
+            text.Append(CultureInfo.InvariantCulture, $"total={total} issued={issued} locked={locked} used={used} released={released} refunded={refunded} expired={expired} revoked={revoked} rejected:");
             foreach (var (code, count) in rejected.OrderBy(r => r.Key, StringComparer.Ordinal))
             {
                 text.Append(CultureInfo.InvariantCulture, $" {code}={count}");

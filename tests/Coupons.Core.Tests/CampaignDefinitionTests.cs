@@ -170,7 +170,7 @@ public sealed class CampaignDefinitionTests
     public void CampaignInfo_and_stats_report_remaining_stock()
     {
         var info = new CampaignInfo(Guid.NewGuid(), Valid(), CampaignStatus.Active, TotalStock: 100, Issued: 37, CreatedAtMs: T0);
-        var stats = new CampaignStats(info.Id, 100, 100, 0, 0, 0, 0, 0, new Dictionary<string, long>());
+        var stats = new CampaignStats(info.Id, 100, 100, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>());
 
         Assert.Equal(63, info.RemainingStock);
         Assert.Equal(0, stats.RemainingStock);

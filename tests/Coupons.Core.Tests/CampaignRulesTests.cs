@@ -49,25 +49,34 @@ public sealed class StatsDeltaTests
     [Fact]
     public void A_lock_then_a_use_moves_the_gauges()
     {
-        Assert.Equal(new StatsDelta(1, 0, 0, 0, 0), StatsDelta.Of(CouponStatus.Unused, CouponStatus.Locked, CouponEvents.Locked));
-        Assert.Equal(new StatsDelta(-1, 1, 0, 0, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Used, CouponEvents.Used));
-        Assert.Equal(new StatsDelta(0, 1, 0, 0, 0), StatsDelta.Of(CouponStatus.Unused, CouponStatus.Used, CouponEvents.Used));
+        Assert.Equal(new StatsDelta(1, 0, 0, 0, 0, 0), StatsDelta.Of(CouponStatus.Unused, CouponStatus.Locked, CouponEvents.Locked));
+        Assert.Equal(new StatsDelta(-1, 1, 0, 0, 0, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Used, CouponEvents.Used));
+        Assert.Equal(new StatsDelta(0, 1, 0, 0, 0, 0), StatsDelta.Of(CouponStatus.Unused, CouponStatus.Used, CouponEvents.Used));
     }
 
     [Fact]
     public void Releases_and_lapses_both_count_as_released()
     {
-        Assert.Equal(new StatsDelta(-1, 0, 0, 1, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Unused, CouponEvents.Released));
-        Assert.Equal(new StatsDelta(-1, 0, 0, 1, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Unused, CouponEvents.Lapsed));
+        Assert.Equal(new StatsDelta(-1, 0, 0, 0, 1, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Unused, CouponEvents.Released));
+        Assert.Equal(new StatsDelta(-1, 0, 0, 0, 1, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Unused, CouponEvents.Lapsed));
         // A lock that lapsed and whose validity passed in the same sweep: released once, expired once.
-        Assert.Equal(new StatsDelta(-1, 0, 1, 1, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Expired, CouponEvents.Lapsed | CouponEvents.Expired));
+        Assert.Equal(new StatsDelta(-1, 0, 1, 0, 1, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Expired, CouponEvents.Lapsed | CouponEvents.Expired));
     }
 
     [Fact]
     public void A_refund_returns_a_used_coupon()
     {
-        Assert.Equal(new StatsDelta(0, -1, 0, 0, 1), StatsDelta.Of(CouponStatus.Used, CouponStatus.Unused, CouponEvents.Refunded));
-        Assert.Equal(new StatsDelta(0, -1, 1, 0, 1), StatsDelta.Of(CouponStatus.Used, CouponStatus.Expired, CouponEvents.Refunded | CouponEvents.Expired));
+        Assert.Equal(new StatsDelta(0, -1, 0, 0, 0, 1), StatsDelta.Of(CouponStatus.Used, CouponStatus.Unused, CouponEvents.Refunded));
+        Assert.Equal(new StatsDelta(0, -1, 1, 0, 0, 1), StatsDelta.Of(CouponStatus.Used, CouponStatus.Expired, CouponEvents.Refunded | CouponEvents.Expired));
+    }
+
+    [Fact]
+    public void A_revoke_moves_the_gauges_only_and_a_lock_it_drops_is_not_released()
+    {
+        Assert.Equal(new StatsDelta(0, 0, 0, 1, 0, 0), StatsDelta.Of(CouponStatus.Unused, CouponStatus.Revoked, CouponEvents.Revoked));
+        Assert.Equal(new StatsDelta(-1, 0, 0, 1, 0, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Revoked, CouponEvents.Revoked));
+        // A lock that had lapsed when the revoke came: the lapse is counted released, as a sweep would have.
+        Assert.Equal(new StatsDelta(-1, 0, 0, 1, 1, 0), StatsDelta.Of(CouponStatus.Locked, CouponStatus.Revoked, CouponEvents.Lapsed | CouponEvents.Revoked));
     }
 
     [Fact]
@@ -97,11 +106,14 @@ public sealed class WireNamesTests
     [Fact]
     public void Events_have_one_spelling_in_streams_and_audit_actions()
     {
-        var all = CouponEvents.Locked | CouponEvents.Used | CouponEvents.Released | CouponEvents.Lapsed | CouponEvents.Refunded | CouponEvents.Expired;
-        Assert.Equal("locked,used,released,lock_lapsed,refunded,expired", WireNames.EventList(all));
+        var all = CouponEvents.Locked | CouponEvents.Used | CouponEvents.Released | CouponEvents.Lapsed | CouponEvents.Refunded | CouponEvents.Revoked | CouponEvents.Expired;
+        Assert.Equal("locked,used,released,lock_lapsed,refunded,revoked,expired", WireNames.EventList(all));
         Assert.Equal(all, WireNames.ParseEventList(WireNames.EventList(all)));
         Assert.Equal("coupon.lock_lapsed+expired", WireNames.Actions.OfCoupon(CouponEvents.Lapsed | CouponEvents.Expired));
         Assert.Equal(WireNames.Actions.CouponClaimed, WireNames.Actions.OfCoupon(CouponEvents.None));
+        // A revoke is named for what the admin did, whatever time changed on the way.
+        Assert.Equal(WireNames.Actions.CouponRevoked, WireNames.Actions.OfCoupon(CouponEvents.Revoked));
+        Assert.Equal("coupon.revoked", WireNames.Actions.OfCoupon(CouponEvents.Lapsed | CouponEvents.Revoked));
     }
 
     [Fact]
@@ -114,5 +126,42 @@ public sealed class WireNamesTests
         Assert.Equal("campaign.paused", WireNames.Actions.OfStatusChange(CampaignRules.TargetOf(CampaignCommand.Pause)));
         Assert.Equal("campaign.resumed", WireNames.Actions.OfStatusChange(CampaignRules.TargetOf(CampaignCommand.Resume)));
         Assert.Equal("campaign.ended", WireNames.Actions.OfStatusChange(CampaignRules.TargetOf(CampaignCommand.End)));
+    }
+}
+
+public sealed class CampaignFilterTests
+{
+    private const long Now = 1_750_000_000_000L;
+
+    private static readonly CampaignDefinition Open = new()
+    {
+        Name = "Open",
+        Discount = Discount.AmountOffOf(100),
+        Validity = Validity.Relative(30),
+    };
+
+    [Theory]
+    [InlineData(CampaignStatus.Active, true)]
+    [InlineData(CampaignStatus.Paused, false)]
+    [InlineData(CampaignStatus.Ended, false)]
+    public void Claimable_is_the_claims_own_check(CampaignStatus status, bool listed)
+    {
+        Assert.Equal(listed, CampaignFilter.Claimable.Matches(status, Open, Now));
+        Assert.False(CampaignFilter.Claimable.Matches(status, Open with { ClaimStartsAtMs = Now + 1 }, Now)); // not open yet
+        Assert.False(CampaignFilter.Claimable.Matches(status, Open with { ClaimEndsAtMs = Now }, Now)); // closed
+        Assert.False(CampaignFilter.Claimable.Matches(status, Open with { Validity = Validity.Absolute(null, Now) }, Now)); // nothing left to use
+        Assert.Equal(listed, CampaignFilter.Claimable.Matches(status, Open with { ClaimStartsAtMs = Now, ClaimEndsAtMs = Now + 1 }, Now));
+    }
+
+    [Fact]
+    public void A_status_filter_looks_at_the_stored_status_alone()
+    {
+        var later = Open with { ClaimStartsAtMs = Now + 1 };
+
+        Assert.True(CampaignFilter.WithStatus(CampaignStatus.Active).Matches(CampaignStatus.Active, later, Now));
+        Assert.False(CampaignFilter.WithStatus(CampaignStatus.Active).Matches(CampaignStatus.Paused, Open, Now));
+        Assert.True(CampaignFilter.WithStatus(CampaignStatus.Ended).Matches(CampaignStatus.Ended, Open, Now));
+        Assert.All(Enum.GetValues<CampaignStatus>(), s => Assert.True(CampaignFilter.All.Matches(s, later, Now)));
+        Assert.Equal(CampaignFilter.All, default);
     }
 }

@@ -34,6 +34,7 @@ public sealed class CouponRulesRandomizedTests
         Redeem,
         Release,
         Refund,
+        Revoke,
     }
 
     [Fact]
@@ -59,7 +60,14 @@ public sealed class CouponRulesRandomizedTests
             for (var step = 0; step < StepsPerRun; step++)
             {
                 now += NextDelay(random);
-                var operation = (Operation)random.Next(4);
+                // Revokes are rare (a revoked coupon stays so), and a revoked coupon is soon followed by
+                // a new one of the same campaign, so the walk goes on through every other corner.
+                var operation = random.Next(25) == 0 ? Operation.Revoke : (Operation)random.Next(4);
+                if (state.Status == CouponStatus.Revoked && random.Next(8) == 0)
+                {
+                    state = CouponRules.NewCoupon(terms, now);
+                }
+
                 var order = Orders[random.Next(Orders.Length)];
                 var amount = Amounts[random.Next(Amounts.Length)];
                 var where = string.Create(CultureInfo.InvariantCulture, $"run {run} step {step} at +{now - T0} ms: {operation} {order} {amount}");
@@ -76,7 +84,8 @@ public sealed class CouponRulesRandomizedTests
                     Operation.Lock => CouponRules.Lock(ref state, terms, order, amount, now, out quote, out events),
                     Operation.Redeem => CouponRules.Redeem(ref state, terms, order, random.Next(4) == 0 ? null : amount, now, out quote, out events),
                     Operation.Release => CouponRules.Release(ref state, order, now, out events),
-                    _ => CouponRules.Refund(ref state, order, now, out events),
+                    Operation.Refund => CouponRules.Refund(ref state, order, now, out events),
+                    _ => CouponRules.Revoke(ref state, now, out events),
                 };
                 seen.Add((operation, outcome));
 
@@ -119,6 +128,8 @@ public sealed class CouponRulesRandomizedTests
             (Operation.Release, Outcome.AlreadyUsed),
             (Operation.Refund, Outcome.Ok), (Operation.Refund, Outcome.Replayed), (Operation.Refund, Outcome.NotRedeemed),
             (Operation.Refund, Outcome.AlreadyUsed),
+            (Operation.Revoke, Outcome.Ok), (Operation.Revoke, Outcome.Replayed), (Operation.Revoke, Outcome.AlreadyUsed),
+            (Operation.Revoke, Outcome.CouponExpired), (Operation.Lock, Outcome.CouponRevoked), (Operation.Redeem, Outcome.CouponRevoked),
         ];
         Assert.All(expected, pair => Assert.Contains(pair, seen));
     }
@@ -158,6 +169,10 @@ public sealed class CouponRulesRandomizedTests
                 Assert.True(s.OrderId is null, $"{where}: expired coupon holds order {s.OrderId}");
                 Assert.True(now >= s.ValidToMs, $"{where}: expired before its validity ended");
                 break;
+            case CouponStatus.Revoked:
+                Assert.True(s.OrderId is null, $"{where}: revoked coupon holds order {s.OrderId}");
+                Assert.True(s.LockExpiresAtMs == 0 && s.UsedAtMs == 0 && s.OrderAmount == 0, $"{where}: revoked coupon has order fields");
+                break;
             default:
                 Assert.Fail($"{where}: unexpected status {s.Status}");
                 break;
@@ -190,6 +205,11 @@ public sealed class CouponRulesRandomizedTests
                 Assert.True(normalized.Status == CouponStatus.Locked && normalized.OrderId == order, $"{where}: released a lock it did not hold");
                 Assert.Equal(CouponStatus.Unused, after.Status);
                 Assert.Equal(timeEvents | CouponEvents.Released, events);
+                break;
+            case Operation.Revoke:
+                Assert.True(normalized.Status is CouponStatus.Unused or CouponStatus.Locked, $"{where}: revoked a coupon that was {normalized.Status}");
+                Assert.Equal(CouponStatus.Revoked, after.Status);
+                Assert.Equal(timeEvents | CouponEvents.Revoked, events);
                 break;
             default:
                 Assert.True(normalized.Status == CouponStatus.Used && normalized.OrderId == order, $"{where}: refunded a coupon it had not used");

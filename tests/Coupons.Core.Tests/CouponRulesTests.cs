@@ -247,8 +247,8 @@ public sealed class CouponRulesTests
     // ---- lock ----
 
     [Theory]
-    [InlineData("revoked", A, Amount, Outcome.CouponNotFound, CouponEvents.None)]
-    [InlineData("revoked-past-validity", A, 10L, Outcome.CouponNotFound, CouponEvents.None)]
+    [InlineData("revoked", A, Amount, Outcome.CouponRevoked, CouponEvents.None)]
+    [InlineData("revoked-past-validity", A, 10L, Outcome.CouponRevoked, CouponEvents.None)] // a revoked coupon does not expire
     [InlineData("expired", A, Amount, Outcome.CouponExpired, CouponEvents.None)]
     [InlineData("expired", A, 10L, Outcome.CouponExpired, CouponEvents.None)]
     [InlineData("unused-past-validity", A, Amount, Outcome.CouponExpired, CouponEvents.Expired)]
@@ -384,8 +384,8 @@ public sealed class CouponRulesTests
     // ---- redeem ----
 
     [Theory]
-    [InlineData("revoked", A, Amount, Outcome.CouponNotFound, CouponEvents.None)]
-    [InlineData("revoked", A, null, Outcome.CouponNotFound, CouponEvents.None)]
+    [InlineData("revoked", A, Amount, Outcome.CouponRevoked, CouponEvents.None)]
+    [InlineData("revoked", A, null, Outcome.CouponRevoked, CouponEvents.None)] // beats amount required
     [InlineData("expired", A, Amount, Outcome.CouponExpired, CouponEvents.None)]
     [InlineData("unused-past-validity", A, Amount, Outcome.CouponExpired, CouponEvents.Expired)]
     [InlineData("unused-past-validity", A, null, Outcome.CouponExpired, CouponEvents.Expired)] // beats amount required
@@ -508,6 +508,7 @@ public sealed class CouponRulesTests
     [InlineData("locked-B-past-validity", A, Outcome.Replayed, CouponEvents.Expired, CouponStatus.Expired)]
     [InlineData("expired", A, Outcome.Replayed, CouponEvents.None, CouponStatus.Expired)]
     [InlineData("not-yet-valid", A, Outcome.Replayed, CouponEvents.None, CouponStatus.Unused)]
+    [InlineData("revoked", A, Outcome.Replayed, CouponEvents.None, CouponStatus.Revoked)] // the revoke dropped the order's lock
     public void Release_frees_only_the_orders_own_lock(string scenario, string order, Outcome expected, CouponEvents expectedEvents, CouponStatus status)
     {
         var before = State(scenario);
@@ -630,6 +631,67 @@ public sealed class CouponRulesTests
         Assert.Equal(Fields(usedByB), Fields(state));
     }
 
+    // ---- revoke ----
+
+    [Theory]
+    [InlineData("unused", CouponEvents.Revoked)]
+    [InlineData("not-yet-valid", CouponEvents.Revoked)]
+    [InlineData("unused-last-ms", CouponEvents.Revoked)]
+    [InlineData("locked-A", CouponEvents.Revoked)] // the order's lock is dropped
+    [InlineData("lapsed-A", CouponEvents.Lapsed | CouponEvents.Revoked)] // what time did first is kept
+    [InlineData("refunded-A", CouponEvents.Revoked)]
+    public void Revoke_takes_an_unused_or_locked_coupon_back(string scenario, CouponEvents expectedEvents)
+    {
+        var before = State(scenario);
+        var state = before;
+
+        var outcome = CouponRules.Revoke(ref state, Now, out var events);
+
+        Assert.Equal(Outcome.Ok, outcome);
+        Assert.Equal(expectedEvents, events);
+        Assert.Equal((CouponStatus.Revoked, before.ValidFromMs, before.ValidToMs, (string?)null, 0L, 0L, 0L, before.RefundedOrderId), Fields(state));
+    }
+
+    [Theory]
+    [InlineData("revoked", Outcome.Replayed, CouponEvents.None)]
+    [InlineData("revoked-past-validity", Outcome.Replayed, CouponEvents.None)]
+    [InlineData("expired", Outcome.CouponExpired, CouponEvents.None)]
+    [InlineData("refunded-A-expired", Outcome.CouponExpired, CouponEvents.None)]
+    [InlineData("unused-past-validity", Outcome.CouponExpired, CouponEvents.Expired)]
+    [InlineData("locked-A-past-validity", Outcome.CouponExpired, CouponEvents.Expired)]
+    [InlineData("lapsed-B-past-validity", Outcome.CouponExpired, CouponEvents.Lapsed | CouponEvents.Expired)]
+    [InlineData("used-A", Outcome.AlreadyUsed, CouponEvents.None)]
+    [InlineData("used-A-past-validity", Outcome.AlreadyUsed, CouponEvents.None)] // a used coupon never expires
+    [InlineData("refunded-A-used-B", Outcome.AlreadyUsed, CouponEvents.None)]
+    public void Revoke_refusals_and_replays_change_nothing_but_time(string scenario, Outcome expected, CouponEvents expectedEvents)
+    {
+        var before = State(scenario);
+        var state = before;
+
+        var outcome = CouponRules.Revoke(ref state, Now, out var events);
+
+        Assert.Equal(expected, outcome);
+        Assert.Equal(expectedEvents, events);
+        AssertOnlyNormalized(before, state, Now, events);
+    }
+
+    [Fact]
+    public void A_revoked_lock_refuses_its_order_redeem_and_lets_its_release_pass()
+    {
+        var state = LockedBy(A);
+        Assert.Equal(Outcome.Ok, CouponRules.Revoke(ref state, Now, out _));
+        var revoked = state;
+
+        Assert.Equal(Outcome.CouponRevoked, CouponRules.Redeem(ref state, Terms, A, null, Now + 1, out _, out var redeemEvents));
+        Assert.Equal(Outcome.CouponRevoked, CouponRules.Lock(ref state, Terms, B, Amount, Now + 1, out _, out _));
+        Assert.Equal(Outcome.Replayed, CouponRules.Release(ref state, A, Now + 1, out _));
+        Assert.Equal(Outcome.NotRedeemed, CouponRules.Refund(ref state, A, Now + 1, out _));
+        Assert.Equal(Outcome.Replayed, CouponRules.Revoke(ref state, ValidTo + 1, out var later));
+        Assert.Equal((CouponEvents.None, CouponEvents.None), (redeemEvents, later));
+        Assert.Equal(Fields(revoked), Fields(state));
+        Assert.Equal(CouponStatus.Revoked, CouponRules.Observe(state, ValidTo + 1).Status); // revoked for good: it never expires
+    }
+
     // ---- the reader's view ----
 
     [Fact]
@@ -677,6 +739,7 @@ public sealed class CouponRulesTests
     [InlineData(Outcome.OrderAmountRequired, "order_amount_required")]
     [InlineData(Outcome.BelowMinimum, "below_minimum")]
     [InlineData(Outcome.NotRedeemed, "not_redeemed")]
+    [InlineData(Outcome.CouponRevoked, "coupon_revoked")]
     [InlineData(Outcome.CampaignEnded, "campaign_ended")]
     [InlineData(Outcome.StockCapExceeded, "stock_cap_exceeded")]
     public void ToCode_gives_the_code_of_the_contract(Outcome outcome, string code)
@@ -686,7 +749,7 @@ public sealed class CouponRulesTests
 
     [Theory]
     [InlineData((Outcome)2)]
-    [InlineData((Outcome)29)]
+    [InlineData((Outcome)14)]
     [InlineData((Outcome)32)]
     [InlineData((Outcome)255)]
     public void ToCode_of_an_unknown_value_throws(Outcome outcome)
@@ -716,6 +779,7 @@ public sealed class CouponRulesTests
             Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum,
         },
         new[] { Outcome.CampaignNotFound, Outcome.CampaignEnded },
+        new[] { Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.AlreadyUsed }, // revoke
     };
 
     [Theory]

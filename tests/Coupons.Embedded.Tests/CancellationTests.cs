@@ -33,7 +33,7 @@ public sealed class CancellationTests
             () => test.Store.GetStatsAsync(campaign.Id, cancelled).AsTask(),
             () => test.Store.GetCouponAsync(coupon.Id, null, cancelled).AsTask(),
             () => test.Store.ListUserCouponsAsync("u", null, null, 10, cancelled).AsTask(),
-            () => test.Store.ListCampaignsAsync(null, 10, cancelled).AsTask(),
+            () => test.Store.ListCampaignsAsync(CampaignFilter.All, null, 10, cancelled).AsTask(),
             () => test.Store.AuditLog.QueryAsync(new AuditQuery(), cancelled).AsTask(),
         };
         foreach (var call in calls)
@@ -73,7 +73,7 @@ public sealed class CancellationTests
 
     private static async Task AssertUnchangedAsync(TestStore test, Guid campaignId, Guid couponId)
     {
-        var campaign = Assert.Single((await test.Store.ListCampaignsAsync(null, 10)).Items);
+        var campaign = Assert.Single((await test.Store.ListCampaignsAsync(CampaignFilter.All, null, 10)).Items);
         Assert.Equal((campaignId, CampaignStatus.Active, 5L, 1L), (campaign.Id, campaign.Status, campaign.TotalStock, campaign.Issued));
         Assert.Empty((await test.Store.GetStatsAsync(campaignId))!.Rejected);
         Assert.Equal(CouponStatus.Unused, (await test.Store.GetCouponAsync(couponId, null)).Coupon!.Status);

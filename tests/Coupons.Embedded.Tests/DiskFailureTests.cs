@@ -139,7 +139,7 @@ public sealed class DiskFailureTests
         await Assert.ThrowsAsync<StorageUnavailableException>(() => store.GetCouponAsync(couponId, null).AsTask());
         await Assert.ThrowsAsync<StorageUnavailableException>(() => store.GetStatsAsync(campaignId).AsTask());
         await Assert.ThrowsAsync<StorageUnavailableException>(() => store.GetCampaignAsync(campaignId).AsTask());
-        await Assert.ThrowsAsync<StorageUnavailableException>(() => store.ListCampaignsAsync(null, 10).AsTask());
+        await Assert.ThrowsAsync<StorageUnavailableException>(() => store.ListCampaignsAsync(CampaignFilter.All, null, 10).AsTask());
         await Assert.ThrowsAsync<StorageUnavailableException>(() => store.ListUserCouponsAsync("anyone", null, null, 10).AsTask());
         Assert.False(store.IsReady);
     }

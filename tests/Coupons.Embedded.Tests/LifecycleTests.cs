@@ -100,7 +100,7 @@ public sealed class LifecycleTests
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => test.Store.ListUserCouponsAsync("u", null, null, 0).AsTask());
 
         test.Reopen();
-        var page = await test.Store.ListCampaignsAsync(null, 10);
+        var page = await test.Store.ListCampaignsAsync(CampaignFilter.All, null, 10);
         var only = Assert.Single(page.Items);
         Assert.Equal((5L, 1L), (only.TotalStock, only.Issued));
         Assert.Equal(CouponStatus.Unused, (await test.Store.GetCouponAsync(coupon.Id, null)).Coupon!.Status);

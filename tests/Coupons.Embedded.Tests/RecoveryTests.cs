@@ -69,14 +69,14 @@ public sealed class RecoveryTests
         Assert.Equal(CampaignStatus.Active, (await test.Store.GetCampaignAsync(other.Id))!.Status);
 
         // Listing after a restart: both campaigns, in id order, one per page.
-        var first = await test.Store.ListCampaignsAsync(null, 1);
-        var second = await test.Store.ListCampaignsAsync(first.NextAfter, 1);
-        var all = await test.Store.ListCampaignsAsync(null, 10);
+        var first = await test.Store.ListCampaignsAsync(CampaignFilter.All, null, 1);
+        var second = await test.Store.ListCampaignsAsync(CampaignFilter.All, first.NextAfter, 1);
+        var all = await test.Store.ListCampaignsAsync(CampaignFilter.All, null, 10);
         Assert.NotNull(first.NextAfter);
         Assert.Null(all.NextAfter);
         Assert.Equal(all.Items.Select(c => c.Id), first.Items.Concat(second.Items).Select(c => c.Id));
         Assert.Equal(new[] { created.Id, other.Id }.Order(), all.Items.Select(c => c.Id));
-        Assert.Null((await test.Store.ListCampaignsAsync(second.Items[0].Id, 1)).NextAfter);
+        Assert.Null((await test.Store.ListCampaignsAsync(CampaignFilter.All, second.Items[0].Id, 1)).NextAfter);
     }
 
     [Fact]

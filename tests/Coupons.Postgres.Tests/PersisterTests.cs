@@ -108,6 +108,12 @@ public sealed class PersisterTests(Servers servers) : IAsyncLifetime
             await _store.RedeemAsync(coupons[i].Id, null, "order-" + i.ToString(CultureInfo.InvariantCulture), null);
         }
 
+        // Revoked: an unused coupon and a locked one (its lock dropped).
+        foreach (var i in new[] { 5, 6 })
+        {
+            await _store.RevokeAsync(coupons[i].Id, "persisted revoke");
+        }
+
         await _store.ChangeCampaignStatusAsync(campaign.Id, CampaignCommand.Pause);
         await _store.AddStockAsync(campaign.Id, 5);
         return (campaign, coupons);
@@ -150,6 +156,48 @@ public sealed class PersisterTests(Servers servers) : IAsyncLifetime
         await using var campaignRow = await query.ExecuteReaderAsync();
         Assert.True(await campaignRow.ReadAsync());
         Assert.Equal((info.Status.ToString().ToLowerInvariant(), info.TotalStock, info.Definition.Name), (campaignRow.GetString(0), campaignRow.GetInt64(1), campaignRow.GetString(2)));
+    }
+
+    [Fact]
+    public async Task A_revoke_reaches_its_users_shard_as_the_row_and_one_audit_entry_with_the_admin_and_the_reason()
+    {
+        var campaign = await _store.CreateCampaignAsync(new CampaignDefinition { Name = "Revoked", Discount = Discount.AmountOffOf(100), Validity = Validity.Relative(1) }, 5);
+        var coupon = (await _store.ClaimAsync(campaign.Id, "revoked-user", null)).Coupon!;
+        await _store.LockAsync(coupon.Id, null, "order-r", 2_000);
+        AuditScope.Set(new AuditActor("ops", "admin", "192.0.2.7"));
+        try
+        {
+            Assert.Equal(Outcome.Ok, (await _store.RevokeAsync(coupon.Id, "chargeback fraud")).Outcome);
+            Assert.Equal(Outcome.Replayed, (await _store.RevokeAsync(coupon.Id, "again")).Outcome);
+        }
+        finally
+        {
+            AuditScope.Set(null);
+        }
+
+        await using (var persister = NewPersister("revokes"))
+        {
+            await DrainAsync(persister);
+        }
+
+        await using var connection = new NpgsqlConnection(_postgres.Shards[Shards.For("revoked-user", _postgres.Shards.Count)]);
+        await connection.OpenAsync();
+        await using (var row = new NpgsqlCommand("SELECT status, order_id FROM coupons WHERE id = $1", connection))
+        {
+            row.Parameters.Add(new NpgsqlParameter { Value = coupon.Id });
+            await using var reader = await row.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal(("revoked", true), (reader.GetString(0), reader.IsDBNull(1)));
+        }
+
+        await using var audit = new NpgsqlCommand("SELECT actor_id, actor_role, actor_ip, before, after, order_id FROM audit WHERE subject = $1 AND action = 'coupon.revoked'", connection);
+        audit.Parameters.Add(new NpgsqlParameter { Value = coupon.Id.ToString() });
+        await using var entries = await audit.ExecuteReaderAsync();
+        Assert.True(await entries.ReadAsync());
+        Assert.Equal(
+            ("ops", "admin", "192.0.2.7", "locked by order order-r", "revoked, reason: chargeback fraud", "order-r"),
+            (entries.GetString(0), entries.GetString(1), entries.GetString(2), entries.GetString(3), entries.GetString(4), entries.GetString(5)));
+        Assert.False(await entries.ReadAsync());
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class CancellationTests(RedisServer server) : IAsyncLifetime
         var after = (await _store.GetCampaignAsync(campaign.Id))!;
         Assert.Equal((CampaignStatus.Active, 5L, 1L), (after.Status, after.TotalStock, after.Issued));
         Assert.Equal(CouponStatus.Unused, (await _store.GetCouponAsync(coupon.Id, null)).Coupon!.Status);
-        Assert.Single((await _store.ListCampaignsAsync(null, 10)).Items);
+        Assert.Single((await _store.ListCampaignsAsync(CampaignFilter.All, null, 10)).Items);
         Assert.Empty((await _store.ListUserCouponsAsync("bob", null, null, 10)).Items);
     }
 }

@@ -57,9 +57,9 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
         Assert.Equal(Start.ToUnixTimeMilliseconds() + 5, read.CreatedAtMs);
         Assert.Null(await _store.GetCampaignAsync(Guid.CreateVersion7()));
 
-        var page = await _store.ListCampaignsAsync(null, 1);
+        var page = await _store.ListCampaignsAsync(CampaignFilter.All, null, 1);
         Assert.Equal([first.Id], page.Items.Select(c => c.Id));
-        var rest = await _store.ListCampaignsAsync(page.NextAfter, 10);
+        var rest = await _store.ListCampaignsAsync(CampaignFilter.All, page.NextAfter, 10);
         Assert.Equal([second.Id], rest.Items.Select(c => c.Id));
         Assert.Null(rest.NextAfter);
     }

@@ -1,6 +1,7 @@
 // A coupon's life through the generated client: the README's curl walk-through ("A coupon's life
 // over HTTP") with the very same bodies, then a second coupon released and refunded, alice's
-// coupons page by page, and problems read through their typed `code`. Every answer is checked;
+// coupons page by page, problems read through their typed `code`, and the admin routes (the
+// campaigns open to claims, a user's coupons, a revoke). Every answer is checked;
 // the exit code is 1 on any mismatch.
 //
 //   node dist/life.js [API ADMIN ALICE ORDERS]
@@ -69,7 +70,7 @@ async function walkThrough(admin: Client, alice: Client, orders: Client): Promis
   const stats = expectStatus("5. stats", await admin.GET("/v1/campaigns/{id}/stats", { params: { path: { id: campaign.id } } }), 200);
   same("5. the README's numbers", stats, {
     campaignId: campaign.id, totalStock: 1000, issued: 1, remainingStock: 999, locked: 0, used: 1,
-    released: 0, refunded: 0, expired: 0, rejected: {},
+    released: 0, refunded: 0, expired: 0, revoked: 0, rejected: {},
   });
   return { campaign: campaign.id, coupon: coupon.id };
 }
@@ -135,6 +136,22 @@ async function problems(alice: Client, usedId: string): Promise<void> {
   same("locking a used coupon: 409 already_used", [used.status, used.code], [409, "already_used"]);
 }
 
+/** The admin routes: alice lists what she can claim, the order system lists her coupons, an admin revokes one. */
+async function adminRoutes(admin: Client, alice: Client, orders: Client, campaign: string, unusedId: string): Promise<void> {
+  const open = expectStatus("campaigns?status=active", await alice.GET("/v1/campaigns", { params: { query: { status: "active", limit: 200 } } }), 200);
+  same("alice sees the campaign open to claims", open.items.some((c) => c.id === campaign), true);
+  const all = await alice.GET("/v1/campaigns", { params: { query: {} } });
+  same("alice may not list every campaign: 403 forbidden", expectProblem("campaigns without a status", all, 403).code, "forbidden");
+
+  const hers = expectStatus("users/alice/coupons", await orders.GET("/v1/users/{userId}/coupons", { params: { path: { userId: "alice" }, query: { status: "unused" } } }), 200);
+  same("the order system sees alice's unused coupon", hers.items.filter((c) => c.campaignId === campaign).map((c) => c.id), [unusedId]);
+
+  const revoked = expectStatus("revoke", await admin.POST("/v1/coupons/{id}/revoke", { params: { path: { id: unusedId } }, body: { reason: "issued by mistake" } }), 200);
+  same("revoked", [revoked.status, revoked.orderId], ["revoked", null]);
+  const lock = await alice.POST("/v1/coupons/{id}/lock", { params: { path: { id: unusedId } }, body: { orderId: "order-4", orderAmount: 5000 } });
+  same("locking a revoked coupon: 409 coupon_revoked", expectProblem("locking a revoked coupon", lock, 409).code, "coupon_revoked");
+}
+
 async function main(): Promise<void> {
   const s = settings();
   const [admin, alice, orders] = [clientFor(s.api, s.admin), clientFor(s.api, s.alice), clientFor(s.api, s.orders)];
@@ -142,11 +159,12 @@ async function main(): Promise<void> {
   const second = await secondCoupon(alice, orders, campaign);
   await listMine(alice, campaign, coupon, second);
   await problems(alice, coupon);
+  await adminRoutes(admin, alice, orders, campaign, second);
 
   const stats = expectStatus("stats at the end", await admin.GET("/v1/campaigns/{id}/stats", { params: { path: { id: campaign } } }), 200);
   same("stats at the end", stats, {
     campaignId: campaign, totalStock: 1000, issued: 2, remainingStock: 998, locked: 0, used: 1,
-    released: 1, refunded: 1, expired: 0, rejected: { already_used: 1, limit_reached: 1 },
+    released: 1, refunded: 1, expired: 0, revoked: 1, rejected: { already_used: 1, limit_reached: 1, coupon_revoked: 1 },
   });
   ok(`campaign ${campaign}`);
 }

@@ -19,6 +19,9 @@ public static class CampaignsApi
     private static readonly Refusals Restocking = new(Outcome.CampaignNotFound, Outcome.CampaignEnded, Outcome.StockCapExceeded);
     private static readonly Refusals Claiming = new(Outcome.CampaignNotFound, Outcome.CampaignNotActive, Outcome.LimitReached, Outcome.SoldOut);
 
+    // Listing is open to every caller, but only an admin may list more than the campaigns open to claims.
+    private static readonly ProblemCode ListingForbidden = new(ProblemCodes.Forbidden, 403, "only an admin lists campaigns other than status=active");
+
     public static RouteGroupBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapApiGroup("/v1/campaigns", "Campaigns");
@@ -29,8 +32,12 @@ public static class CampaignsApi
         admin.MapPost("/", CreateCampaign)
             .Answers(201, "The new campaign; Location is its path.").WithName("CreateCampaign").WithDescription("Left out: minOrderAmount 0, perUserLimit 1, claims open at once and until the campaign ends, lockTtlSeconds 900. The discount and validity take one of their shapes (see Discount, Validity).").WithSummary("Create a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, CreateCampaignRequest>();
-        admin.MapGet("/", ListCampaigns)
-            .Answers(200, "A page of campaigns.").WithName("ListCampaigns").WithDescription("Every campaign, oldest first, a page at a time: pass nextCursor back as cursor until it is null.").WithSummary("List campaigns, oldest first (admin).");
+
+        // Any caller may list; what each role may list is the handler's (FilterFor), so not the admin
+        // group's. A group of its own, made after the admin's, keeps the document's order (post, get).
+        api.MapGroup(string.Empty).MapGet("/", ListCampaigns).ProducesCodes(ListingForbidden)
+            .Answers(200, "A page of campaigns.").WithName("ListCampaigns").WithDescription("Campaigns, oldest first, a page at a time: pass nextCursor back as cursor until it is null (a filtered page may hold fewer than limit, even none, and still have a nextCursor). An admin lists every campaign, or those of one status. Anyone else must ask for status=active, which lists the campaigns open to claims now: active, inside their claim window and before an absolute validity ends (sold-out ones included, with remainingStock 0); without it, or with another status, the answer is 403.").WithSummary("List campaigns, oldest first (admin: any status; others: the ones open to claims now, with status=active).");
+
         MapStatusChange(admin, "/{id}/pause", CampaignCommand.Pause, StatusChange)
             .WithName("PauseCampaign").WithDescription("Claims are refused with campaign_not_active until the campaign is resumed; coupons already claimed keep working. Pausing a paused campaign changes nothing.").WithSummary("Stop claims for a while (admin).");
         MapStatusChange(admin, "/{id}/resume", CampaignCommand.Resume, StatusChange)
@@ -73,19 +80,49 @@ public static class CampaignsApi
     }
 
     private static async Task<Results<Ok<PageResponse<CampaignResponse>>, ProblemHttpResult>> ListCampaigns(
+        HttpContext context,
         ICouponStore store,
+        [Description("Only campaigns in this status. An admin may ask for any, or none; everyone else must ask for active, which lists the campaigns open to claims now (active, inside the claim window, before an absolute validity ends).")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor,
         CancellationToken ct)
     {
+        CampaignStatus? wanted = null;
+        if (status is not null)
+        {
+            if (!WireNames.TryParse(status, out CampaignStatus parsed))
+            {
+                return Problems.Validation("status", "must be one of active, paused, ended");
+            }
+
+            wanted = parsed;
+        }
+
         if (Paging.Check(limit, cursor, out var pageSize, out var after) is { } problem)
         {
             return problem;
         }
 
-        var page = await store.ListCampaignsAsync(after, pageSize, ct).ConfigureAwait(false);
+        if (FilterFor(Caller.Of(context).Role, wanted) is not { } filter)
+        {
+            return Problems.Create(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "The token's role may not do this.", "Only an admin lists campaigns other than status=active.");
+        }
+
+        var page = await store.ListCampaignsAsync(filter, after, pageSize, ct).ConfigureAwait(false);
         return TypedResults.Ok(new PageResponse<CampaignResponse>([.. page.Items.Select(CampaignResponse.From)], Cursors.Format(page.NextAfter)));
     }
+
+    /// <summary>
+    /// What a caller's listing shows: an admin's, the campaigns of the status asked (all without one);
+    /// anyone else's, with status=active, those open to claims now; null (forbidden) for anything else.
+    /// </summary>
+    private static CampaignFilter? FilterFor(CallerRole role, CampaignStatus? wanted) => (role, wanted) switch
+    {
+        (CallerRole.Admin, null) => CampaignFilter.All,
+        (CallerRole.Admin, { } status) => CampaignFilter.WithStatus(status),
+        (_, CampaignStatus.Active) => CampaignFilter.Claimable,
+        _ => null,
+    };
 
     private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetCampaign(string id, ICouponStore store, CancellationToken ct)
     {

@@ -12,17 +12,20 @@ public static class CouponsApi
 {
     private static readonly Refusals Lookup = new(Outcome.CouponNotFound);
 
+    // Revoking a revoked coupon is a replay (200); an expired one is refused, as CouponRules.Revoke says why.
+    private static readonly Refusals Revoking = new(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.AlreadyUsed);
+
     // The four changes of a coupon by an order: what each takes, asks the store and answers; the
     // rest is CouponChange's.
     private static readonly CouponChange<Redemption, RedemptionResponse> Locking = new(
-        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.BelowMinimum),
+        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.BelowMinimum),
         OrderAmount.Required,
         static (store, couponId, owner, order, ct) => store.LockAsync(couponId, owner, order.OrderId!, order.OrderAmount!.Value, ct),
         static result => result.Outcome,
         ToResponse);
 
     private static readonly CouponChange<Redemption, RedemptionResponse> Redeeming = new(
-        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum),
+        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum),
         OrderAmount.Optional,
         static (store, couponId, owner, order, ct) => store.RedeemAsync(couponId, owner, order.OrderId!, order.OrderAmount, ct),
         static result => result.Outcome,
@@ -55,6 +58,8 @@ public static class CouponsApi
         var api = app.MapApiGroup("/v1", "Coupons");
         api.MapGet("/me/coupons", ListMine)
             .Answers(200, "A page of the caller's coupons.").WithName("ListMyCoupons").WithDescription("The calling user's coupons, oldest first, optionally of one status, a page at a time.").WithSummary("The calling user's coupons, oldest first.");
+        api.MapRoleGroup(AuthExtensions.ServiceOrAdmin).MapGet("/users/{userId}/coupons", ListUsers)
+            .Answers(200, "A page of the user's coupons.").WithName("ListUserCoupons").WithDescription("Any user's coupons, as /v1/me/coupons shows a user their own: oldest first, optionally of one status, a page at a time. A user with no coupons has an empty list.").WithSummary("A user's coupons, oldest first (service or admin).");
 
         var coupon = api.MapGroup("/coupons/{id}");
         coupon.MapGet("/", GetCoupon).Refuses(Lookup)
@@ -71,16 +76,36 @@ public static class CouponsApi
         var refunders = coupon.MapRoleGroup(AuthExtensions.ServiceOrAdmin);
         MapChange(refunders, "/refund", Refunding).WithJsonBody<RouteHandlerBuilder, OrderReference>()
             .Answers(200, "The coupon, unused again (or expired).").WithName("RefundCoupon").WithDescription("A used coupon becomes unused again (expired, if its validity has passed) once its order is refunded. Repeating it for the same order changes nothing.").WithSummary("Return a used coupon to its holder (service or admin).");
+
+        coupon.MapRoleGroup(AuthExtensions.Admin).MapPost("/revoke", Revoke).Refuses(Revoking).WithJsonBody<RouteHandlerBuilder, RevokeRequest>()
+            .Answers(200, "The coupon, revoked (also when it was revoked before: nothing changed then).").WithName("RevokeCoupon").WithDescription("An unused or locked coupon becomes revoked for good: a lock held by an order is dropped (that order's redeem is then refused with coupon_revoked), the stock it took is not returned, and the audit log keeps the reason with the admin as actor. Revoking a revoked coupon changes nothing and keeps the first reason; a used coupon is refused (refund it first), and so is an expired one, which can no longer be used anyway.").WithSummary("Take a coupon back for good (admin).");
         return api;
     }
 
-    private static async Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListMine(
+    private static Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListMine(
         HttpContext context,
         ICouponStore store,
         [Description("Only coupons in this status: unused, locked, used, expired, revoked.")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor,
-        CancellationToken ct)
+        CancellationToken ct) =>
+        ListAsync(Caller.Of(context).UserId, status, limit, cursor, store, ct);
+
+    private static Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListUsers(
+        string userId,
+        ICouponStore store,
+        [Description("Only coupons in this status: unused, locked, used, expired, revoked.")] string? status,
+        [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
+        [Description("The nextCursor of the previous page.")] string? cursor,
+        CancellationToken ct) =>
+        string.IsNullOrWhiteSpace(userId) || userId.Length > StoreLimits.MaxUserIdLength
+            ? Task.FromResult<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>>(
+                Problems.Validation("userId", $"must be 1 to {StoreLimits.MaxUserIdLength} characters, not only white space"))
+            : ListAsync(userId, status, limit, cursor, store, ct);
+
+    /// <summary>A page of one user's coupons: the caller's own (/v1/me/coupons) or anyone's (/v1/users/{userId}/coupons), the same checks and answer.</summary>
+    private static async Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListAsync(
+        string userId, string? status, int? limit, string? cursor, ICouponStore store, CancellationToken ct)
     {
         CouponStatus? filter = null;
         if (status is not null)
@@ -98,7 +123,7 @@ public static class CouponsApi
             return problem;
         }
 
-        var page = await store.ListUserCouponsAsync(Caller.Of(context).UserId, filter, after, pageSize, ct).ConfigureAwait(false);
+        var page = await store.ListUserCouponsAsync(userId, filter, after, pageSize, ct).ConfigureAwait(false);
         return TypedResults.Ok(new PageResponse<CouponResponse>([.. page.Items.Select(CouponResponse.From)], Cursors.Format(page.NextAfter)));
     }
 
@@ -111,6 +136,28 @@ public static class CouponsApi
 
         var result = await store.GetCouponAsync(couponId, Caller.Of(context).OwnerFilter, ct).ConfigureAwait(false);
         return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!)) : Lookup.Problem(result.Outcome);
+    }
+
+    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> Revoke(string id, HttpRequest request, ICouponStore store, CancellationToken ct)
+    {
+        var (body, problem) = await JsonBody.ReadAsync<RevokeRequest>(request).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!StoreLimits.IsValidReason(body!.Reason))
+        {
+            return Problems.Validation("reason", $"must be 1 to {StoreLimits.MaxReasonLength} characters, not only white space, without control characters");
+        }
+
+        if (!Ids.TryParse(id, out var couponId))
+        {
+            return Revoking.Problem(Outcome.CouponNotFound);
+        }
+
+        var result = await store.RevokeAsync(couponId, body.Reason!, ct).ConfigureAwait(false);
+        return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!)) : Revoking.Problem(result.Outcome);
     }
 
     private static RouteHandlerBuilder MapChange<TResult, TResponse>(RouteGroupBuilder group, string pattern, CouponChange<TResult, TResponse> change) =>

@@ -48,6 +48,10 @@ public sealed record RedeemRequest(
 public sealed record OrderReference(
     [property: Required, StringLength(StoreLimits.MaxOrderIdLength, MinimumLength = 1), Description("The order that locked or used the coupon.")] string? OrderId) : IRequestBody;
 
+/// <summary>Why an admin takes a coupon back; kept in the audit log.</summary>
+public sealed record RevokeRequest(
+    [property: Required, StringLength(StoreLimits.MaxReasonLength, MinimumLength = 1), Description("Why the coupon is taken back; not only white space, no control characters. Kept in the audit entry.")] string? Reason) : IRequestBody;
+
 /// <summary>A blocklist entry to add: <c>kind</c> is user, ip or device; <c>expiresAt</c> left out blocks for good.</summary>
 public sealed record BlockRequest(
     [property: Required] string? Kind,

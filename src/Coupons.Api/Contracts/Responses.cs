@@ -83,11 +83,12 @@ public sealed record StatsResponse(
     long Released,
     long Refunded,
     long Expired,
+    long Revoked,
     IReadOnlyDictionary<string, long> Rejected)
 {
     public static StatsResponse From(CampaignStats stats) => new(
         Ids.Format(stats.CampaignId), stats.TotalStock, stats.Issued, stats.RemainingStock, stats.Locked, stats.Used,
-        stats.Released, stats.Refunded, stats.Expired, stats.Rejected);
+        stats.Released, stats.Refunded, stats.Expired, stats.Revoked, stats.Rejected);
 }
 
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, string? NextCursor);

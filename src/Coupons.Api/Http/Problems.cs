@@ -41,6 +41,7 @@ public static class Problems
         Outcome.OrderAmountRequired => new(StatusCodes.Status422UnprocessableEntity, "An order amount is needed to redeem an unlocked coupon."),
         Outcome.BelowMinimum => new(StatusCodes.Status422UnprocessableEntity, "The order amount is below the coupon's minimum."),
         Outcome.NotRedeemed => new(StatusCodes.Status409Conflict, "The coupon is not used by an order."),
+        Outcome.CouponRevoked => new(StatusCodes.Status409Conflict, "The coupon was revoked."),
         Outcome.CampaignEnded => new(StatusCodes.Status409Conflict, "The campaign has ended."),
         // Only adding stock refuses so; its body's field was answered this way before the store had the outcome.
         Outcome.StockCapExceeded => ProblemAnswer.InvalidField("add", $"the total stock would pass {CampaignDefinition.MaxStock}"),

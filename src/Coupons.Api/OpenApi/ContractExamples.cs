@@ -23,6 +23,7 @@ internal static class ContractExamples
         ["LockRequest"] = """{"orderId": "order-1", "orderAmount": 12345}""",
         ["RedeemRequest"] = """{"orderId": "order-1"}""",
         ["OrderReference"] = """{"orderId": "order-1"}""",
+        ["RevokeRequest"] = """{"reason": "issued to a test account by mistake"}""",
         ["BlockRequest"] = """{"kind": "ip", "value": "203.0.113.0/24", "reason": "card testing", "expiresAt": "2026-12-01T00:00:00Z"}""",
         ["Campaign"] = $$"""
             {"id": "{{CampaignId}}", "name": "Black Friday",
@@ -34,7 +35,7 @@ internal static class ContractExamples
         ["Redemption"] = "{\"coupon\": " + Coupon + ", \"discount\": 2469, \"payable\": 9876}",
         ["CampaignStats"] = $$"""
             {"campaignId": "{{CampaignId}}", "totalStock": 1000, "issued": 1, "remainingStock": 999, "locked": 1, "used": 0,
-             "released": 0, "refunded": 0, "expired": 0, "rejected": {"limit_reached": 3} }
+             "released": 0, "refunded": 0, "expired": 0, "revoked": 0, "rejected": {"limit_reached": 3} }
             """,
         ["Problem"] = """
             {"type": "https://tools.ietf.org/html/rfc9110#section-15.5.10", "title": "The user holds as many coupons of this campaign as allowed.",

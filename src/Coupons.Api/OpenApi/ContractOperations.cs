@@ -107,8 +107,16 @@ internal sealed class ContractOperations : IOpenApiOperationTransformer
                 schema.MaxLength = StoreLimits.MaxIdempotencyKeyLength;
                 schema.Pattern = "^[!-~]+$";
                 break;
-            case (ParameterLocation.Query, "status") when operationId == "ListMyCoupons":
+            case (ParameterLocation.Query, "status") when operationId is "ListMyCoupons" or "ListUserCoupons":
                 SetEnum(schema, WireNames.CouponStatusNames);
+                break;
+            case (ParameterLocation.Query, "status") when operationId == "ListCampaigns":
+                SetEnum(schema, WireNames.CampaignStatusNames);
+                break;
+            case (ParameterLocation.Path, "userId"):
+                schema.MinLength = 1;
+                schema.MaxLength = StoreLimits.MaxUserIdLength;
+                parameter.Description ??= "The user: a token's sub.";
                 break;
             case (_, "kind"):
                 SetEnum(schema, WireSchemas.BlockKinds);

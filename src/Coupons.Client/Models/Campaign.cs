@@ -98,7 +98,11 @@ public sealed record CampaignStats(
     long Released,
     long Refunded,
     long Expired,
-    IReadOnlyDictionary<ProblemCode, long> Rejected);
+    IReadOnlyDictionary<ProblemCode, long> Rejected)
+{
+    /// <summary>Coupons an admin revoked (their stock is not returned).</summary>
+    public long Revoked { get; init; }
+}
 
 /// <summary>One page of a listing, and the cursor of the next (null on the last page).</summary>
 /// <typeparam name="T">What is listed.</typeparam>

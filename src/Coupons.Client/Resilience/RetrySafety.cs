@@ -6,7 +6,7 @@ namespace Coupons.Client.Resilience;
 /// </summary>
 /// <remarks>
 /// Reads (GET); the four order changes (<c>lock</c>, <c>redeem</c>, <c>release</c>, <c>refund</c>:
-/// idempotent per order); a campaign's <c>pause</c>, <c>resume</c>, <c>end</c> (they set a status);
+/// idempotent per order); a coupon's <c>revoke</c> (a revoked coupon revoked again is a replay); a campaign's <c>pause</c>, <c>resume</c>, <c>end</c> (they set a status);
 /// a claim sent with an <c>Idempotency-Key</c> (the same key gives the same coupon); and adding a
 /// blocklist entry (it replaces the entry of the same kind and value). Not: creating a campaign,
 /// adding stock, a claim without a key, and the deletes (a repeat of a delete that was done answers
@@ -14,7 +14,7 @@ namespace Coupons.Client.Resilience;
 /// </remarks>
 public static class RetrySafety
 {
-    private static readonly string[] IdempotentChanges = ["/lock", "/redeem", "/release", "/refund", "/pause", "/resume", "/end"];
+    private static readonly string[] IdempotentChanges = ["/lock", "/redeem", "/release", "/refund", "/revoke", "/pause", "/resume", "/end"];
 
     /// <summary>Whether <paramref name="request"/> may be sent again.</summary>
     public static bool IsSafeToRetry(HttpRequestMessage request)

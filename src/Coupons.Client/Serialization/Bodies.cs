@@ -5,3 +5,6 @@ internal sealed record OrderBody(string OrderId, long? OrderAmount);
 
 /// <summary>The body of adding stock.</summary>
 internal sealed record StockBody(long Add);
+
+/// <summary>The body of a revoke.</summary>
+internal sealed record RevokeBody(string Reason);

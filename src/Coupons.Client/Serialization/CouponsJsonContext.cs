@@ -32,4 +32,5 @@ namespace Coupons.Client.Serialization;
 [JsonSerializable(typeof(CouponsProblem))]
 [JsonSerializable(typeof(OrderBody))]
 [JsonSerializable(typeof(StockBody))]
+[JsonSerializable(typeof(RevokeBody))]
 internal sealed partial class CouponsJsonContext : JsonSerializerContext;

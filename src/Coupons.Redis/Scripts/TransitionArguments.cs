@@ -9,9 +9,9 @@ namespace Coupons.Redis;
 /// says: KEYS 1 the coupon, 2 its bucket, 3 the slot's event stream, 4 the bucket's lock expiries,
 /// 5 its validity ends (all in the coupon's slot); ARGV 1 the version read, 2 coupon id, 3 campaign
 /// id, 4 events, 5 status, 6 order id, 7 order amount, 8 lock expires at, 9 used at, 10 refunded
-/// order id, 11-15 the locked, used, expired, released and refunded counters' changes, 16 the
-/// refusal to count, 17 watch the lock until, 18 watch the validity until ('' for not watched),
-/// 19 the audit field.
+/// order id, 11-16 the locked, used, expired, revoked, released and refunded counters' changes,
+/// 17 the refusal to count, 18 watch the lock until, 19 watch the validity until ('' for not
+/// watched), 20 the audit field.
 /// </summary>
 /// <param name="VersionRead">The version the change was decided on: the script stores it only if the coupon is still at it.</param>
 /// <param name="After">The state decided by <c>CouponRules</c>, stored whole.</param>
@@ -42,7 +42,7 @@ internal readonly record struct TransitionArguments(
             [
                 VersionRead, RedisKeys.Id(CouponId), RedisKeys.Id(CampaignId), WireNames.EventList(Events), WireNames.Of(After.Status),
                 After.OrderId ?? "", After.OrderAmount, After.LockExpiresAtMs, After.UsedAtMs, After.RefundedOrderId ?? "",
-                Counters.Locked, Counters.Used, Counters.Expired, Counters.Released, Counters.Refunded,
+                Counters.Locked, Counters.Used, Counters.Expired, Counters.Revoked, Counters.Released, Counters.Refunded,
                 Outcome.IsSuccess() ? "" : Outcome.ToCode(), OrEmpty(Watch.LockLapsesAtMs), OrEmpty(Watch.ValidityEndsAtMs), Audit,
             ]).ConfigureAwait(false))!;
         return (string)answer[0]! == "ok";

@@ -5,12 +5,12 @@
 --       4 the bucket's lock expiries and 5 validity ends (sorted sets, for the sweeper)
 -- ARGV: 1 the version read, 2 coupon id, 3 campaign id, 4 events (names, comma-separated),
 --       5 status, 6 order id, 7 order amount, 8 lock expires at, 9 used at, 10 refunded order id,
---       11-15 changes of the locked, used, expired, released and refunded counters (StatsDelta.Of
---       in Coupons.Core works them out),
---       16 the refusal to count ('' for none), 17 watch the lock until (ms) and 18 watch the
+--       11-16 changes of the locked, used, expired, revoked, released and refunded counters
+--       (StatsDelta.Of in Coupons.Core works them out),
+--       17 the refusal to count ('' for none), 18 watch the lock until (ms) and 19 watch the
 --       validity until (ms), each '' when the coupon is not to be watched for it (the node decides
 --       which coupons time alone can still change; SweepWatch.Of asks CouponRules.Normalize),
---       19 the audit field (who, when, before)
+--       20 the audit field (who, when, before, a revoke's reason)
 -- Returns {'ok', new version} or {'conflict'}.
 local coupon, bucket, stream, expiries, validity = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local version = redis.call('HGET', coupon, 'version')
@@ -22,7 +22,7 @@ local nextVersion = tonumber(version) + 1
 redis.call('HSET', coupon, 'status', ARGV[5], 'orderId', ARGV[6], 'orderAmount', ARGV[7],
   'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'version', nextVersion)
 
-local counters = {'locked', 'used', 'expired', 'released', 'refunded'}
+local counters = {'locked', 'used', 'expired', 'revoked', 'released', 'refunded'}
 for i, name in ipairs(counters) do
   local change = tonumber(ARGV[10 + i])
   if change ~= 0 then
@@ -30,8 +30,8 @@ for i, name in ipairs(counters) do
   end
 end
 
-if ARGV[16] ~= '' then
-  redis.call('HINCRBY', bucket, 'rejected:' .. ARGV[16], 1)
+if ARGV[17] ~= '' then
+  redis.call('HINCRBY', bucket, 'rejected:' .. ARGV[17], 1)
 end
 
 local function watch(queue, untilMs)
@@ -42,8 +42,8 @@ local function watch(queue, untilMs)
   end
 end
 
-watch(expiries, ARGV[17])
-watch(validity, ARGV[18])
+watch(expiries, ARGV[18])
+watch(validity, ARGV[19])
 
 -- The whole row, so that a persister can store any event of a coupon, in any order, by version.
 local user, claimedAt, idempotencyKey, validFrom, validTo =
@@ -51,5 +51,5 @@ local user, claimedAt, idempotencyKey, validFrom, validTo =
 redis.call('XADD', stream, '*', 'event', ARGV[4], 'coupon', ARGV[2], 'campaign', ARGV[3], 'user', user,
   'claimedAt', claimedAt, 'idempotencyKey', idempotencyKey, 'validFrom', validFrom, 'validTo', validTo,
   'version', nextVersion, 'status', ARGV[5], 'orderId', ARGV[6], 'orderAmount', ARGV[7],
-  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'audit', ARGV[19])
+  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'audit', ARGV[20])
 return {'ok', nextVersion}

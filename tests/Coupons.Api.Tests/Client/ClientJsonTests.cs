@@ -99,6 +99,8 @@ public sealed class ClientJsonTests
     [InlineData("GET", "v1/campaigns", false, true)]
     [InlineData("POST", "v1/coupons/00000000-0000-0000-0000-000000000001/lock", false, true)]
     [InlineData("POST", "v1/coupons/00000000-0000-0000-0000-000000000001/refund", false, true)]
+    [InlineData("POST", "v1/coupons/00000000-0000-0000-0000-000000000001/revoke", false, true)]
+    [InlineData("GET", "v1/users/alice/coupons?status=revoked", false, true)]
     [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/end", false, true)]
     [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/claim", true, true)]
     [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/claim", false, false)]

@@ -136,6 +136,55 @@ public abstract class ClientLifeTests<TFactory>(TFactory factory)
         Assert.Equal(ProblemCode.CampaignEnded, (await Assert.ThrowsAsync<CouponsApiException>(() => admin.AddStockAsync(campaign.Id, 1))).Code);
     }
 
+    [Fact]
+    public async Task An_admin_revokes_a_coupon_and_the_service_lists_the_users_coupons()
+    {
+        var admin = Admin;
+        var campaign = await admin.CreateCampaignAsync(new NewCampaign("Revoked", new AmountOffDiscount(500), 3, Validity.ForDays(30)) { PerUserLimit = 3 });
+        var userId = "user-" + Unique();
+        var user = _client.WithBearerToken(CouponsApiFactory.Token(userId));
+        var kept = (await user.ClaimAsync(campaign.Id)).Coupon.Id;
+        var taken = (await user.ClaimAsync(campaign.Id)).Coupon.Id;
+        var used = (await user.ClaimAsync(campaign.Id)).Coupon.Id;
+        await Service.LockAsync(taken, "order-1", 2_000);
+        await Service.RedeemAsync(used, "order-2", 2_000);
+
+        var revoked = await admin.RevokeAsync(taken, "issued by mistake");
+        Assert.Equal((CouponStatus.Revoked, (string?)null), (revoked.Status, revoked.OrderId));
+        Assert.Equal(revoked, await admin.RevokeAsync(taken, "again"));
+        var refused = await admin.TryRevokeAsync(used, "too late");
+        Assert.Equal((409, ProblemCode.AlreadyUsed), (refused.Status, refused.Code));
+        Assert.Equal((409, ProblemCode.CouponRevoked), ((await Service.TryRedeemAsync(taken, "order-1")).Status, (await Service.TryRedeemAsync(taken, "order-1")).Code));
+        Assert.Equal(ProblemCode.Forbidden, (await Service.TryRevokeAsync(kept, "not an admin")).Code);
+
+        Assert.Equal([kept, taken, used], await Service.ListUserCouponsAsync(userId, pageSize: 2).Select(c => c.Id).ToListAsync());
+        Assert.Equal([taken], await admin.ListUserCouponsAsync(userId, CouponStatus.Revoked).Select(c => c.Id).ToListAsync());
+        var page = await Service.ListUserCouponsPageAsync(userId, limit: 1);
+        Assert.Equal([kept], page.Items.Select(c => c.Id));
+        Assert.NotNull(page.NextCursor);
+        Assert.Equal(ProblemCode.Forbidden, (await Assert.ThrowsAsync<CouponsApiException>(() => user.ListUserCouponsPageAsync(userId))).Code);
+
+        var stats = await admin.GetStatsAsync(campaign.Id);
+        Assert.Equal((3L, 0L, 1L, 1L, 0L), (stats.Issued, stats.Locked, stats.Used, stats.Revoked, stats.RemainingStock));
+    }
+
+    [Fact]
+    public async Task End_users_list_the_campaigns_open_to_claims_and_admins_filter_by_status()
+    {
+        var admin = Admin;
+        var open = await admin.CreateCampaignAsync(new NewCampaign("Open", new AmountOffDiscount(100), 5, Validity.ForDays(1)));
+        var paused = await admin.PauseCampaignAsync((await admin.CreateCampaignAsync(new NewCampaign("Paused", new AmountOffDiscount(100), 5, Validity.ForDays(1)))).Id);
+        var user = _client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
+
+        var listed = await user.ListCampaignsAsync(CampaignStatus.Active, pageSize: 1).ToListAsync();
+        Assert.Contains(listed, c => c.Id == open.Id);
+        Assert.All(listed, c => Assert.Equal(CampaignStatus.Active, c.Status));
+        Assert.DoesNotContain(listed, c => c.Id == paused.Id);
+        Assert.Contains(paused.Id, await admin.ListCampaignsAsync(CampaignStatus.Paused).Select(c => c.Id).ToListAsync());
+        Assert.Equal(ProblemCode.Forbidden, (await Assert.ThrowsAsync<CouponsApiException>(() => user.ListCampaignsPageAsync())).Code);
+        Assert.Equal(ProblemCode.Forbidden, (await Assert.ThrowsAsync<CouponsApiException>(() => user.ListCampaignsPageAsync(CampaignStatus.Ended))).Code);
+    }
+
     private static string Unique() => Guid.NewGuid().ToString("N")[..12];
 }
 
