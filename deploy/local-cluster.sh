@@ -8,6 +8,8 @@
 # Environment: STATE (folder, default /tmp/coupons-local-cluster), BASE_PORT (default 7100):
 #   nginx BASE_PORT, API nodes BASE_PORT+1 and +2, Redis BASE_PORT+11..+13 (cluster bus +10000),
 #   PostgreSQL BASE_PORT+20. SIGNING_KEY (at least 32 bytes; a fixed development key by default).
+#   CODE_ENCRYPTION_KEY, CODE_LOOKUP_KEY (base64 of 32 bytes; fixed development keys by default):
+#   both nodes must share them, so they are given here rather than created per node.
 #   TAKE_OVER_AFTER: how long a dead node's unstored events wait for the other's persister (00:00:30).
 #   API_ARGS: more settings for both API nodes, e.g. "--Coupons:Protection:Ip:Limit=0" to load-test
 #   from this one address (the nodes trust nginx's X-Forwarded-For, so the client address counts).
@@ -17,6 +19,8 @@ cd "$(dirname "$0")/.."
 state=${STATE:-/tmp/coupons-local-cluster}
 base=${BASE_PORT:-7100}
 key=${SIGNING_KEY:-local-cluster-signing-key-0123456789abcdef}
+code_key=${CODE_ENCRYPTION_KEY:-bG9jYWwtY2x1c3Rlci1jb2RlLWVuY3J5cHRpb24tazA=}
+lookup_key=${CODE_LOOKUP_KEY:-bG9jYWwtY2x1c3Rlci1jb2RlLWxvb2t1cC1rZXktazA=}
 take_over=${TAKE_OVER_AFTER:-00:00:30}
 nginx_port=$base; api_ports=($((base + 1)) $((base + 2))); redis_ports=($((base + 11)) $((base + 12)) $((base + 13))); pg_port=$((base + 20))
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -62,7 +66,8 @@ start() {
       --Coupons:Postgres:Shards:0="$(shard shard0)" --Coupons:Postgres:Shards:1="$(shard shard1)" \
       --Coupons:Postgres:Persister:Consumer="node-$i" --Coupons:Postgres:Persister:TakeOverAfter="$take_over" \
       --Coupons:Protection:TrustedProxies:0=127.0.0.1 \
-      --Coupons:Auth:SigningKey="$key" --Logging:LogLevel:Default=Warning ${API_ARGS:-} >"$state/api-$port.log" 2>&1 &
+      --Coupons:Auth:SigningKey="$key" --Coupons:Codes:EncryptionKey="$code_key" --Coupons:Codes:LookupKey="$lookup_key" \
+      --Logging:LogLevel:Default=Warning ${API_ARGS:-} >"$state/api-$port.log" 2>&1 &
     echo $! >"$state/api-$port.pid"
   done
   for port in "${api_ports[@]}"; do wait_for "API node $port" curl -sf "http://127.0.0.1:$port/health/ready"; done

@@ -31,30 +31,6 @@ public sealed class RotatingKeysFactory : CouponsApiFactory
 
     protected override void ConfigureServices(IServiceCollection services) =>
         services.AddLogging(logging => logging.AddProvider(new KeepingLoggerProvider(Logged)));
-
-    private sealed class KeepingLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new KeepingLogger(categoryName, lines);
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class KeepingLogger(string category, ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            // The message, every structured value and the exception: everything a sink could write.
-            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(" ", pairs.Select(p => $"{p.Key}={p.Value}")) : string.Empty;
-            lines.Enqueue($"{category} {formatter(state, exception)} {values} {exception}");
-        }
-    }
 }
 
 public sealed class KeyRotationTests(RotatingKeysFactory factory) : ApiTestBase<RotatingKeysFactory>(factory), IClassFixture<RotatingKeysFactory>

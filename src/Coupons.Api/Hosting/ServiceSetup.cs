@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using Coupons.Api.Apis;
 using Coupons.Api.Auth;
+using Coupons.Api.Codes;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
@@ -47,6 +48,7 @@ public static partial class ServiceSetup
         });
         services.AddExceptionHandler<ExceptionToProblem>();
         services.AddCouponsAuth(configuration);
+        services.AddCodeProtection(configuration);
         services.AddCouponsStore(configuration);
         services.AddCouponsProtection(configuration);
         services.AddCouponsOpenApi(configuration);
@@ -113,6 +115,8 @@ public static partial class ServiceSetup
         {
             LogValidationKeys(app.Logger, string.Join(", ", key.ValidationKeys.Select(k => k.KeyId)));
         }
+
+        app.LogCodeKeys();
 
         return app;
     }

@@ -1,0 +1,184 @@
+using System.Security.Cryptography;
+using System.Text;
+using Coupons.Core;
+using Coupons.Core.Codes;
+
+namespace Coupons.Api.Codes;
+
+/// <summary>One key that protects codes: its bytes, its public id and where it came from.</summary>
+/// <param name="Source">The configuration key's name, or the file's path.</param>
+/// <param name="Created">True when this start created the key's file.</param>
+public sealed record CodeKey(string Id, string Source, bool Created)
+{
+    internal byte[] Bytes { get; init; } = [];
+}
+
+/// <summary>
+/// The keys of <see cref="CodeProtector"/>, resolved at start as the signing key is
+/// (<see cref="Auth.SigningKey"/>): <c>Coupons:Codes:EncryptionKey</c> and <c>Coupons:Codes:LookupKey</c>
+/// when configured, otherwise a key created once in the data folder (<see cref="EncryptionKeyFile"/>,
+/// <see cref="LookupKeyFile"/>, readable by the service's user only) and read from there on every
+/// later start; <c>Coupons:Codes:DecryptionKeys</c> for rotation. A key is never logged or put in
+/// an error message: only its id (the first bytes of its SHA-256, <see cref="CodeProtector.KeyIdOf"/>)
+/// and where it came from.
+/// </summary>
+public sealed class CodeKeys
+{
+    public const string EncryptionKeyFile = "code-encryption-key";
+    public const string LookupKeyFile = "code-lookup-key";
+
+    private CodeKeys(CodeKey encryption, IReadOnlyList<CodeKey> decryption, CodeKey lookup)
+    {
+        Encryption = encryption;
+        Decryption = decryption;
+        Lookup = lookup;
+    }
+
+    /// <summary>The key new codes are encrypted under.</summary>
+    public CodeKey Encryption { get; }
+
+    /// <summary>The other keys stored codes may be encrypted under (never the same as <see cref="Encryption"/>).</summary>
+    public IReadOnlyList<CodeKey> Decryption { get; }
+
+    /// <summary>The key of the lookup hash.</summary>
+    public CodeKey Lookup { get; }
+
+    public static CodeKeys Resolve(IConfiguration configuration) => Resolve(CodesOptions.From(configuration));
+
+    /// <summary>
+    /// Checks the configured keys without touching the data folder: a bad one throws
+    /// <see cref="InvalidOperationException"/> naming its setting (never its value).
+    /// </summary>
+    public static void CheckSettings(CodesOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var configured = new List<CodeKey>();
+        if (!string.IsNullOrWhiteSpace(options.EncryptionKey))
+        {
+            configured.Add(Configured(options.EncryptionKey, "EncryptionKey"));
+        }
+
+        configured.AddRange(options.DecryptionKeys.Select(pair => Configured(pair.Value, $"DecryptionKeys:{pair.Key}")));
+        if (!string.IsNullOrWhiteSpace(options.LookupKey))
+        {
+            var lookup = Configured(options.LookupKey, "LookupKey");
+            if (configured.Any(k => Same(k, lookup)))
+            {
+                throw LookupKeyNotItsOwn();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The keys <paramref name="options"/> give or the data folder holds (creating what is missing).
+    /// A bad setting throws as <see cref="CheckSettings"/> does; a data folder that cannot be read or
+    /// written throws <see cref="StorageUnavailableException"/> (503 to a request that needs the keys,
+    /// as the store's own data folder is); a damaged key file stops the start, naming the file.
+    /// </summary>
+    public static CodeKeys Resolve(CodesOptions options)
+    {
+        CheckSettings(options);
+        var encryption = ConfiguredOrCreated(options.EncryptionKey, "EncryptionKey", options.DataDir, EncryptionKeyFile);
+        var decryption = new List<CodeKey>();
+        foreach (var (name, value) in options.DecryptionKeys)
+        {
+            var key = Configured(value, $"DecryptionKeys:{name}");
+            if (!Same(key, encryption) && !decryption.Any(k => Same(k, key)))
+            {
+                decryption.Add(key);
+            }
+        }
+
+        var lookup = ConfiguredOrCreated(options.LookupKey, "LookupKey", options.DataDir, LookupKeyFile);
+        if (Same(lookup, encryption) || decryption.Any(k => Same(k, lookup)))
+        {
+            throw LookupKeyNotItsOwn();
+        }
+
+        return new CodeKeys(encryption, decryption, lookup);
+    }
+
+    /// <summary>A protector of codes under these keys, with the cryptographic random source for nonces.</summary>
+    public CodeProtector CreateProtector() =>
+        new(Encryption.Bytes, Decryption.Select(k => k.Bytes), Lookup.Bytes, SecureRandomBytes.Instance);
+
+    private static InvalidOperationException LookupKeyNotItsOwn() =>
+        new($"{CodesOptions.SectionName}:LookupKey must not be one of the encryption keys: give the lookup hash a key of its own");
+
+    private static bool Same(CodeKey a, CodeKey b) => CryptographicOperations.FixedTimeEquals(a.Bytes, b.Bytes);
+
+    private static CodeKey ConfiguredOrCreated(string? configured, string setting, string dataDir, string fileName) =>
+        string.IsNullOrWhiteSpace(configured) ? ReadOrCreate(dataDir, fileName) : Configured(configured, setting);
+
+    private static CodeKey Configured(string? value, string setting)
+    {
+        var name = $"{CodesOptions.SectionName}:{setting}";
+        var bytes = Decode(value) ?? throw new InvalidOperationException(
+            $"{name} must be the base64 of {CodeProtector.KeyBytes} random bytes (make one with: openssl rand -base64 {CodeProtector.KeyBytes})");
+        return new CodeKey(CodeProtector.KeyIdOf(bytes), $"configuration key {name}", false) { Bytes = bytes };
+    }
+
+    private static CodeKey ReadOrCreate(string dataDir, string fileName)
+    {
+        var path = Path.GetFullPath(Path.Combine(dataDir, fileName));
+        bool created;
+        string text;
+        try
+        {
+            Directory.CreateDirectory(dataDir);
+            created = !File.Exists(path) && TryCreate(path);
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnavailableException("the code keys cannot be read or created in the data folder", e);
+        }
+
+        var bytes = Decode(text) ?? throw new InvalidOperationException(
+            $"the key in {path} is not the base64 of {CodeProtector.KeyBytes} bytes; restore it from a backup (codes stored under it cannot be read without it)");
+        return new CodeKey(CodeProtector.KeyIdOf(bytes), path, created) { Bytes = bytes };
+    }
+
+    /// <summary>
+    /// Writes a new key to a file only the service's user can read, then moves it into place without
+    /// replacing anything: a crash leaves no half-written key, and when another process (a second
+    /// start) got there first, its key is the one used. False in that case.
+    /// </summary>
+    private static bool TryCreate(string path)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        var text = Convert.ToBase64String(RandomNumberGenerator.GetBytes(CodeProtector.KeyBytes));
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temporary, options))
+        {
+            stream.Write(Encoding.ASCII.GetBytes(text));
+            stream.Flush(flushToDisk: true);
+        }
+
+        try
+        {
+            File.Move(temporary, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(temporary);
+            return false;
+        }
+    }
+
+    private static byte[]? Decode(string? text)
+    {
+        Span<byte> bytes = stackalloc byte[CodeProtector.KeyBytes + 3];
+        var key = Convert.TryFromBase64String(text?.Trim() ?? string.Empty, bytes, out var written) && written == CodeProtector.KeyBytes
+            ? bytes[..written].ToArray()
+            : null;
+        CryptographicOperations.ZeroMemory(bytes);
+        return key;
+    }
+}
