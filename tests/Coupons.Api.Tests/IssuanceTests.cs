@@ -92,6 +92,8 @@ public sealed class IssuanceTests(CouponsApiFactory factory) : ApiTestBase<Coupo
         await json.AssertValidationAsync("userIds[1]");
         using var empty = await Admin.PostRawAsync($"/v1/campaigns/{campaign}/issuances", """{"userIds":[]}""");
         await empty.AssertValidationAsync("userIds");
+        using var unknown = await Admin.PostRawAsync($"/v1/campaigns/{campaign}/issuances", """{"userIds":["a"],"users":["b"]}""");
+        await unknown.AssertValidationAsync("users");
         await Task.Delay(600); // a runner pass: nothing may have been issued
         Assert.Equal(0, (await StatsAsync(campaign)).Long("issued"));
     }

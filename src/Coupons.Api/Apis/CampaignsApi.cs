@@ -170,7 +170,7 @@ public static class CampaignsApi
         [FromHeader(Name = "Idempotency-Key")][Description("Repeat a claim safely: the same key returns the same coupon.")] string? idempotencyKey,
         CancellationToken ct)
     {
-        if (idempotencyKey is not null && !IsValidKey(idempotencyKey))
+        if (idempotencyKey is not null && !IdempotencyKeys.IsValid(idempotencyKey))
         {
             return Problems.Validation("Idempotency-Key", $"must be 1 to {StoreLimits.MaxIdempotencyKeyLength} visible ASCII characters");
         }
@@ -194,7 +194,4 @@ public static class CampaignsApi
         var stats = Ids.TryParse(id, out var campaignId) ? await store.GetStatsAsync(campaignId, ct).ConfigureAwait(false) : null;
         return stats is null ? Lookup.Problem(Outcome.CampaignNotFound) : TypedResults.Ok(StatsResponse.From(stats));
     }
-
-    private static bool IsValidKey(string key) =>
-        key.Length is > 0 and <= StoreLimits.MaxIdempotencyKeyLength && key.All(c => c is > ' ' and <= '~');
 }

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text.Json;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
@@ -22,7 +21,7 @@ public static class IssuancesApi
     public const int MaxCsvLines = 1_000_000;
     private const int Batch = 5_000;
     private const long MaxCsvBytes = MaxCsvLines * (StoreLimits.MaxUserIdLength + 2L);
-    private const long MaxJsonBytes = 2 * 1024 * 1024;
+    private const int MaxJsonBytes = 2 * 1024 * 1024;
     private static readonly Refusals Issuing = new(Outcome.CampaignNotFound);
 
     public static RouteHandlerBuilder MapIssuancesApi(this IEndpointRouteBuilder app) =>
@@ -86,21 +85,14 @@ public static class IssuancesApi
 
     private static async Task<ProblemHttpResult?> AppendJsonAsync(HttpRequest request, IJobStore jobs, Guid jobId, CancellationToken ct)
     {
-        IssuanceRequest? body;
-        try
+        // Read as every body is (unknown and repeated fields refused, as the document says), with room for 10,000 ids.
+        var (body, problem) = await JsonBody.ReadAsync<IssuanceRequest>(request, MaxJsonBytes).ConfigureAwait(false);
+        if (problem is not null)
         {
-            body = await JsonSerializer.DeserializeAsync(request.Body, CouponsJsonContext.Default.IssuanceRequest, ct).ConfigureAwait(false);
-        }
-        catch (JsonException)
-        {
-            return Problems.Validation("body", "is not a JSON object with userIds");
-        }
-        catch (BadHttpRequestException exception)
-        {
-            return Problems.Create(exception.StatusCode, Problems.CodeForStatus(exception.StatusCode), "The request body could not be read.", exception.Message);
+            return problem;
         }
 
-        if (body?.UserIds is not { Count: > 0 and <= IssuanceRequest.MaxUsers } users)
+        if (body!.UserIds is not { Count: > 0 and <= IssuanceRequest.MaxUsers } users)
         {
             return Problems.Validation("userIds", $"must list 1 to {IssuanceRequest.MaxUsers} users");
         }
@@ -151,7 +143,7 @@ public static class IssuancesApi
         }
         catch (BadHttpRequestException exception)
         {
-            return Problems.Create(exception.StatusCode, Problems.CodeForStatus(exception.StatusCode), "The request body could not be read.", exception.Message);
+            return Problems.Unreadable(exception);
         }
 
         if (batch.Count > 0)

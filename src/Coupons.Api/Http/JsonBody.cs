@@ -25,12 +25,16 @@ public static class JsonBody
         NumberHandling = JsonNumberHandling.Strict,
     };
 
-    public static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request)
+    public static Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request)
+        where T : class => ReadAsync<T>(request, MaxBytes);
+
+    /// <summary>As <see cref="ReadAsync{T}(HttpRequest)"/>, for a route whose bodies may be larger (it raises the server's limit first).</summary>
+    public static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes)
         where T : class
     {
-        if (request.ContentLength is > MaxBytes)
+        if (request.ContentLength > maxBytes)
         {
-            return (null, TooLarge());
+            return (null, TooLarge(maxBytes));
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
@@ -41,9 +45,9 @@ public static class JsonBody
             {
                 if (length == buffer.Length)
                 {
-                    if (length > MaxBytes)
+                    if (length > maxBytes)
                     {
-                        return (null, TooLarge());
+                        return (null, TooLarge(maxBytes));
                     }
 
                     var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
@@ -59,9 +63,9 @@ public static class JsonBody
                 }
 
                 length += read;
-                if (length > MaxBytes)
+                if (length > maxBytes)
                 {
-                    return (null, TooLarge());
+                    return (null, TooLarge(maxBytes));
                 }
             }
 
@@ -74,7 +78,7 @@ public static class JsonBody
         }
         catch (BadHttpRequestException exception)
         {
-            return (null, Problems.Create(exception.StatusCode, Problems.CodeForStatus(exception.StatusCode), "The request body could not be read.", exception.Message));
+            return (null, Problems.Unreadable(exception));
         }
         finally
         {
@@ -131,6 +135,6 @@ public static class JsonBody
             : "is not valid JSON";
     }
 
-    private static ProblemHttpResult TooLarge() =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "The request body is too large.", $"at most {MaxBytes} bytes");
+    private static ProblemHttpResult TooLarge(int maxBytes) =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "payload_too_large", "The request body is too large.", $"at most {maxBytes} bytes");
 }

@@ -75,6 +75,10 @@ public static class Problems
             });
     }
 
+    /// <summary>A body the server could not read (too large, cut off, too slow), answered with the status the server chose.</summary>
+    public static ProblemHttpResult Unreadable(BadHttpRequestException exception) =>
+        Create(exception.StatusCode, CodeForStatus(exception.StatusCode), "The request body could not be read.", exception.Message);
+
     public static ProblemHttpResult Create(int status, string code, string title, string? detail = null) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["code"] = code });
 
