@@ -1,10 +1,12 @@
 using System.ComponentModel;
 using Coupons.Api.Auth;
+using Coupons.Api.Codes;
 using Coupons.Api.Contracts;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Api.Protection;
 using Coupons.Core;
+using Coupons.Core.Codes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -18,6 +20,7 @@ public static class CampaignsApi
     private static readonly Refusals Ending = new(Outcome.CampaignNotFound); // ending an ended campaign is a replay
     private static readonly Refusals Restocking = new(Outcome.CampaignNotFound, Outcome.CampaignEnded, Outcome.StockCapExceeded);
     private static readonly Refusals Claiming = new(Outcome.CampaignNotFound, Outcome.CampaignNotActive, Outcome.LimitReached, Outcome.SoldOut);
+    private static readonly Refusals Creating = new(Outcome.CodeTaken);
 
     // Listing is open to every caller, but only an admin may list more than the campaigns open to claims.
     private static readonly ProblemCode ListingForbidden = new(ProblemCodes.Forbidden, 403, "only an admin lists campaigns other than status=active");
@@ -29,7 +32,7 @@ public static class CampaignsApi
             .Answers(200, "The campaign.").WithName("GetCampaign").WithDescription("Any caller with a valid token. remainingStock is live: what claims can still take.").WithSummary("A campaign with its remaining stock.");
 
         var admin = api.MapRoleGroup(AuthExtensions.Admin);
-        admin.MapPost("/", CreateCampaign)
+        admin.MapPost("/", CreateCampaign).Refuses(Creating)
             .Answers(201, "The new campaign; Location is its path.").WithName("CreateCampaign").WithDescription("Left out: minOrderAmount 0, perUserLimit 1, claims open at once and until the campaign ends, lockTtlSeconds 900. The discount and validity take one of their shapes (see Discount, Validity).").WithSummary("Create a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, CreateCampaignRequest>();
 
@@ -58,10 +61,10 @@ public static class CampaignsApi
     }
 
     private static RouteHandlerBuilder MapStatusChange(RouteGroupBuilder group, string pattern, CampaignCommand command, Refusals refusals) =>
-        group.MapPost(pattern, (string id, ICouponStore store, CancellationToken ct) => ChangeStatusAsync(id, command, refusals, store, ct))
+        group.MapPost(pattern, (string id, ICouponStore store, CodeProtector protector, CancellationToken ct) => ChangeStatusAsync(id, command, refusals, store, protector, ct))
             .Refuses(refusals).Answers(200, "The campaign with its status now.");
 
-    private static async Task<Results<Created<CampaignResponse>, ProblemHttpResult>> CreateCampaign(HttpRequest request, ICouponStore store, CancellationToken ct)
+    private static async Task<Results<Created<CampaignResponse>, ProblemHttpResult>> CreateCampaign(HttpRequest request, ICouponStore store, CodeProtector protector, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<CreateCampaignRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -75,13 +78,33 @@ public static class CampaignsApi
             return Problems.Validation(errors);
         }
 
-        var campaign = await store.CreateCampaignAsync(definition!, totalStock, ct).ConfigureAwait(false);
-        return TypedResults.Created($"/v1/campaigns/{Ids.Format(campaign.Id)}", CampaignResponse.From(campaign));
+        if (body!.Code is not null)
+        {
+            if (SharedCodes.Problem(body.Code) is { } codeProblem)
+            {
+                return Problems.Validation("code", codeProblem);
+            }
+
+            definition = definition! with { Code = CampaignCodes.Seal(protector, SharedCodes.Normalize(body.Code)) };
+        }
+
+        CampaignInfo campaign;
+        try
+        {
+            campaign = await store.CreateCampaignAsync(definition!, totalStock, ct).ConfigureAwait(false);
+        }
+        catch (CodeTakenException)
+        {
+            return Creating.Problem(Outcome.CodeTaken);
+        }
+
+        return TypedResults.Created($"/v1/campaigns/{Ids.Format(campaign.Id)}", CampaignResponse.From(campaign, CampaignCodes.Open(protector, campaign)));
     }
 
     private static async Task<Results<Ok<PageResponse<CampaignResponse>>, ProblemHttpResult>> ListCampaigns(
         HttpContext context,
         ICouponStore store,
+        CodeProtector protector,
         [Description("Only campaigns in this status. An admin may ask for any, or none; everyone else must ask for active, which lists the campaigns open to claims now (active, inside the claim window, before an absolute validity ends).")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor,
@@ -103,13 +126,14 @@ public static class CampaignsApi
             return problem;
         }
 
-        if (FilterFor(Caller.Of(context).Role, wanted) is not { } filter)
+        var role = Caller.Of(context).Role;
+        if (FilterFor(role, wanted) is not { } filter)
         {
             return Problems.Create(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "The token's role may not do this.", "Only an admin lists campaigns other than status=active.");
         }
 
         var page = await store.ListCampaignsAsync(filter, after, pageSize, ct).ConfigureAwait(false);
-        return TypedResults.Ok(new PageResponse<CampaignResponse>([.. page.Items.Select(CampaignResponse.From)], Cursors.Format(page.NextAfter)));
+        return TypedResults.Ok(new PageResponse<CampaignResponse>([.. page.Items.Select(campaign => Reveal(campaign, role, protector))], Cursors.Format(page.NextAfter)));
     }
 
     /// <summary>
@@ -124,13 +148,17 @@ public static class CampaignsApi
         _ => null,
     };
 
-    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetCampaign(string id, ICouponStore store, CancellationToken ct)
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetCampaign(string id, HttpContext context, ICouponStore store, CodeProtector protector, CancellationToken ct)
     {
         var campaign = Ids.TryParse(id, out var campaignId) ? await store.GetCampaignAsync(campaignId, ct).ConfigureAwait(false) : null;
-        return campaign is null ? Lookup.Problem(Outcome.CampaignNotFound) : TypedResults.Ok(CampaignResponse.From(campaign));
+        return campaign is null ? Lookup.Problem(Outcome.CampaignNotFound) : TypedResults.Ok(Reveal(campaign, Caller.Of(context).Role, protector));
     }
 
-    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> ChangeStatusAsync(string id, CampaignCommand command, Refusals refusals, ICouponStore store, CancellationToken ct)
+    /// <summary>The campaign as <paramref name="role"/> may see it: the shared code only for admins.</summary>
+    private static CampaignResponse Reveal(CampaignInfo campaign, CallerRole role, CodeProtector protector) =>
+        CampaignResponse.From(campaign, role == CallerRole.Admin ? CampaignCodes.Open(protector, campaign) : null);
+
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> ChangeStatusAsync(string id, CampaignCommand command, Refusals refusals, ICouponStore store, CodeProtector protector, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var campaignId))
         {
@@ -138,10 +166,10 @@ public static class CampaignsApi
         }
 
         var result = await store.ChangeCampaignStatusAsync(campaignId, command, ct).ConfigureAwait(false);
-        return result.Outcome.IsSuccess() ? TypedResults.Ok(CampaignResponse.From(result.Campaign!)) : refusals.Problem(result.Outcome);
+        return result.Outcome.IsSuccess() ? TypedResults.Ok(Reveal(result.Campaign!, CallerRole.Admin, protector)) : refusals.Problem(result.Outcome);
     }
 
-    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> AddStock(string id, HttpRequest request, ICouponStore store, CancellationToken ct)
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> AddStock(string id, HttpRequest request, ICouponStore store, CodeProtector protector, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<AddStockRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -160,13 +188,14 @@ public static class CampaignsApi
         }
 
         var result = await store.AddStockAsync(campaignId, add, ct).ConfigureAwait(false);
-        return result.Outcome.IsSuccess() ? TypedResults.Ok(CampaignResponse.From(result.Campaign!)) : Restocking.Problem(result.Outcome);
+        return result.Outcome.IsSuccess() ? TypedResults.Ok(Reveal(result.Campaign!, CallerRole.Admin, protector)) : Restocking.Problem(result.Outcome);
     }
 
     private static async Task<Results<Created<CouponResponse>, Ok<CouponResponse>, ProblemHttpResult>> Claim(
         string id,
         HttpContext context,
         ICouponStore store,
+        CouponOwnCodes codes,
         [FromHeader(Name = "Idempotency-Key")][Description("Repeat a claim safely: the same key returns the same coupon.")] string? idempotencyKey,
         CancellationToken ct)
     {
@@ -183,8 +212,8 @@ public static class CampaignsApi
         var result = await store.ClaimAsync(campaignId, Caller.Of(context).UserId, idempotencyKey, ct).ConfigureAwait(false);
         return result.Outcome switch
         {
-            Outcome.Ok => TypedResults.Created($"/v1/coupons/{Ids.Format(result.Coupon!.Id)}", CouponResponse.From(result.Coupon)),
-            Outcome.Replayed => TypedResults.Ok(CouponResponse.From(result.Coupon!)),
+            Outcome.Ok => TypedResults.Created($"/v1/coupons/{Ids.Format(result.Coupon!.Id)}", CouponResponse.From(result.Coupon, codes)),
+            Outcome.Replayed => TypedResults.Ok(CouponResponse.From(result.Coupon!, codes)),
             _ => Claiming.Problem(result.Outcome),
         };
     }

@@ -4,6 +4,7 @@ using Coupons.Api.Contracts;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Core;
+using Coupons.Core.Codes;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Coupons.Api.Apis;
@@ -85,15 +86,17 @@ public static class CouponsApi
     private static Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListMine(
         HttpContext context,
         ICouponStore store,
+        CouponOwnCodes codes,
         [Description("Only coupons in this status: unused, locked, used, expired, revoked.")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor,
         CancellationToken ct) =>
-        ListAsync(Caller.Of(context).UserId, status, limit, cursor, store, ct);
+        ListAsync(Caller.Of(context).UserId, status, limit, cursor, store, codes, ct);
 
     private static Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListUsers(
         string userId,
         ICouponStore store,
+        CouponOwnCodes codes,
         [Description("Only coupons in this status: unused, locked, used, expired, revoked.")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor,
@@ -101,11 +104,11 @@ public static class CouponsApi
         string.IsNullOrWhiteSpace(userId) || userId.Length > StoreLimits.MaxUserIdLength
             ? Task.FromResult<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>>(
                 Problems.Validation("userId", $"must be 1 to {StoreLimits.MaxUserIdLength} characters, not only white space"))
-            : ListAsync(userId, status, limit, cursor, store, ct);
+            : ListAsync(userId, status, limit, cursor, store, codes, ct);
 
     /// <summary>A page of one user's coupons: the caller's own (/v1/me/coupons) or anyone's (/v1/users/{userId}/coupons), the same checks and answer.</summary>
     private static async Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListAsync(
-        string userId, string? status, int? limit, string? cursor, ICouponStore store, CancellationToken ct)
+        string userId, string? status, int? limit, string? cursor, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
     {
         CouponStatus? filter = null;
         if (status is not null)
@@ -124,10 +127,10 @@ public static class CouponsApi
         }
 
         var page = await store.ListUserCouponsAsync(userId, filter, after, pageSize, ct).ConfigureAwait(false);
-        return TypedResults.Ok(new PageResponse<CouponResponse>([.. page.Items.Select(CouponResponse.From)], Cursors.Format(page.NextAfter)));
+        return TypedResults.Ok(new PageResponse<CouponResponse>([.. page.Items.Select(coupon => CouponResponse.From(coupon, codes))], Cursors.Format(page.NextAfter)));
     }
 
-    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> GetCoupon(string id, HttpContext context, ICouponStore store, CancellationToken ct)
+    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> GetCoupon(string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var couponId))
         {
@@ -135,10 +138,10 @@ public static class CouponsApi
         }
 
         var result = await store.GetCouponAsync(couponId, Caller.Of(context).OwnerFilter, ct).ConfigureAwait(false);
-        return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!)) : Lookup.Problem(result.Outcome);
+        return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!, codes)) : Lookup.Problem(result.Outcome);
     }
 
-    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> Revoke(string id, HttpRequest request, ICouponStore store, CancellationToken ct)
+    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> Revoke(string id, HttpRequest request, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<RevokeRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -157,16 +160,16 @@ public static class CouponsApi
         }
 
         var result = await store.RevokeAsync(couponId, body.Reason!, ct).ConfigureAwait(false);
-        return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!)) : Revoking.Problem(result.Outcome);
+        return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!, codes)) : Revoking.Problem(result.Outcome);
     }
 
     private static RouteHandlerBuilder MapChange<TResult, TResponse>(RouteGroupBuilder group, string pattern, CouponChange<TResult, TResponse> change) =>
-        group.MapPost(pattern, (string id, HttpContext context, ICouponStore store, CancellationToken ct) => ChangeAsync(change, id, context, store, ct))
+        group.MapPost(pattern, (string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, CancellationToken ct) => ChangeAsync(change, id, context, store, codes, ct))
             .Refuses(change.Refusals);
 
     /// <summary>Every coupon change: read and check the order, find the coupon, ask the store, answer.</summary>
     private static async Task<Results<Ok<TResponse>, ProblemHttpResult>> ChangeAsync<TResult, TResponse>(
-        CouponChange<TResult, TResponse> change, string id, HttpContext context, ICouponStore store, CancellationToken ct)
+        CouponChange<TResult, TResponse> change, string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
     {
         var (order, problem) = await ReadOrderAsync(context.Request, change.Amount).ConfigureAwait(false);
         if (problem is not null)
@@ -181,13 +184,13 @@ public static class CouponsApi
 
         var result = await change.Apply(store, couponId, Caller.Of(context).OwnerFilter, order!, ct).ConfigureAwait(false);
         var outcome = change.OutcomeOf(result);
-        return outcome.IsSuccess() ? TypedResults.Ok(change.Respond(result)) : change.Refusals.Problem(outcome);
+        return outcome.IsSuccess() ? TypedResults.Ok(change.Respond(result, codes)) : change.Refusals.Problem(outcome);
     }
 
-    private static RedemptionResponse ToResponse(Redemption result) =>
-        new(CouponResponse.From(result.Coupon!), result.Quote.Discount, result.Quote.Payable);
+    private static RedemptionResponse ToResponse(Redemption result, CouponOwnCodes codes) =>
+        new(CouponResponse.From(result.Coupon!, codes), result.Quote.Discount, result.Quote.Payable);
 
-    private static CouponResponse ToResponse(CouponResult result) => CouponResponse.From(result.Coupon!);
+    private static CouponResponse ToResponse(CouponResult result, CouponOwnCodes codes) => CouponResponse.From(result.Coupon!, codes);
 
     private static async Task<(OrderRequest? Order, ProblemHttpResult? Problem)> ReadOrderAsync(HttpRequest request, OrderAmount amount)
     {
@@ -224,5 +227,5 @@ public static class CouponsApi
         OrderAmount Amount,
         Func<ICouponStore, Guid, string?, OrderRequest, CancellationToken, ValueTask<TResult>> Apply,
         Func<TResult, Outcome> OutcomeOf,
-        Func<TResult, TResponse> Respond);
+        Func<TResult, CouponOwnCodes, TResponse> Respond);
 }

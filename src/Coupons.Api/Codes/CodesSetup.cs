@@ -21,6 +21,7 @@ public static partial class CodesSetup
         // A factory that throws is not cached: a later request tries the data folder again.
         services.AddSingleton(_ => CodeKeys.Resolve(options));
         services.AddSingleton(provider => provider.GetRequiredService<CodeKeys>().CreateProtector());
+        services.AddSingleton(provider => new CouponOwnCodes(provider.GetRequiredService<CodeProtector>()));
         return services;
     }
 

@@ -26,6 +26,10 @@ namespace Coupons.Api.Contracts;
 [JsonSerializable(typeof(IssuanceRequest))]
 [JsonSerializable(typeof(JobResponse))]
 [JsonSerializable(typeof(JobFailurePage))]
+[JsonSerializable(typeof(CodeRequest))]
+[JsonSerializable(typeof(GenerateCodesRequest))]
+[JsonSerializable(typeof(CodeResponse))]
+[JsonSerializable(typeof(PageResponse<CodeResponse>))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 public sealed partial class CouponsJsonContext : JsonSerializerContext;

@@ -26,7 +26,12 @@ public sealed record CreateCampaignRequest(
     [property: Range(1, CampaignDefinition.MaxPerUserLimit), Description("Coupons one user may hold from this campaign.")] int? PerUserLimit = null,
     [property: Description("Claims open at this time (ISO 8601); at once when left out.")] DateTimeOffset? ClaimStartsAt = null,
     [property: Description("Claims close at this time (ISO 8601), after claimStartsAt.")] DateTimeOffset? ClaimEndsAt = null,
-    [property: Range(1, CampaignDefinition.MaxLockTtlSeconds), Description("How long a lock for an order holds before it lapses.")] int? LockTtlSeconds = null) : IRequestBody;
+    [property: Range(1, CampaignDefinition.MaxLockTtlSeconds), Description("How long a lock for an order holds before it lapses.")] int? LockTtlSeconds = null,
+    [property: StringLength(Coupons.Core.Codes.SharedCodes.MaxLength, MinimumLength = Coupons.Core.Codes.SharedCodes.MinLength), RegularExpression(CreateCampaignRequest.CodePattern), Description("A shared code anyone may claim this campaign's coupons with (POST /v1/codes/claim): 4 to 32 of A-Z, 0-9 and -, case-insensitive, unique across campaigns (409 code_taken).")] string? Code = null) : IRequestBody
+{
+    /// <summary>A shared code as typed: letters of either case, digits and dashes (the service upper-cases it).</summary>
+    public const string CodePattern = "^[A-Za-z0-9-]{4,32}$";
+}
 
 public sealed record AddStockRequest(
     [property: Required, Range(1, CampaignDefinition.MaxStock), Description("Units to add; the total may not pass 1,000,000,000.")] long? Add) : IRequestBody;

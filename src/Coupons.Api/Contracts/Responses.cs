@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 
 namespace Coupons.Api.Contracts;
 
@@ -16,9 +17,13 @@ public sealed record CampaignResponse(
     ValidityTerms Validity,
     int LockTtlSeconds,
     string Status,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    string? Code)
 {
-    public static CampaignResponse From(CampaignInfo campaign)
+    /// <summary>The campaign as anyone may see it: its shared code, if any, is only for admins (<see cref="Codes.CampaignCodes"/>).</summary>
+    public static CampaignResponse From(CampaignInfo campaign) => From(campaign, null);
+
+    public static CampaignResponse From(CampaignInfo campaign, string? code)
     {
         var d = campaign.Definition;
         return new CampaignResponse(
@@ -35,7 +40,8 @@ public sealed record CampaignResponse(
             ValidityTerms.Of(d.Validity),
             d.LockTtlSeconds,
             WireNames.Of(campaign.Status),
-            UnixTime.ToTime(campaign.CreatedAtMs));
+            UnixTime.ToTime(campaign.CreatedAtMs),
+            code);
     }
 }
 
@@ -52,9 +58,11 @@ public sealed record CouponResponse(
     DateTimeOffset? LockExpiresAt,
     DateTimeOffset? UsedAt,
     DiscountTerms Discount,
-    long MinOrderAmount)
+    long MinOrderAmount,
+    string Code)
 {
-    public static CouponResponse From(Coupon coupon) => new(
+    /// <summary>The coupon with its own redemption code (<see cref="CouponOwnCodes"/>): every coupon answer goes to its owner, the service or an admin, who may see it.</summary>
+    public static CouponResponse From(Coupon coupon, CouponOwnCodes codes) => new(
         Ids.Format(coupon.Id),
         Ids.Format(coupon.CampaignId),
         coupon.UserId,
@@ -67,7 +75,8 @@ public sealed record CouponResponse(
         UnixTime.ToTime(coupon.LockExpiresAtMs),
         UnixTime.ToTime(coupon.UsedAtMs),
         DiscountTerms.From(coupon.Discount),
-        coupon.MinOrderAmount);
+        coupon.MinOrderAmount,
+        codes.CodeOf(coupon.Id));
 }
 
 /// <summary>A coupon locked or used for an order, with what the discount comes to.</summary>

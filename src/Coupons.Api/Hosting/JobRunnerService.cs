@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 using Coupons.Core.Jobs;
 
 namespace Coupons.Api.Hosting;
@@ -8,14 +9,14 @@ namespace Coupons.Api.Hosting;
 /// by step, and looks again. Idle, it looks twice a second. Jobs a node left when it died are taken
 /// over once their lease expires.
 /// </summary>
-internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coupons, JobMetrics metrics, TimeProvider time, ILogger<JobRunnerService> logger) : BackgroundService
+internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coupons, ICodeStore codes, CodeProtector protector, JobMetrics metrics, TimeProvider time, ILogger<JobRunnerService> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(500);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-        var runner = new JobRunner(jobs, [new IssuanceHandler(coupons, jobs)], owner, committed: metrics.Committed);
+        var runner = new JobRunner(jobs, [new IssuanceHandler(coupons, jobs), new CodeGenerationHandler(codes, protector)], owner, committed: metrics.Committed);
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -86,6 +86,7 @@ public static partial class ServiceSetup
 
         app.MapCampaignsApi();
         app.MapCouponsApi();
+        app.MapCodesApi();
         app.MapBlocklistApi();
         app.MapFraudApi();
         app.MapAuditApi();
@@ -93,6 +94,7 @@ public static partial class ServiceSetup
         {
             app.MapJobsApi();
             app.MapIssuancesApi();
+            app.MapCampaignCodesApi();
         }
 
         // GET only, as documented (HealthPaths): another method is answered 405.

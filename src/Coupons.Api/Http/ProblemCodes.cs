@@ -27,7 +27,7 @@ public static class ProblemCodes
     public const string JobFinished = "job_finished";
 
     /// <summary>The values of a 429 problem's <c>limit</c>: which rate limit refused.</summary>
-    public static readonly IReadOnlyList<string> Limits = ["ip", "device", "user", "campaign"];
+    public static readonly IReadOnlyList<string> Limits = ["ip", "device", "user", "campaign", Protection.CodeGuessing.Limit];
 
     private static readonly ProblemCode[] Transport =
     [

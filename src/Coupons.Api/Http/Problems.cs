@@ -45,6 +45,9 @@ public static class Problems
         Outcome.CampaignEnded => new(StatusCodes.Status409Conflict, "The campaign has ended."),
         // Only adding stock refuses so; its body's field was answered this way before the store had the outcome.
         Outcome.StockCapExceeded => ProblemAnswer.InvalidField("add", $"the total stock would pass {CampaignDefinition.MaxStock}"),
+        Outcome.CodeNotFound => new(StatusCodes.Status404NotFound, "No such code."),
+        Outcome.CodeAlreadyClaimed => new(StatusCodes.Status409Conflict, "Someone else claimed this code."),
+        Outcome.CodeTaken => new(StatusCodes.Status409Conflict, "Another campaign has this code."),
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "not a refusal, or one this table does not answer yet"),
     };
 

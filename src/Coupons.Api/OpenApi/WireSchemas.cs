@@ -36,7 +36,7 @@ internal static class WireSchemas
 
     public static IReadOnlyList<string> BlockKinds => [BlockEntry.User, BlockEntry.Ip, BlockEntry.Device];
 
-    public static IReadOnlyList<string> FraudSignalNames => [FraudFlag.DeviceAccounts, FraudFlag.IpAccounts, FraudFlag.ClaimBurst];
+    public static IReadOnlyList<string> FraudSignalNames => FraudFlag.Signals;
 
     /// <summary>Components whose string properties named here are ids in UUID form.</summary>
     public static readonly IReadOnlyDictionary<string, string[]> UuidProperties = new Dictionary<string, string[]>

@@ -22,6 +22,10 @@ public sealed record FraudFlag(
     public const string DeviceAccounts = "device_accounts";
     public const string IpAccounts = "ip_accounts";
     public const string ClaimBurst = "claim_burst";
+    public const string CodeGuessing = "code_guessing";
+
+    /// <summary>Every signal, as the contract lists them.</summary>
+    public static IReadOnlyList<string> Signals => [DeviceAccounts, IpAccounts, ClaimBurst, CodeGuessing];
 
     public string Key => KeyOf(Signal, Value);
 
@@ -32,6 +36,7 @@ public sealed record FraudFlag(
         DeviceAccounts => BlockEntry.Device,
         IpAccounts => BlockEntry.Ip,
         ClaimBurst => BlockEntry.User,
+        CodeGuessing => BlockEntry.User,
         _ => null,
     };
 }
@@ -190,7 +195,7 @@ public sealed partial class FraudSignals
         _time = time;
         _options = options.Value.Fraud;
         _logger = logger;
-        _flagged = meters.Create("Coupons").CreateCounter<long>("coupons.fraud.flagged", "{entity}", "Entities newly flagged by a fraud signal (signal: device_accounts, ip_accounts, claim_burst)");
+        _flagged = meters.Create("Coupons").CreateCounter<long>("coupons.fraud.flagged", "{entity}", "Entities newly flagged by a fraud signal (signal: device_accounts, ip_accounts, claim_burst, code_guessing)");
     }
 
     public ISignalStore Store => _store;
@@ -217,6 +222,15 @@ public sealed partial class FraudSignals
         if (_options.ClaimBurst.Enabled)
         {
             await CountAsync(FraudFlag.ClaimBurst, _options.ClaimBurst, user, _node + ":" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Counts a failed code attempt of an end user (<see cref="FraudFlag.CodeGuessing"/>).</summary>
+    public async Task ObserveCodeFailureAsync(ClientFacts facts)
+    {
+        if (_options.CodeGuessing.Enabled && facts.User is { } user)
+        {
+            await CountAsync(FraudFlag.CodeGuessing, _options.CodeGuessing, user, _node + ":" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
         }
     }
 

@@ -40,6 +40,9 @@ public sealed class FraudOptions
     /// <summary>Claims by one account, across campaigns: flagged at 10 in a minute.</summary>
     public SignalSettings ClaimBurst { get; set; } = new() { Threshold = 10, Window = TimeSpan.FromMinutes(1) };
 
+    /// <summary>Failed code claims (code_not_found, code_already_claimed) by one account: flagged at 5 in 10 minutes, before the attempts limit refuses it.</summary>
+    public SignalSettings CodeGuessing { get; set; } = new() { Threshold = 5, Window = TimeSpan.FromMinutes(10) };
+
     /// <summary>Block a flagged device, address or account at once (for <see cref="AutoBlockFor"/>); off by default, so a person decides.</summary>
     public bool AutoBlock { get; set; }
 
@@ -93,6 +96,23 @@ public sealed class ProtectionOptions
 
     public FraudOptions Fraud { get; set; } = new();
 
+    /// <summary>Failed code claims allowed per account and per address (<see cref="CodeGuessing"/>).</summary>
+    public CodeAttemptSettings CodeAttempts { get; set; } = new();
+
     /// <summary>The most blocklist entries kept; more are refused.</summary>
     public int MaxBlocklistEntries { get; set; } = 100_000;
+}
+
+/// <summary>
+/// Failed code claims (code_not_found, code_already_claimed) allowed within <see cref="Window"/>:
+/// <see cref="PerUser"/> per account and <see cref="PerIp"/> per address; past either, claims by
+/// code are refused (429, <c>limit: code_attempts</c>) until the window has passed. 0 turns one off.
+/// </summary>
+public sealed class CodeAttemptSettings
+{
+    public int PerUser { get; set; } = 10;
+
+    public int PerIp { get; set; } = 30;
+
+    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(10);
 }

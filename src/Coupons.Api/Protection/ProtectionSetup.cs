@@ -125,6 +125,7 @@ public static class ProtectionSetup
 
         services.AddSingleton<Blocklist>();
         services.AddSingleton<FraudSignals>();
+        services.AddSingleton<CodeGuessing>();
         services.AddHostedService<BlocklistRefresher>();
         services.AddCouponsRateLimits(shared: redis);
 

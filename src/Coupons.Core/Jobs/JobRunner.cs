@@ -33,6 +33,9 @@ public sealed class JobRunner(IJobStore jobs, IEnumerable<IJobHandler> handlers,
             return true;
         }
 
+        // Every change the job makes is audited as its creator's, through the job (this flow only).
+        AuditScope.Set(ActorOf(job));
+
         while (!job.IsFinished && job.Done < job.Total)
         {
             var step = await handler.RunStepAsync(job, job.Done, cancellationToken).ConfigureAwait(false);
@@ -47,5 +50,12 @@ public sealed class JobRunner(IJobStore jobs, IEnumerable<IJobHandler> handlers,
         }
 
         return true;
+    }
+
+    /// <summary>Who a job's changes are audited as: its creator, with the role <c>job:</c> and the job's id.</summary>
+    public static AuditActor ActorOf(Job job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return new AuditActor(job.CreatedBy, "job:" + job.Id.ToString("N"), null);
     }
 }
