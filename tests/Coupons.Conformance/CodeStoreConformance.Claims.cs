@@ -38,7 +38,7 @@ public abstract partial class CodeStoreConformance
     [Fact]
     public async Task Users_racing_for_one_generated_code_leave_exactly_one_winner()
     {
-        var (campaign, _, codes) = await CampaignWithCodesAsync(3, stock: 1_000);
+        var (campaign, _, codes) = await CampaignWithCodesAsync(3, stock: 1_000, perUserLimit: 3);
         var users = Enumerable.Range(0, 24).Select(i => "racer-" + i).ToArray();
 
         foreach (var (_, code) in codes)
