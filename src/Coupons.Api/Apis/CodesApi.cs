@@ -105,7 +105,7 @@ public static class CodesApi
             return invalid;
         }
 
-        if (!CouponOwnCodes.TryParse(body!.Code, out var code))
+        if (!CouponOwnCodes.TryRead(body!.Code, out var code))
         {
             return Looking.Problem(Outcome.CodeNotFound);
         }

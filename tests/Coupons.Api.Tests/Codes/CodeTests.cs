@@ -211,7 +211,7 @@ public sealed class CodeTests(CouponsApiFactory factory) : ApiTestBase<CouponsAp
         var coupon = await GetCouponAsync(user, couponId);
         var own = coupon.Str("code");
         Assert.Equal(CouponOwnCodes.Length, own.Length);
-        Assert.True(CouponOwnCodes.TryParse(own, out _));
+        Assert.True(CouponOwnCodes.TryRead(own, out _));
 
         using var found = await CodeSteps.LookupAsync(Service, CodeSteps.Typed(own));
         Assert.Equal(couponId, (await found.AssertStatusAsync(HttpStatusCode.OK)).Str("id"));
