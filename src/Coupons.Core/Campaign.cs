@@ -46,6 +46,12 @@ public sealed record CampaignDefinition
     public int LockTtlSeconds { get; init; } = DefaultLockTtlSeconds;
 
     /// <summary>
+    /// The campaign's shared code (<see cref="Codes.SharedCodes"/>), sealed: stores keep it and index
+    /// it by its hash, unique across campaigns and generated codes, and never see it plain.
+    /// </summary>
+    public Codes.SealedCode? Code { get; init; }
+
+    /// <summary>
     /// Checks every field; returns the problems by field name (camelCase, as the API names them),
     /// empty when the definition is valid.
     /// </summary>

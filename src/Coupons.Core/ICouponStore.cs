@@ -33,6 +33,10 @@ public interface ICouponStore
     /// <summary>True once the state is recovered and the store takes requests.</summary>
     bool IsReady { get; }
 
+    /// <summary>
+    /// A new campaign. Throws <see cref="Codes.CodeTakenException"/>, creating nothing, when its
+    /// <see cref="CampaignDefinition.Code"/> is already another campaign's or a generated code.
+    /// </summary>
     ValueTask<CampaignInfo> CreateCampaignAsync(CampaignDefinition definition, long totalStock, CancellationToken cancellationToken = default);
 
     ValueTask<CampaignInfo?> GetCampaignAsync(Guid campaignId, CancellationToken cancellationToken = default);

@@ -38,12 +38,25 @@ public enum Outcome : byte
 
     /// <summary>Adding the stock would take the campaign's total past <see cref="CampaignDefinition.MaxStock"/>.</summary>
     StockCapExceeded = 31,
+
+    /// <summary>
+    /// No code is that: not well formed (a typo the check character catches), or no campaign's
+    /// shared code, no generated code and no coupon's own code. A claim by code checks its code's
+    /// refusals before the campaign's (values are never reused, so theirs came after).
+    /// </summary>
+    CodeNotFound = 32,
+
+    /// <summary>A unique code someone else claimed.</summary>
+    CodeAlreadyClaimed = 33,
+
+    /// <summary>Another campaign has this shared code.</summary>
+    CodeTaken = 34,
 }
 
 public static class OutcomeCodes
 {
     /// <summary>Number of distinct values an <see cref="Outcome"/> can index, for counters by outcome.</summary>
-    public const int Capacity = 32;
+    public const int Capacity = 40;
 
     /// <summary>Every refusal code, for counters and documentation.</summary>
     public static readonly IReadOnlyList<Outcome> Refusals =
@@ -52,6 +65,7 @@ public static class OutcomeCodes
         Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed,
         Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum,
         Outcome.NotRedeemed, Outcome.CouponRevoked, Outcome.CampaignEnded, Outcome.StockCapExceeded,
+        Outcome.CodeNotFound, Outcome.CodeAlreadyClaimed, Outcome.CodeTaken,
     ];
 
     public static bool IsSuccess(this Outcome outcome) => outcome is Outcome.Ok or Outcome.Replayed;
@@ -77,6 +91,9 @@ public static class OutcomeCodes
         Outcome.CouponRevoked => "coupon_revoked",
         Outcome.CampaignEnded => "campaign_ended",
         Outcome.StockCapExceeded => "stock_cap_exceeded",
+        Outcome.CodeNotFound => "code_not_found",
+        Outcome.CodeAlreadyClaimed => "code_already_claimed",
+        Outcome.CodeTaken => "code_taken",
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "unknown outcome"),
     };
 }

@@ -742,6 +742,9 @@ public sealed class CouponRulesTests
     [InlineData(Outcome.CouponRevoked, "coupon_revoked")]
     [InlineData(Outcome.CampaignEnded, "campaign_ended")]
     [InlineData(Outcome.StockCapExceeded, "stock_cap_exceeded")]
+    [InlineData(Outcome.CodeNotFound, "code_not_found")]
+    [InlineData(Outcome.CodeAlreadyClaimed, "code_already_claimed")]
+    [InlineData(Outcome.CodeTaken, "code_taken")]
     public void ToCode_gives_the_code_of_the_contract(Outcome outcome, string code)
     {
         Assert.Equal(code, outcome.ToCode());
@@ -750,7 +753,7 @@ public sealed class CouponRulesTests
     [Theory]
     [InlineData((Outcome)2)]
     [InlineData((Outcome)14)]
-    [InlineData((Outcome)32)]
+    [InlineData((Outcome)35)]
     [InlineData((Outcome)255)]
     public void ToCode_of_an_unknown_value_throws(Outcome outcome)
     {

@@ -47,6 +47,8 @@ public sealed class CodeProtector : IDisposable
     private readonly ProtectionKey[] _readable;
     private readonly byte[] _lookupKey;
     private readonly InstancePool<IncrementalHash> _lookupHmacs;
+    private readonly byte[] _derivationKey;
+    private readonly InstancePool<IncrementalHash> _derivationHmacs;
     private readonly BufferedRandomBytes _nonces;
 
     /// <param name="encryptionKey">The key new values are encrypted under (32 bytes).</param>
@@ -77,6 +79,8 @@ public sealed class CodeProtector : IDisposable
 
         _readable = [.. readable];
         _lookupHmacs = new InstancePool<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _lookupKey));
+        _derivationKey = HKDF.Expand(HashAlgorithmName.SHA256, _lookupKey, KeyBytes, "coupons/codes/derive"u8.ToArray());
+        _derivationHmacs = new InstancePool<IncrementalHash>(() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _derivationKey));
         _nonces = new BufferedRandomBytes(nonces ?? SecureRandomBytes.Instance);
     }
 
@@ -253,6 +257,35 @@ public sealed class CodeProtector : IDisposable
         return Convert.ToBase64String(hash);
     }
 
+    /// <summary>The lookup hash of <paramref name="code"/> (canonical) as a <see cref="CodeHash"/>.</summary>
+    public CodeHash HashOf(ReadOnlySpan<char> code)
+    {
+        Span<byte> hash = stackalloc byte[LookupHashBytes];
+        LookupHash(code, hash);
+        return CodeHash.Read(hash);
+    }
+
+    /// <summary>
+    /// 32 pseudo-random bytes for <paramref name="context"/>: HMAC-SHA256 under a key derived from the
+    /// lookup key (HKDF, its own label, so no derived value is ever a lookup hash). The same context
+    /// always gives the same bytes, and without the key nobody can compute them: what a coupon's own
+    /// code and a generation job's codes are made of (<see cref="CouponOwnCodes"/>, <see cref="CodeDerivation"/>).
+    /// </summary>
+    public void Derive(ReadOnlySpan<byte> context, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, HMACSHA256.HashSizeInBytes, nameof(destination));
+        var hmac = _derivationHmacs.Rent();
+        try
+        {
+            hmac.AppendData(context);
+            hmac.GetHashAndReset(destination);
+        }
+        finally
+        {
+            _derivationHmacs.Return(hmac);
+        }
+    }
+
     public void Dispose()
     {
         foreach (var key in _readable)
@@ -261,8 +294,10 @@ public sealed class CodeProtector : IDisposable
         }
 
         _lookupHmacs.Dispose();
+        _derivationHmacs.Dispose();
         _nonces.Dispose();
         CryptographicOperations.ZeroMemory(_lookupKey);
+        CryptographicOperations.ZeroMemory(_derivationKey);
     }
 
     internal static void WriteKeyId(ReadOnlySpan<byte> key, Span<byte> destination)
