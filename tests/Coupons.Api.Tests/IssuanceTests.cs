@@ -9,9 +9,11 @@ namespace Coupons.Api.Tests;
 /// <summary>
 /// Pushed issuance over HTTP: a list as JSON or CSV becomes a job that gives each listed user one
 /// coupon under the campaign's rules; its results count the outcomes, its failures name the refused
-/// users; an Idempotency-Key gives the same job again; a bad list starts nothing; roles hold.
+/// users; an Idempotency-Key gives the same job again; a bad list starts nothing; roles hold. On
+/// both stores: the embedded job store, and the Redis one (run by the node's JobRunnerService).
 /// </summary>
-public sealed class IssuanceTests(CouponsApiFactory factory) : ApiTestBase<CouponsApiFactory>(factory), IClassFixture<CouponsApiFactory>
+public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TFactory>(factory)
+    where TFactory : CouponsApiFactory
 {
     [Fact]
     public async Task A_json_list_issues_one_coupon_per_user_within_the_stock_and_lists_the_refused()
@@ -141,3 +143,9 @@ public sealed class IssuanceTests(CouponsApiFactory factory) : ApiTestBase<Coupo
         }
     }
 }
+
+/// <summary>Issuance on the embedded store, its jobs in jobs.db.</summary>
+public sealed class EmbeddedIssuanceTests(CouponsApiFactory factory) : IssuanceTests<CouponsApiFactory>(factory), IClassFixture<CouponsApiFactory>;
+
+/// <summary>Issuance on the Redis store, its jobs in Redis beside the coupons.</summary>
+public sealed class RedisIssuanceTests(RedisApiFactory factory) : IssuanceTests<RedisApiFactory>(factory), IClassFixture<RedisApiFactory>;
