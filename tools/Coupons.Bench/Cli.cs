@@ -23,7 +23,7 @@ internal static class Cli
     private static readonly Option<int?> ServerPid = new("--server-pid") { Description = "Process id of the target, to report its memory." };
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "No live progress line." };
 
-    private static readonly Option<WorkloadKind> Workload = new("--workload", "-w") { Description = "claim, mix or constant (the baseline's endpoint).", DefaultValueFactory = _ => WorkloadKind.Claim };
+    private static readonly Option<WorkloadKind> Workload = new("--workload", "-w") { Description = "claim (by id), code (by a shared code, a new Idempotency-Key each), mix or constant (the baseline's endpoint).", DefaultValueFactory = _ => WorkloadKind.Claim };
     private static readonly Option<string> RatioOption = new("--ratio") { Description = "Claims to redemptions (lock then redeem).", DefaultValueFactory = _ => "3:7" };
     private static readonly Option<string> ConstantPath = new("--path") { Description = "Path of the constant endpoint (with --workload constant).", DefaultValueFactory = _ => "/constant" };
     private static readonly Option<double> Rate = new("--rate", "-r") { Description = "Requests per second.", DefaultValueFactory = _ => 2_000 };
@@ -36,6 +36,7 @@ internal static class Cli
         root.Subcommands.Add(MixCommand());
         root.Subcommands.Add(FlashCommand());
         root.Subcommands.Add(SoakCommand());
+        root.Subcommands.Add(CodesCompareCommand());
         return root;
     }
 
@@ -72,10 +73,30 @@ internal static class Cli
         var limit = new Option<int>("--limit") { Description = "Coupons per user.", DefaultValueFactory = _ => 1 };
         var again = new Option<double>("--second-attempts") { Description = "Share of users who claim a second time (half replaying their key, half with a new one).", DefaultValueFactory = _ => 0.1 };
         var rate = new Option<double>("--rate", "-r") { Description = "Claims per second.", DefaultValueFactory = _ => 5_000 };
+        var byCode = new Option<bool>("--by-code") { Description = "Claim by code: one generated code per user; second attempts replay the own code or try another user's (code_already_claimed); the export checked too." };
         var command = WithCommon(new Command("flash", "U users race for stock S; verifies exactly min(S, demand) issued, limits held, no coupon twice, only sold_out/limit_reached refusals."),
-            users, stock, limit, again, rate);
-        command.SetAction((parse, cancel) => RunAsync(parse, "flash", (context, progress) => Scenarios.Scenarios.FlashAsync(
-            context, parse.GetValue(users), parse.GetValue(stock), parse.GetValue(limit), parse.GetValue(rate), parse.GetValue(again), progress, cancel), cancel));
+            users, stock, limit, again, rate, byCode);
+        command.SetAction((parse, cancel) => RunAsync(parse, "flash", (context, progress) => parse.GetValue(byCode)
+            ? FlashByCode.RunAsync(context, parse.GetValue(users), parse.GetValue(stock), parse.GetValue(limit), parse.GetValue(rate), parse.GetValue(again), progress, cancel)
+            : Scenarios.Scenarios.FlashAsync(context, parse.GetValue(users), parse.GetValue(stock), parse.GetValue(limit), parse.GetValue(rate), parse.GetValue(again), progress, cancel), cancel));
+        return command;
+    }
+
+    private static Command CodesCompareCommand()
+    {
+        var from = new Option<double>("--from") { Description = "Rate of the first step (req/s).", DefaultValueFactory = _ => 2_000 };
+        var to = new Option<double>("--to") { Description = "Rate of the last step (req/s).", DefaultValueFactory = _ => 30_000 };
+        var steps = new Option<int>("--steps") { Description = "Steps per round, evenly spaced.", DefaultValueFactory = _ => 8 };
+        var stepSeconds = new Option<double>("--step-duration") { Description = "Seconds measured per step and kind.", DefaultValueFactory = _ => 5 };
+        var rounds = new Option<int>("--rounds") { Description = "Ramps, one after another.", DefaultValueFactory = _ => 3 };
+        var slo = new Option<double>("--slo-ms") { Description = "The p99 a step must stay within to count as held.", DefaultValueFactory = _ => 5 };
+        var brief = new Option<bool>("--short") { Description = "A smoke test for CI: one round of three 1 s steps (and 1 s of warm-up unless --warmup is given)." };
+        var command = WithCommon(new Command("codes-compare", "Claim by id against claim by code (a shared code, a new Idempotency-Key each) in one run: interleaved steps at the same rates, rounds of ramps; the ratio of their maxima and their p99s."),
+            from, to, steps, stepSeconds, rounds, slo, brief);
+        command.SetAction((parse, cancel) => RunAsync(parse, "codes-compare", (context, progress) => CodesCompare.RunAsync(context, parse.GetValue(brief)
+            ? CompareSettings.Short(parse.GetValue(from), parse.GetValue(to), parse.GetValue(slo))
+            : new CompareSettings(parse.GetValue(from), parse.GetValue(to), parse.GetValue(steps), TimeSpan.FromSeconds(parse.GetValue(stepSeconds)), parse.GetValue(rounds), parse.GetValue(slo)),
+            progress, cancel), cancel, parse.GetValue(brief)));
         return command;
     }
 
@@ -100,7 +121,8 @@ internal static class Cli
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, string scenario, Func<BenchContext, IProgress<string>?, Task<RunReport>> run, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(
+        ParseResult parse, string scenario, Func<BenchContext, IProgress<string>?, Task<RunReport>> run, CancellationToken cancellationToken, bool shortWarmup = false)
     {
         var url = parse.GetValue(Url);
         if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out _) || !url.StartsWith("http", StringComparison.Ordinal)))
@@ -111,7 +133,7 @@ internal static class Cli
 
         var options = new CommonOptions(
             url is null ? null : new Uri(url), parse.GetValue(Service), parse.GetValue(SigningKey)!, parse.GetValue(Connections), parse.GetValue(Users),
-            TimeSpan.FromSeconds(parse.GetValue(WarmupSeconds)), TimeSpan.FromSeconds(parse.GetValue(DrainSeconds)), TimeSpan.FromSeconds(parse.GetValue(TimeoutSeconds)),
+            TimeSpan.FromSeconds(shortWarmup && parse.GetResult(WarmupSeconds) is null or { Implicit: true } ? 1 : parse.GetValue(WarmupSeconds)), TimeSpan.FromSeconds(parse.GetValue(DrainSeconds)), TimeSpan.FromSeconds(parse.GetValue(TimeoutSeconds)),
             parse.GetValue(Output), parse.GetValue(ServerPid), parse.GetValue(Quiet));
         if (options.Connections is < 1 or > 10_000 || options.Users is < 1 or > 10_000_000)
         {

@@ -20,6 +20,28 @@ public sealed class ClaimWorkload(Guid campaignId, CouponsClient[] users) : IWor
 }
 
 /// <summary>
+/// Claims by a campaign's shared code, each arrival as the next of a set of users and with a new
+/// Idempotency-Key, so that each one is a new claim as in <see cref="ClaimWorkload"/>. The request
+/// differs from a claim by id in its shape only: a small JSON body (<c>{"code":"…"}</c>) and the key.
+/// </summary>
+public sealed class CodeClaimWorkload(BenchClient client, byte[] body, string[] userTokens) : IWorkload
+{
+    private readonly string[] _authorizations = Array.ConvertAll(userTokens, token => "Bearer " + token);
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+
+    public IReadOnlyList<string> Kinds { get; } = ["claim by code"];
+
+    public double RequestsPerOperation => 1;
+
+    public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
+    {
+        var key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_runId}-{arrival.Number}");
+        var answer = await client.ClaimByCodeAsync(_authorizations[arrival.Number % _authorizations.Length], body, key, cancellationToken);
+        meter.Record(0, arrival.IntendedTimestamp, answer, answer.IsSuccess, arrival.Measured);
+    }
+}
+
+/// <summary>
 /// The baseline's load: the same method, path shape and bearer header as a claim, sent to an
 /// endpoint that does no work, so the load generator's cost per request is the same on both sides.
 /// </summary>

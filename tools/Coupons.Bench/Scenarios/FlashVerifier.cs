@@ -14,8 +14,19 @@ public static class FlashVerifier
 {
     public static readonly IReadOnlySet<string> ExpectedRefusals = new HashSet<string>(StringComparer.Ordinal) { "sold_out", "limit_reached" };
 
-    public static FlashVerdict Verify(long stock, int perUserLimit, IReadOnlyCollection<FlashAnswer> answers, CampaignStats? server)
+    public static FlashVerdict Verify(long stock, int perUserLimit, IReadOnlyCollection<FlashAnswer> answers, CampaignStats? server) =>
+        Verify(stock, perUserLimit, answers, server, ExpectedRefusals, keysAreShared: false);
+
+    /// <summary>
+    /// The checks for any kind of claim: <paramref name="expectedRefusals"/> are the refusals allowed,
+    /// and the key of each answer names what may give one coupon to one user (an idempotency key, or a
+    /// code). With <paramref name="keysAreShared"/> (codes) a key another user was given a coupon with
+    /// is no demand of this user: it can give this user nothing.
+    /// </summary>
+    internal static FlashVerdict Verify(
+        long stock, int perUserLimit, IReadOnlyCollection<FlashAnswer> answers, CampaignStats? server, IReadOnlySet<string> expectedRefusals, bool keysAreShared)
     {
+        var keyName = keysAreShared ? "code" : "idempotency key";
         var violations = new List<string>();
         var unexpected = new Dictionary<string, long>(StringComparer.Ordinal);
         var ownerOf = new Dictionary<Guid, int>();
@@ -33,7 +44,7 @@ public static class FlashVerifier
             keys.Add(key);
             if (!answer.IsSuccess)
             {
-                if (answer.Status == 409 && answer.Code is not null && ExpectedRefusals.Contains(answer.Code))
+                if (answer.Status == 409 && answer.Code is not null && expectedRefusals.Contains(answer.Code))
                 {
                     refusals[answer.Code] = refusals.GetValueOrDefault(answer.Code) + 1;
                 }
@@ -65,7 +76,7 @@ public static class FlashVerifier
             coupons.Add(answer.CouponId);
             if (couponOfKey.TryGetValue((user, key), out var earlier) && earlier != answer.CouponId)
             {
-                violations.Add($"user {user} got two coupons ({earlier}, {answer.CouponId}) for one idempotency key");
+                violations.Add($"user {user} got two coupons ({earlier}, {answer.CouponId}) for one {keyName}");
             }
 
             couponOfKey[(user, key)] = answer.CouponId;
@@ -73,7 +84,7 @@ public static class FlashVerifier
 
         foreach (var (label, count) in unexpected.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
-            violations.Add($"{count} answer(s) other than success, sold_out or limit_reached: {label}");
+            violations.Add($"{count} answer(s) other than success, {string.Join(" or ", expectedRefusals.Order(StringComparer.Ordinal))}: {label}");
         }
 
         var overLimit = couponsOf.Where(pair => pair.Value.Count > perUserLimit).ToList();
@@ -82,7 +93,7 @@ public static class FlashVerifier
             violations.Add($"{overLimit.Count} user(s) hold more than {perUserLimit} coupon(s), e.g. user {overLimit[0].Key} holds {overLimit[0].Value.Count}");
         }
 
-        var demand = keysOf.Values.Sum(keys => (long)Math.Min(perUserLimit, keys.Count));
+        var demand = Demand(perUserLimit, keysOf, keysAreShared ? couponOfKey.Keys.ToLookup(pair => pair.Key, pair => pair.User) : null);
         var expected = Math.Min(stock, demand);
         var acknowledged = ownerOf.Count;
         if (unexpected.Count == 0 && acknowledged != expected)
@@ -105,6 +116,15 @@ public static class FlashVerifier
 
         return new FlashVerdict(expected, acknowledged, server?.Issued, refusals, violations);
     }
+
+    /// <summary>
+    /// What the users asked for, at most the limit each: the keys each tried, less (when keys are
+    /// shared) those given to another user.
+    /// </summary>
+    private static long Demand(int perUserLimit, Dictionary<int, HashSet<string>> keysOf, ILookup<string, int>? winnersOfKey) =>
+        keysOf.Sum(pair => (long)Math.Min(perUserLimit, winnersOfKey is null
+            ? pair.Value.Count
+            : pair.Value.Count(key => !winnersOfKey[key].Any(winner => winner != pair.Key))));
 }
 
 /// <summary>The outcome of <see cref="FlashVerifier.Verify"/>.</summary>

@@ -162,7 +162,7 @@ public static class Scenarios
         return new RunReport("flash", started, context.TargetDescription, MachineInfo.Current(), report, [new StepReport($"{F(rate)}/s", 0, result, serverCpu, toolCpu)], findings, failures);
     }
 
-    private static async Task<StepReport> PhaseAsync(
+    internal static async Task<StepReport> PhaseAsync(
         BenchContext context, WorkloadFactory factory, string name, double rate, TimeSpan duration, double startsAt, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var options = context.Options;
@@ -179,7 +179,7 @@ public static class Scenarios
     }
 
     /// <summary>Runs a phase and divides the CPU time the server and this tool used by the requests answered.</summary>
-    private static async Task<(PhaseResult Result, double? ServerCpu, double ToolCpu)> MeasureCpuAsync(BenchContext context, Func<Task<PhaseResult>> run)
+    internal static async Task<(PhaseResult Result, double? ServerCpu, double ToolCpu)> MeasureCpuAsync(BenchContext context, Func<Task<PhaseResult>> run)
     {
         using var self = System.Diagnostics.Process.GetCurrentProcess();
         var toolBefore = self.TotalProcessorTime;
@@ -192,7 +192,7 @@ public static class Scenarios
         return (result, server, Math.Round((self.TotalProcessorTime - toolBefore).TotalMicroseconds / requests, 1));
     }
 
-    private static Dictionary<string, string> Settings(BenchContext context, params (string Key, string Value)[] specific)
+    internal static Dictionary<string, string> Settings(BenchContext context, params (string Key, string Value)[] specific)
     {
         var options = context.Options;
         var settings = new Dictionary<string, string>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Coupons.Bench.Load;
+using Coupons.Bench.Service;
 using Coupons.Client;
 
 namespace Coupons.Bench.Scenarios;
@@ -10,6 +11,8 @@ public enum WorkloadKind
     Claim,
     Mix,
     Constant,
+    /// <summary>Claims by a shared code with a new Idempotency-Key each: the work of <see cref="Claim"/>, by code.</summary>
+    Code,
 }
 
 /// <summary>A ratio such as 3:7 of claims to redemptions.</summary>
@@ -33,6 +36,10 @@ public readonly record struct Ratio(int Claims, int Redemptions)
 /// <summary>Builds the workload of a ramp or soak, with the campaign and coupon pool it needs.</summary>
 internal sealed class WorkloadFactory
 {
+    /// <summary>How a claim by code differs from a claim by id on the wire, for every report that sets them side by side.</summary>
+    public const string CodeRequestShape =
+        "claims by shared code (POST /v1/codes/claim, a 29-byte JSON body {\"code\":\"BENCH-…\"} and a new Idempotency-Key each; a claim by id is POST /v1/campaigns/{id}/claim with no body and no key)";
+
     private readonly BenchContext _context;
     private readonly WorkloadKind _kind;
     private readonly Ratio _ratio;
@@ -41,6 +48,7 @@ internal sealed class WorkloadFactory
     private readonly CouponsClient[] _users;
     private readonly ConcurrentQueue<Guid> _pool = new();
     private Guid _campaignId;
+    private string? _sharedCode;
 
     public WorkloadFactory(BenchContext context, WorkloadKind kind, Ratio ratio, string constantPath)
     {
@@ -56,6 +64,7 @@ internal sealed class WorkloadFactory
     {
         WorkloadKind.Claim => "claims",
         WorkloadKind.Mix => $"mix {_ratio} (claims : lock+redeem)",
+        WorkloadKind.Code => CodeRequestShape,
         _ => $"POST {_constantPath} (baseline)",
     };
 
@@ -67,7 +76,13 @@ internal sealed class WorkloadFactory
             return new ConstantWorkload(_context.Client, _constantPath, _tokens);
         }
 
-        if (_campaignId == Guid.Empty)
+        if (_campaignId == Guid.Empty && _kind == WorkloadKind.Code)
+        {
+            _sharedCode = $"BENCH-{Guid.NewGuid().ToString("N")[..12].ToUpperInvariant()}";
+            _campaignId = await _context.Client.CreateCampaignWithCodeAsync(
+                "Bearer " + _context.AdminToken, "bench code", 1_000_000_000, 1_000, _sharedCode, cancellationToken);
+        }
+        else if (_campaignId == Guid.Empty)
         {
             _campaignId = await _context.CreateCampaignAsync($"bench {_kind}", 1_000_000_000, 1_000, cancellationToken);
         }
@@ -75,6 +90,11 @@ internal sealed class WorkloadFactory
         if (_kind == WorkloadKind.Claim)
         {
             return new ClaimWorkload(_campaignId, _users);
+        }
+
+        if (_kind == WorkloadKind.Code)
+        {
+            return new CodeClaimWorkload(_context.Client, BenchClient.CodeBody(_sharedCode!), _tokens);
         }
 
         var mix = new MixWorkload(_campaignId, _users, _context.Service, _pool, _ratio.Claims, _ratio.Redemptions);

@@ -25,7 +25,7 @@ public readonly record struct Answer(int Status, string? Code, Guid CouponId)
 /// HTTP/1.1 connections, with no handler between the client and the socket. No retries: every
 /// arrival is sent once and measured as it was answered.
 /// </summary>
-public sealed class BenchClient : IDisposable
+public sealed partial class BenchClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly CouponsClient _client;

@@ -1,0 +1,103 @@
+using Coupons.Bench.Load;
+using Coupons.Bench.Service;
+
+namespace Coupons.Bench.Scenarios;
+
+/// <summary>One claim by code the flash scenario made: which user, with whose code, and what came back.</summary>
+public readonly record struct CodeFlashAnswer(int User, int CodeOwner, Answer Answer)
+{
+    public bool IsOwnCode => User == CodeOwner;
+}
+
+/// <summary>
+/// The flash sale by code: every user has a generated code of their own. First one claim per user
+/// with their own code; then second attempts by a share of the users, spread over them, alternately
+/// claiming with their own code again (a replay: the same coupon back, 200) and with the code of
+/// another user who has already been acknowledged a coupon with it (code_already_claimed).
+/// </summary>
+public sealed class CodeFlashWorkload : IWorkload
+{
+    private readonly BenchClient _client;
+    private readonly string[] _authorizations;
+    private readonly byte[][] _bodies;
+    private readonly int _secondAttempts;
+    private readonly CodeFlashAnswer?[] _answers;
+    private readonly int[] _won;
+
+    /// <param name="client">Where to send.</param>
+    /// <param name="userTokens">The users' tokens; user i owns <paramref name="codes"/>[i].</param>
+    /// <param name="codes">One generated code per user.</param>
+    /// <param name="secondAttemptShare">Share of the users who claim a second time.</param>
+    public CodeFlashWorkload(BenchClient client, string[] userTokens, IReadOnlyList<string> codes, double secondAttemptShare)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(secondAttemptShare);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(secondAttemptShare, 1);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(codes.Count, userTokens.Length);
+        _client = client;
+        _authorizations = Array.ConvertAll(userTokens, token => "Bearer " + token);
+        _bodies = [.. codes.Select(BenchClient.CodeBody)];
+        _secondAttempts = (int)Math.Round(userTokens.Length * secondAttemptShare);
+        _answers = new CodeFlashAnswer?[Arrivals];
+        _won = new int[userTokens.Length];
+    }
+
+    public IReadOnlyList<string> Kinds { get; } = ["claim by code"];
+
+    public double RequestsPerOperation => 1;
+
+    public int Arrivals => _authorizations.Length + _secondAttempts;
+
+    public int Unanswered => _answers.Count(answer => answer is null);
+
+    public IReadOnlyCollection<CodeFlashAnswer> Answers() => [.. _answers.Where(answer => answer is not null).Select(answer => answer!.Value)];
+
+    /// <summary>The user of arrival <paramref name="number"/> and the user whose code it claims with.</summary>
+    public (int User, int CodeOwner) Attempt(long number)
+    {
+        var users = _authorizations.Length;
+        if (number < users)
+        {
+            return ((int)number, (int)number);
+        }
+
+        var second = number - users;
+        // A stride coprime with the user count spreads second attempts over all of them.
+        var user = (int)(second * 7919 % users);
+        return (user, second % 2 == 0 ? user : AnotherWinner(user, second));
+    }
+
+    public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
+    {
+        var (user, owner) = Attempt(arrival.Number);
+        var answer = await _client.ClaimByCodeAsync(_authorizations[user], _bodies[owner], null, cancellationToken);
+        var expected = answer.IsSuccess || (answer.Status == 409 && answer.Code is not null && CodeFlashVerifier.ExpectedRefusals.Contains(answer.Code));
+        meter.Record(0, arrival.IntendedTimestamp, answer, expected, arrival.Measured);
+        if (arrival.Number < _won.Length && answer.IsSuccess)
+        {
+            Volatile.Write(ref _won[arrival.Number], 1);
+        }
+
+        _answers[arrival.Number] = new CodeFlashAnswer(user, owner, answer);
+    }
+
+    /// <summary>
+    /// A user other than <paramref name="user"/> already acknowledged a coupon with their own code,
+    /// searched from a point that moves with each attempt; the user's own code (a replay) when no one is.
+    /// </summary>
+    private int AnotherWinner(int user, long second)
+    {
+        var users = _won.Length;
+        var start = (int)((user + 1 + second * 31) % users);
+        // Bounded: with stock far below the users, winners are rare and a long search would cost the load.
+        for (var step = 0; step < Math.Min(users, 4096); step++)
+        {
+            var candidate = (start + step) % users;
+            if (candidate != user && Volatile.Read(ref _won[candidate]) == 1)
+            {
+                return candidate;
+            }
+        }
+
+        return user;
+    }
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using Coupons.Bench.Reporting;
+
+namespace Coupons.Bench.Scenarios;
+
+/// <summary>The steps of <see cref="CodesCompare"/>: rates from <c>From</c> to <c>To</c>, each held for <c>StepDuration</c>, the ramp done <c>Rounds</c> times.</summary>
+public sealed record CompareSettings(double From, double To, int Steps, TimeSpan StepDuration, int Rounds, double SloMs, bool StopWhenSaturated = true)
+{
+    /// <summary>A smoke test for CI: three short steps, one round.</summary>
+    public static CompareSettings Short(double from, double to, double sloMs) => new(from, to, 3, TimeSpan.FromSeconds(1), 1, sloMs);
+}
+
+/// <summary>
+/// Claim by id against claim by code in the same run, on the same service: per round a ramp whose
+/// steps alternate between the two at the same rate (which goes first alternates too), so that
+/// whatever else the machine does falls on both alike. Reports each one's maximum achieved rate and
+/// highest rate held within the SLO, their ratio, and the p99s at each rate.
+/// </summary>
+public static class CodesCompare
+{
+    private static readonly WorkloadKind[] Kinds = [WorkloadKind.Claim, WorkloadKind.Code];
+
+    private static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    private static string Label(WorkloadKind kind) => kind == WorkloadKind.Claim ? "id" : "code";
+
+    public static async Task<RunReport> RunAsync(BenchContext context, CompareSettings compare, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(compare.Steps, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(compare.Rounds, 1);
+        var factories = Kinds.ToDictionary(kind => kind, kind => new WorkloadFactory(context, kind, new Ratio(1, 0), "/constant"));
+        var started = DateTimeOffset.UtcNow;
+        var steps = new List<StepReport>();
+        var byRun = new Dictionary<(int Round, WorkloadKind Kind), List<StepReport>>();
+        var clock = 0.0;
+        for (var round = 1; round <= compare.Rounds; round++)
+        {
+            var saturated = Kinds.ToDictionary(kind => kind, _ => 0);
+            for (var i = 0; i < compare.Steps; i++)
+            {
+                var rate = Math.Round(compare.Steps == 1 ? compare.From : compare.From + (compare.To - compare.From) * i / (compare.Steps - 1));
+                var order = (round + i) % 2 == 1 ? Kinds : [.. Kinds.Reverse()];
+                foreach (var kind in order.Where(kind => !compare.StopWhenSaturated || saturated[kind] < 2))
+                {
+                    var step = await Scenarios.PhaseAsync(context, factories[kind], $"r{round} {Label(kind)} {F(rate)}/s", rate, compare.StepDuration, clock, progress, cancellationToken);
+                    steps.Add(step);
+                    clock += step.Result.Series.Count > 0 ? step.Result.Series[^1].AtSeconds : compare.StepDuration.TotalSeconds;
+                    saturated[kind] = step.Result.AchievedPerSecond < 0.9 * rate ? saturated[kind] + 1 : 0;
+                    (byRun.TryGetValue((round, kind), out var list) ? list : byRun[(round, kind)] = []).Add(step);
+                }
+
+                if (compare.StopWhenSaturated && saturated.Values.All(count => count >= 2))
+                {
+                    context.Log.WriteLine($"round {round}: both saturated two steps in a row, next round");
+                    break;
+                }
+            }
+        }
+
+        var findings = Findings(compare, byRun);
+        var failures = steps.Where(step => step.Result.Errors > 0).Select(step => $"step {step.Name}: {step.Result.Errors} error(s)").ToList();
+        var settings = Scenarios.Settings(context, ("workloads", $"claims by id; {WorkloadFactory.CodeRequestShape}"), ("from", F(compare.From)), ("to", F(compare.To)),
+            ("steps", compare.Steps.ToString(CultureInfo.InvariantCulture)), ("stepDuration", $"{compare.StepDuration.TotalSeconds}s"),
+            ("rounds", compare.Rounds.ToString(CultureInfo.InvariantCulture)), ("sloMs", F(compare.SloMs)));
+        return new RunReport("codes-compare", started, context.TargetDescription, MachineInfo.Current(), settings, steps, findings, failures);
+    }
+
+    /// <summary>What one ramp of one kind reached: the maximum achieved, the highest target held within the SLO, and the server's CPU per request at the maximum.</summary>
+    public sealed record RampSummary(double MaxAchieved, double? HeldWithinSlo, double? ServerCpuAtMax)
+    {
+        public static RampSummary Of(IReadOnlyList<StepReport> steps, double sloMs)
+        {
+            var best = steps.MaxBy(step => step.Result.AchievedPerSecond)!;
+            var held = steps.Where(step => step.Result.Held && step.Result.All.P99Ms <= sloMs).MaxBy(step => step.Result.TargetPerSecond);
+            return new RampSummary(best.Result.AchievedPerSecond, held?.Result.TargetPerSecond, best.ServerCpuMicrosecondsPerRequest);
+        }
+    }
+
+    internal static List<string> Findings(CompareSettings compare, IReadOnlyDictionary<(int Round, WorkloadKind Kind), List<StepReport>> byRun)
+    {
+        var findings = new List<string> { $"request shapes: {WorkloadFactory.CodeRequestShape}" };
+        var summaries = byRun.ToDictionary(pair => pair.Key, pair => RampSummary.Of(pair.Value, compare.SloMs));
+        var rounds = summaries.Keys.Select(key => key.Round).Distinct().Order().Where(round => Kinds.All(kind => summaries.ContainsKey((round, kind)))).ToList();
+        foreach (var round in rounds)
+        {
+            var (id, code) = (summaries[(round, WorkloadKind.Claim)], summaries[(round, WorkloadKind.Code)]);
+            findings.Add($"round {round}: max by id {F(id.MaxAchieved)}/s, by code {F(code.MaxAchieved)}/s (code ÷ id {Percent(code.MaxAchieved, id.MaxAchieved)}); " +
+                $"held with p99 ≤ {F(compare.SloMs)} ms by id {Held(id)}, by code {Held(code)}; server CPU µs/req at max by id {Cpu(id)}, by code {Cpu(code)}");
+        }
+
+        if (rounds.Count == 0)
+        {
+            return findings;
+        }
+
+        var idMax = rounds.Average(round => summaries[(round, WorkloadKind.Claim)].MaxAchieved);
+        var codeMax = rounds.Average(round => summaries[(round, WorkloadKind.Code)].MaxAchieved);
+        var ratio = codeMax / Math.Max(1, idMax);
+        findings.Add($"maximum achieved, mean of {rounds.Count} round(s): by id {F(Math.Round(idMax))}/s, by code {F(Math.Round(codeMax))}/s: " +
+            $"code ÷ id = {Percent(codeMax, idMax)} (bar ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})");
+        var idHeld = rounds.Select(round => summaries[(round, WorkloadKind.Claim)].HeldWithinSlo ?? 0).Average();
+        var codeHeld = rounds.Select(round => summaries[(round, WorkloadKind.Code)].HeldWithinSlo ?? 0).Average();
+        findings.Add($"highest rate held with p99 ≤ {F(compare.SloMs)} ms, mean of rounds (0 when none): by id {F(Math.Round(idHeld))}/s, by code {F(Math.Round(codeHeld))}/s" +
+            (idHeld > 0 ? $": code ÷ id = {Percent(codeHeld, idHeld)}" : ""));
+        findings.Add("p99 by rate, median of rounds (id / code): " + string.Join("; ", P99ByRate(byRun)));
+        return findings;
+    }
+
+    private static IEnumerable<string> P99ByRate(IReadOnlyDictionary<(int Round, WorkloadKind Kind), List<StepReport>> byRun)
+    {
+        var p99s = byRun.SelectMany(pair => pair.Value.Select(step => (pair.Key.Kind, Rate: step.Result.TargetPerSecond, step.Result.All.P99Ms)))
+            .GroupBy(point => point.Rate).OrderBy(group => group.Key);
+        foreach (var rate in p99s)
+        {
+            var id = Median(rate.Where(point => point.Kind == WorkloadKind.Claim).Select(point => point.P99Ms));
+            var code = Median(rate.Where(point => point.Kind == WorkloadKind.Code).Select(point => point.P99Ms));
+            yield return $"{F(rate.Key)}/s {(id is { } a ? F(a) : "–")} / {(code is { } b ? F(b) : "–")} ms";
+        }
+    }
+
+    private static double? Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? null : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Percent(double part, double whole) => whole <= 0 ? "–" : $"{F(Math.Round(100 * part / whole, 1))} %";
+
+    private static string Held(RampSummary summary) => summary.HeldWithinSlo is { } rate ? $"{F(rate)}/s" : "none";
+
+    private static string Cpu(RampSummary summary) => summary.ServerCpuAtMax is { } cpu ? F(cpu) : "–";
+}
