@@ -74,6 +74,62 @@ public class ScenarioTests(LiveServiceFixture service) : IClassFixture<LiveServi
     }
 
     [Fact]
+    public async Task A_flash_sale_by_code_sells_exactly_its_stock_and_the_export_agrees()
+    {
+        await using var context = await Context();
+
+        var report = await FlashByCode.RunAsync(context, users: 400, stock: 60, perUserLimit: 1, rate: 800, secondAttempts: 0.5, null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        var answers = report.Steps.Single().Result.Answers["claim by code"];
+        Assert.Equal(60, answers["201"]);
+        Assert.Equal(600, answers.Values.Sum());
+        // 100 users tried another user's code (one already given): refused, never a coupon.
+        Assert.Equal(100, answers["409 code_already_claimed"]);
+        Assert.Contains(report.Findings, finding => finding.Contains("issued: expected 60, acknowledged 60, server 60, claimed in the export 60", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_flash_sale_by_code_with_stock_for_all_gives_every_replay_its_coupon_back()
+    {
+        await using var context = await Context();
+
+        var report = await FlashByCode.RunAsync(context, users: 100, stock: 500, perUserLimit: 2, rate: 500, secondAttempts: 1, null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        var answers = report.Steps.Single().Result.Answers["claim by code"];
+        // A code gives one coupon, whatever the per-user limit: 100 issued, 50 replays, 50 refused.
+        Assert.Equal((100, 50, 50), (answers["201"], answers["200"], answers["409 code_already_claimed"]));
+    }
+
+    [Fact]
+    public async Task Codes_compare_runs_claims_by_id_and_by_code_at_the_same_rates_and_gives_their_ratio()
+    {
+        await using var context = await Context();
+
+        var report = await CodesCompare.RunAsync(context, CompareSettings.Short(from: 40, to: 120, sloMs: 10_000), null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        Assert.Equal(["r1 id 40/s", "r1 code 40/s", "r1 code 80/s", "r1 id 80/s", "r1 id 120/s", "r1 code 120/s"], report.Steps.Select(step => step.Name));
+        Assert.All(report.Steps.Where(step => step.Name.Contains("code", StringComparison.Ordinal)), step => Assert.Equal(["201"], step.Result.Answers["claim by code"].Keys));
+        Assert.All(report.Steps.Where(step => step.Name.Contains(" id ", StringComparison.Ordinal)), step => Assert.Equal(["201"], step.Result.Answers["claim"].Keys));
+        Assert.Contains(report.Findings, finding => finding.StartsWith("maximum achieved, mean of 1 round(s): by id ", StringComparison.Ordinal) && finding.Contains("code ÷ id = ", StringComparison.Ordinal));
+        Assert.Contains(report.Findings, finding => finding.StartsWith("request shapes: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_soak_by_shared_code_makes_every_claim_a_new_coupon()
+    {
+        await using var context = await Context(users: 5);
+
+        var report = await Scenarios.Scenarios.SoakAsync(context, WorkloadKind.Code, new Ratio(3, 7), rate: 100, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1), null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        var answers = report.Steps.Single().Result.Answers["claim by code"];
+        Assert.Equal(["201"], answers.Keys);
+    }
+
+    [Fact]
     public async Task The_mix_locks_and_redeems_coupons_claimed_in_the_run_without_errors()
     {
         await using var context = await Context();

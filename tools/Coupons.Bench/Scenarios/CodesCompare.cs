@@ -97,7 +97,8 @@ public static class CodesCompare
         var codeMax = rounds.Average(round => summaries[(round, WorkloadKind.Code)].MaxAchieved);
         var ratio = codeMax / Math.Max(1, idMax);
         findings.Add($"maximum achieved, mean of {rounds.Count} round(s): by id {F(Math.Round(idMax))}/s, by code {F(Math.Round(codeMax))}/s: " +
-            $"code ÷ id = {Percent(codeMax, idMax)} (bar ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})");
+            $"code ÷ id = {Percent(codeMax, idMax)} (bar ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})" +
+            (byRun.Values.SelectMany(steps => steps).Any(step => !step.Result.Held) ? "" : "; neither saturated, so this compares the top step only: raise --to"));
         var idHeld = rounds.Select(round => summaries[(round, WorkloadKind.Claim)].HeldWithinSlo ?? 0).Average();
         var codeHeld = rounds.Select(round => summaries[(round, WorkloadKind.Code)].HeldWithinSlo ?? 0).Average();
         findings.Add($"highest rate held with p99 ≤ {F(compare.SloMs)} ms, mean of rounds (0 when none): by id {F(Math.Round(idHeld))}/s, by code {F(Math.Round(codeHeld))}/s" +
