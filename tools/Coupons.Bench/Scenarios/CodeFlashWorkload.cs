@@ -22,7 +22,8 @@ public sealed class CodeFlashWorkload : IWorkload
     private readonly byte[][] _bodies;
     private readonly int _secondAttempts;
     private readonly CodeFlashAnswer?[] _answers;
-    private readonly int[] _won;
+    private readonly int[] _winners;
+    private int _winnerCount;
 
     /// <param name="client">Where to send.</param>
     /// <param name="userTokens">The users' tokens; user i owns <paramref name="codes"/>[i].</param>
@@ -38,7 +39,7 @@ public sealed class CodeFlashWorkload : IWorkload
         _bodies = [.. codes.Select(BenchClient.CodeBody)];
         _secondAttempts = (int)Math.Round(userTokens.Length * secondAttemptShare);
         _answers = new CodeFlashAnswer?[Arrivals];
-        _won = new int[userTokens.Length];
+        _winners = new int[userTokens.Length];
     }
 
     public IReadOnlyList<string> Kinds { get; } = ["claim by code"];
@@ -72,9 +73,9 @@ public sealed class CodeFlashWorkload : IWorkload
         var answer = await _client.ClaimByCodeAsync(_authorizations[user], _bodies[owner], null, cancellationToken);
         var expected = answer.IsSuccess || (answer.Status == 409 && answer.Code is not null && CodeFlashVerifier.ExpectedRefusals.Contains(answer.Code));
         meter.Record(0, arrival.IntendedTimestamp, answer, expected, arrival.Measured);
-        if (arrival.Number < _won.Length && answer.IsSuccess)
+        if (arrival.Number < _winners.Length && answer.IsSuccess)
         {
-            Volatile.Write(ref _won[arrival.Number], 1);
+            Volatile.Write(ref _winners[Interlocked.Increment(ref _winnerCount) - 1], user + 1);
         }
 
         _answers[arrival.Number] = new CodeFlashAnswer(user, owner, answer);
@@ -82,17 +83,16 @@ public sealed class CodeFlashWorkload : IWorkload
 
     /// <summary>
     /// A user other than <paramref name="user"/> already acknowledged a coupon with their own code,
-    /// searched from a point that moves with each attempt; the user's own code (a replay) when no one is.
+    /// picked among them by the attempt's number; the user's own code (a replay) when there is none.
     /// </summary>
     private int AnotherWinner(int user, long second)
     {
-        var users = _won.Length;
-        var start = (int)((user + 1 + second * 31) % users);
-        // Bounded: with stock far below the users, winners are rare and a long search would cost the load.
-        for (var step = 0; step < Math.Min(users, 4096); step++)
+        var count = Volatile.Read(ref _winnerCount);
+        for (var step = 0; step < Math.Min(count, 8); step++)
         {
-            var candidate = (start + step) % users;
-            if (candidate != user && Volatile.Read(ref _won[candidate]) == 1)
+            // A slot is taken before it is written: 0 means not written yet, so the winner is stored plus one.
+            var candidate = Volatile.Read(ref _winners[(int)((second * 31 + step) % count)]) - 1;
+            if (candidate >= 0 && candidate != user)
             {
                 return candidate;
             }
