@@ -32,6 +32,11 @@ internal sealed class Script
     public static readonly Script Give = Load("give");
     public static readonly Script RateLimit = Load("ratelimit");
     public static readonly Script Window = Load("window");
+    public static readonly Script AddCodes = Load("addcodes");
+    public static readonly Script SharedCode = Load("sharedcode");
+    public static readonly Script ClaimCode = Load("claimcode");
+    public static readonly Script CompleteCode = Load("completecode");
+    public static readonly Script ReleaseCode = Load("releasecode");
 
     /// <summary>
     /// Runs the script on <paramref name="db"/>; when that is a batch, whose commands go out only
