@@ -73,10 +73,14 @@ public sealed class RedisKeys
     /// <see cref="CodePartitions"/> partitions, spaced evenly over the slots so that a cluster's
     /// ranges share them. A generation step's codes then touch at most 1,024 slots, however many.
     /// </summary>
-    public static int CodeSlot(CodeHash hash) => (int)(hash.Value & (CodePartitions - 1)) * (HashSlots.Count / CodePartitions);
+    public static int CodeSlot(CodeHash hash) => CodePartitionSlot(CodePartition(hash));
+
+    public static int CodePartition(CodeHash hash) => (int)(hash.Value & (CodePartitions - 1));
+
+    public static int CodePartitionSlot(int partition) => partition * (HashSlots.Count / CodePartitions);
 
     /// <summary>The slot of each code partition, in order.</summary>
-    public static IEnumerable<int> CodeSlots => Enumerable.Range(0, CodePartitions).Select(p => p * (HashSlots.Count / CodePartitions));
+    public static IEnumerable<int> CodeSlots => Enumerable.Range(0, CodePartitions).Select(CodePartitionSlot);
 
     /// <summary>A code partition's index (hash: code hash to its record, <see cref="CodeRecord"/>); never changed once written.</summary>
     public string Codes(int slot) => Slot(slot) + "codes";

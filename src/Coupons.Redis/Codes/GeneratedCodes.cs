@@ -26,7 +26,8 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
     /// <summary>How many codes one page of a filtered listing looks at, at most.</summary>
     private const int MaxExaminedPerPage = 1_000;
 
-    private int _streamsListed;
+    /// <summary>Which code partitions' streams this node has listed for the persisters (each once: listing again changes nothing).</summary>
+    private readonly bool[] _streamsListed = new bool[RedisKeys.CodePartitions];
 
     public async Task<AddCodesResult> AddAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CancellationToken cancellationToken)
     {
@@ -43,7 +44,7 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
             return new AddCodesResult(Outcome.CampaignEnded, []);
         }
 
-        await ListStreamsAsync().ConfigureAwait(false);
+        await ListStreamsAsync(codes).ConfigureAwait(false);
         var clashes = await StoreAsync(campaignId, jobId, codes).ConfigureAwait(false);
         await ListAsync(campaignId, jobId, codes, clashes).ConfigureAwait(false);
         return new AddCodesResult(Outcome.Ok, clashes);
@@ -107,13 +108,20 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
         return entries;
     }
 
-    /// <summary>Every code partition's stream, listed once per node for the persisters (a set: listing again changes nothing).</summary>
-    private async Task ListStreamsAsync()
+    /// <summary>Lists the streams of the partitions the codes fall in for the persisters, before anything is appended to them.</summary>
+    private async Task ListStreamsAsync(IReadOnlyList<NewCode> codes)
     {
-        if (Volatile.Read(ref _streamsListed) == 0)
+        var partitions = codes.Select(c => RedisKeys.CodePartition(c.Hash))
+            .Where(p => !Volatile.Read(ref _streamsListed[p])).Distinct().ToList();
+        if (partitions.Count == 0)
         {
-            await db.SetAddAsync(keys.Streams, [.. RedisKeys.CodeSlots.Select(slot => (RedisValue)keys.Events(slot))]).ConfigureAwait(false);
-            Volatile.Write(ref _streamsListed, 1);
+            return;
+        }
+
+        await db.SetAddAsync(keys.Streams, [.. partitions.Select(p => (RedisValue)keys.Events(RedisKeys.CodePartitionSlot(p)))]).ConfigureAwait(false);
+        foreach (var partition in partitions)
+        {
+            Volatile.Write(ref _streamsListed[partition], true);
         }
     }
 
