@@ -58,12 +58,12 @@ internal static class EventRows
     /// (none for an audit entry of its own), then its audit entry (id: stream and entry id) when it
     /// carries one. The row is read from the event's fields once, for both.
     /// </summary>
-    public static void AddTo(List<NpgsqlBatchCommand> commands, string stream, StreamEvent change)
+    public static void AddTo(ShardCommands commands, string stream, StreamEvent change)
     {
         ArgumentNullException.ThrowIfNull(commands);
         if (change.IsAboutCodes)
         {
-            commands.Add(CodeRows.Of(change));
+            CodeRows.AddTo(commands, change);
             return;
         }
 
