@@ -21,7 +21,7 @@ internal sealed class StoreFixture : IDisposable
     public StoreFixture()
     {
         DataDir = Path.Combine(Path.GetTempPath(), "coupons-benchmarks", Guid.NewGuid().ToString("N"));
-        Store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = DataDir }, TimeProvider.System);
+        Store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = DataDir }, TimeProvider.System, BenchCodes.Own);
         Store.Open();
         var terms = new CampaignDefinition
         {
@@ -98,6 +98,14 @@ internal static class Expect
 
     public static Redemption Ok(Redemption result) =>
         result.Outcome == Outcome.Ok ? result : throw Unexpected(result.Outcome);
+
+    public static void NoClash(Coupons.Core.Codes.AddCodesResult result)
+    {
+        if (result.Outcome != Outcome.Ok || result.Clashes.Count > 0)
+        {
+            throw result.Outcome != Outcome.Ok ? Unexpected(result.Outcome) : new InvalidOperationException($"{result.Clashes.Count} codes clashed");
+        }
+    }
 
     private static InvalidOperationException Unexpected(Outcome outcome) => new($"the store answered {outcome.ToCode()}");
 }
