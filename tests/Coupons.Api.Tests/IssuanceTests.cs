@@ -116,6 +116,27 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
     }
 
     [Fact]
+    public async Task The_audit_log_names_the_caller_and_the_job_for_each_coupon_issued()
+    {
+        var campaign = await NewCampaignAsync(CampaignBody(totalStock: 10));
+        var creator = "pusher-" + Unique();
+        using var pusher = Factory.ClientFor(creator, "service");
+        using var response = await pusher.PostRawAsync($"/v1/campaigns/{campaign}/issuances", """{"userIds":["audit-1","audit-2"]}""");
+        var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
+        await WaitForAsync(job.Str("id"));
+
+        using var audit = await Admin.GetPathAsync($"/v1/audit?actor={creator}&action=coupon.claimed");
+        var entries = (await audit.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, entry =>
+        {
+            Assert.Equal(creator, entry.GetProperty("actor").Str("id"));
+            Assert.Equal(("job", job.Str("id")), (entry.GetProperty("actor").Str("role"), entry.GetProperty("actor").Str("job")));
+        });
+        Assert.Equal(["audit-1", "audit-2"], entries.Select(entry => entry.Str("owner")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_finished_job_cannot_be_cancelled()
     {
         var campaign = await NewCampaignAsync();

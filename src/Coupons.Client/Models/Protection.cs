@@ -41,7 +41,8 @@ public sealed record FraudFlag(
 /// <param name="Id">The token subject, or <c>system</c> for the clock's own changes.</param>
 /// <param name="Role">The caller's role.</param>
 /// <param name="Ip">The client address, when there was one.</param>
-public sealed record AuditActor(string Id, string Role, string? Ip);
+/// <param name="Job">The job that made the change for <paramref name="Id"/> (role <c>job</c>), when a background job made it.</param>
+public sealed record AuditActor(string Id, string Role, string? Ip, string? Job = null);
 
 /// <summary>One audit entry: who did what to which subject, when, and the state before and after.</summary>
 /// <param name="Id">The entry's id.</param>
