@@ -22,9 +22,9 @@ public sealed class ClientCodeTests(CouponsApiFactory factory) : IClassFixture<C
         var admin = Admin;
         var campaign = await admin.CreateCampaignAsync(new NewCampaign("Codes", new AmountOffDiscount(500), 10, Validity.ForDays(30)));
         var key = "gen-" + Unique();
-        var started = await admin.GenerateCodesAsync(campaign.Id, 5, prefix: "vip", length: 10, idempotencyKey: key);
+        var started = await admin.GenerateCodesAsync(campaign.Id, 5, prefix: "summer", length: 10, idempotencyKey: key);
         Assert.Equal(("codes", campaign.Id, 5L), (started.Kind, started.CampaignId, started.Total));
-        Assert.Equal(started.Id, (await admin.GenerateCodesAsync(campaign.Id, 5, prefix: "vip", length: 10, idempotencyKey: key)).Id);
+        Assert.Equal(started.Id, (await admin.GenerateCodesAsync(campaign.Id, 5, prefix: "summer", length: 10, idempotencyKey: key)).Id);
         var job = await WaitAsync(admin, started.Id);
         Assert.Equal((JobStatus.Succeeded, 5L, 5L), (job.Status, job.Done, job.Results["ok"]));
         Assert.Equal(ProblemCode.JobFinished, (await Assert.ThrowsAsync<CouponsApiException>(() => admin.CancelJobAsync(job.Id))).Code);
@@ -35,7 +35,7 @@ public sealed class ClientCodeTests(CouponsApiFactory factory) : IClassFixture<C
         Assert.NotNull(first.NextCursor);
         var codes = await admin.ListCodesAsync(campaign.Id, pageSize: 2).ToListAsync();
         Assert.Equal(5, codes.Select(c => c.Code).Distinct().Count());
-        Assert.All(codes, c => Assert.Equal((true, 13, CodeStatus.Available, (Guid?)null), (c.Code.StartsWith("VIP", StringComparison.Ordinal), c.Code.Length, c.Status, c.CouponId)));
+        Assert.All(codes, c => Assert.Equal((true, 16, CodeStatus.Available, (Guid?)null), (c.Code.StartsWith("SUMMER", StringComparison.Ordinal), c.Code.Length, c.Status, c.CouponId)));
 
         using var csv = new MemoryStream();
         await admin.ExportCodesAsync(campaign.Id, csv);
