@@ -53,7 +53,7 @@ internal static class RecoveryBench
         var perUser = (int)Math.Max(1, (coupons + users - 1) / users);
         var options = new EmbeddedStoreOptions { DataDir = dir };
         var stopwatch = Stopwatch.StartNew();
-        using (var store = new EmbeddedCouponStore(options, TimeProvider.System))
+        using (var store = new EmbeddedCouponStore(options, TimeProvider.System, BenchCodes.Own))
         {
             store.Open();
             var campaign = await store.CreateCampaignAsync(
@@ -117,7 +117,7 @@ internal static class RecoveryBench
         var gcs = GC.CollectionCount(0);
         var pause = GC.GetTotalPauseDuration();
         var stopwatch = Stopwatch.StartNew();
-        using var store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = dir }, TimeProvider.System);
+        using var store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = dir }, TimeProvider.System, BenchCodes.Own);
         store.Open();
         var elapsed = stopwatch.Elapsed;
         using var self = Process.GetCurrentProcess();

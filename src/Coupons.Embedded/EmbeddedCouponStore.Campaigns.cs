@@ -17,8 +17,7 @@ public sealed partial class EmbeddedCouponStore
         cancellationToken.ThrowIfCancellationRequested();
         var now = NowMs();
         var campaign = new CampaignEntry(Guid.CreateVersion7(_time.GetUtcNow()), definition, now, CampaignStatus.Active, totalStock);
-        var sequence = log.Append(LogRecord.ForCampaign(campaign.ToRow(), WireNames.Actions.CampaignCreated, null, now));
-        _campaigns[campaign.Id] = campaign;
+        var sequence = AppendNewCampaign(log, campaign, now);
         await log.WhenDurableAsync(sequence, cancellationToken).ConfigureAwait(false);
         // Nothing else can have changed it yet: its id was not known before the line above.
         return campaign.ToInfo();

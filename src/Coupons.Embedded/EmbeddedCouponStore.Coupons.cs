@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 
 namespace Coupons.Embedded;
 
@@ -7,15 +8,18 @@ public sealed partial class EmbeddedCouponStore
 {
     private delegate Outcome CouponChange(ref CouponState state, CampaignDefinition terms, long nowMs, out DiscountQuote quote, out CouponEvents events);
 
-    public async ValueTask<CouponResult> ClaimAsync(Guid campaignId, string userId, string? idempotencyKey, CancellationToken cancellationToken = default)
+    public ValueTask<CouponResult> ClaimAsync(Guid campaignId, string userId, string? idempotencyKey, CancellationToken cancellationToken = default)
     {
         var log = OpenLogOrThrow();
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_campaigns.TryGetValue(campaignId, out var campaign))
-        {
-            return new CouponResult(Outcome.CampaignNotFound, null);
-        }
+        return _campaigns.TryGetValue(campaignId, out var campaign)
+            ? ClaimAsync(log, campaign, userId, idempotencyKey, null, cancellationToken)
+            : ValueTask.FromResult(new CouponResult(Outcome.CampaignNotFound, null));
+    }
 
+    /// <summary>A claim of <paramref name="campaign"/>, by id or by code; <paramref name="code"/> is the generated code it takes, if any.</summary>
+    private async ValueTask<CouponResult> ClaimAsync(GroupCommitLog log, CampaignEntry campaign, string userId, string? idempotencyKey, CodeClaim? code, CancellationToken cancellationToken)
+    {
         var holding = _users.Find(userId, campaign);
         if (holding is null)
         {
@@ -31,6 +35,9 @@ public sealed partial class EmbeddedCouponStore
             holding = _users.GetOrAdd(userId, campaign);
         }
 
+        // The new coupon's id and its own code's hash (two HMACs) are made before the lock, when the
+        // claim looks likely to stand (a racy read: under the lock it is decided again).
+        var prepared = DecideClaim(campaign, holding.Claimed) == Outcome.Ok ? PrepareCoupon() : default;
         Outcome outcome;
         Coupon? answer;
         long sequence;
@@ -44,7 +51,7 @@ public sealed partial class EmbeddedCouponStore
             }
             else
             {
-                outcome = ClaimNew(log, campaign, holding, userId, idempotencyKey, out answer, out sequence);
+                outcome = ClaimNew(log, new NewClaim(campaign, holding, userId, idempotencyKey, code, prepared), out answer, out sequence);
             }
         }
 
@@ -135,40 +142,53 @@ public sealed partial class EmbeddedCouponStore
     /// Decides a claim of a new coupon and, if it stands, takes a unit of stock and appends the
     /// coupon's record in one step, then publishes the coupon; under the holding's lock.
     /// </summary>
-    private Outcome ClaimNew(GroupCommitLog log, CampaignEntry campaign, Holding holding, string userId, string? idempotencyKey, out Coupon? answer, out long sequence)
+    private Outcome ClaimNew(GroupCommitLog log, NewClaim claim, out Coupon? answer, out long sequence)
     {
         answer = null;
         sequence = 0;
+        var campaign = claim.Campaign;
         var now = NowMs();
-        var outcome = DecideClaim(campaign, holding.Claimed);
+        var outcome = DecideClaim(campaign, claim.Holding.Claimed);
         if (outcome == Outcome.Ok)
         {
             var state = CouponRules.NewCoupon(campaign.Definition, now);
-            var coupon = new CouponEntry(Guid.CreateVersion7(_time.GetUtcNow()), campaign, userId, now, idempotencyKey, state);
+            var (id, ownCode) = claim.Prepared.Id == Guid.Empty ? PrepareCoupon() : claim.Prepared;
+            var coupon = new CouponEntry(id, campaign, claim.UserId, now, claim.IdempotencyKey, state);
             sequence = log.AppendIf(
-                LogRecord.ForCoupon(coupon, state, CouponEvents.None, default, null, now),
-                static c => c.Status == CampaignStatus.Active && c.TryTakeStock(),
-                campaign);
+                LogRecord.ForClaim(coupon, state, now, ownCode, claim.Code),
+                static c => c.Holds(),
+                new ClaimCondition(campaign, _codes, claim.Code, coupon));
             if (sequence == 0)
             {
-                // Paused or ended since the decision above, or the last unit went meanwhile.
-                outcome = campaign.Status == CampaignStatus.Active ? Outcome.SoldOut : Outcome.CampaignNotActive;
+                // Paused or ended since the decision above, the last unit went, or the code was claimed meanwhile.
+                outcome = claim.Code is { } code && _codes.ClaimedBy(code.Slot) is not null ? Outcome.CodeAlreadyClaimed
+                    : campaign.Status == CampaignStatus.Active ? Outcome.SoldOut : Outcome.CampaignNotActive;
             }
             else
             {
                 // Taken before the coupon is published: from then on its owner may change it.
                 answer = coupon.ToCoupon(state);
-                Publish(holding, coupon);
+                Publish(claim.Holding, coupon);
             }
         }
 
         if (outcome != Outcome.Ok)
         {
             sequence = log.Appended;
-            CountRejection(campaign, outcome);
+            if (outcome != Outcome.CodeAlreadyClaimed)
+            {
+                CountRejection(campaign, outcome);
+            }
         }
 
         return outcome;
+    }
+
+    /// <summary>A new coupon's id and its own code's hash.</summary>
+    private (Guid Id, CodeHash OwnCode) PrepareCoupon()
+    {
+        var id = Guid.CreateVersion7(_time.GetUtcNow());
+        return (id, _ownCodes.KeyOf(id).Hash);
     }
 
     private Outcome DecideClaim(CampaignEntry campaign, int claimedByUser)
@@ -246,5 +266,31 @@ public sealed partial class EmbeddedCouponStore
         coupon.Campaign.Apply(delta);
         Sweeper.Watch(coupon.Campaign, coupon, before, after);
         return sequence;
+    }
+}
+
+/// <summary>What a claim of a new coupon is made of: who claims what, the code it takes, and the id and own code made before the lock (empty when not).</summary>
+internal readonly record struct NewClaim(CampaignEntry Campaign, Holding Holding, string UserId, string? IdempotencyKey, CodeClaim? Code, (Guid Id, CodeHash OwnCode) Prepared);
+
+/// <summary>
+/// Checked under the log's lock as a claim's record is appended: the campaign active, the generated
+/// code (if any) not yet claimed, a unit of stock taken; then the code marked claimed, so the stock,
+/// the code and the record are taken together or not at all.
+/// </summary>
+internal readonly record struct ClaimCondition(CampaignEntry Campaign, CodeIndex Codes, CodeClaim? Code, CouponEntry Coupon)
+{
+    public bool Holds()
+    {
+        if (Campaign.Status != CampaignStatus.Active || (Code is not null && Codes.ClaimedBy(Code.Slot) is not null) || !Campaign.TryTakeStock())
+        {
+            return false;
+        }
+
+        if (Code is not null)
+        {
+            Codes.MarkClaimed(Code.Slot, Coupon);
+        }
+
+        return true;
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Coupons.Core;
+using Coupons.Core.Codes;
 
 namespace Coupons.Embedded;
 
@@ -30,16 +31,33 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
     private readonly ConcurrentDictionary<Guid, CampaignEntry> _campaigns = new();
     private readonly CouponIndex _coupons = new();
     private readonly UserIndex _users = new();
+    private readonly CodeIndex _codes = new();
+    private readonly Func<CouponOwnCodes> _ownCodesSource;
+    private CouponOwnCodes _ownCodes = null!;
+    private SqliteCodeReader? _codeReader;
     private SqliteBatchWriter? _batchWriter;
     private GroupCommitLog? _log;
     private Sweeper? _sweeper;
     private volatile bool _ready;
     private int _disposed;
 
-    public EmbeddedCouponStore(EmbeddedStoreOptions options, TimeProvider time)
+    /// <param name="ownCodes">Every coupon's own code (<see cref="CouponOwnCodes"/>): the store records its hash with each claim.</param>
+    public EmbeddedCouponStore(EmbeddedStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)
+        : this(options, time, Given(ownCodes))
     {
+    }
+
+    /// <param name="ownCodes">
+    /// Gives <see cref="CouponOwnCodes"/> when the store opens: the code keys may live in the data
+    /// folder, and a folder that cannot be read then leaves the store not ready instead of failing the start.
+    /// </param>
+    public EmbeddedCouponStore(EmbeddedStoreOptions options, TimeProvider time, Func<CouponOwnCodes> ownCodes)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(ownCodes);
         _options = options;
         _time = time;
+        _ownCodesSource = ownCodes;
         AuditLog = new EmbeddedAuditLog(this, _users, options.DatabasePath, time);
     }
 
@@ -65,9 +83,11 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
             throw new InvalidOperationException("the store is already open");
         }
 
+        _ownCodes = _ownCodesSource() ?? throw new InvalidOperationException("no CouponOwnCodes was given");
         var connection = SqliteSchema.OpenReadWrite(_options);
         try
         {
+            SqliteCodeSchema.FillOwnCodes(connection, _ownCodes);
             _batchWriter = new SqliteBatchWriter(connection);
         }
         catch
@@ -79,6 +99,8 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
         var stopwatch = Stopwatch.StartNew();
         Recovery.LoadCampaigns(connection, _campaigns);
         RecoverySteps = Recovery.Run(connection, _options.DatabasePath, [.. _campaigns.Values], _coupons, _users);
+        RecoverCodes(connection);
+        _codeReader = new SqliteCodeReader(_options.DatabasePath);
         RecoveryTime = stopwatch.Elapsed;
         // A timer or a wait past int.MaxValue ms throws (on the writer thread that would end the
         // process); the options are checked when a host starts, but a store can be made without one.
@@ -99,6 +121,7 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
         _sweeper?.Dispose();
         _log?.Dispose();
         _batchWriter?.Dispose();
+        _codeReader?.Dispose();
     }
 
     /// <summary>Sweeps lapsed locks and passed validities into the stored state now (the sweeper's timer does it every SweepInterval); returns how many coupons changed.</summary>
@@ -117,6 +140,12 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
         }
 
         return _log;
+    }
+
+    private static Func<CouponOwnCodes> Given(CouponOwnCodes ownCodes)
+    {
+        ArgumentNullException.ThrowIfNull(ownCodes);
+        return () => ownCodes;
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();

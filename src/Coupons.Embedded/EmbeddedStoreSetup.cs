@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,9 @@ public static class EmbeddedStoreSetup
     /// The embedded store as the service's <see cref="ICouponStore"/> and <see cref="IAuditLog"/>:
     /// its settings bound from <c>Coupons:Embedded</c> and checked when the host starts, and the
     /// store opened in the background once the host runs (<see cref="EmbeddedStoreOpener"/>).
-    /// Uses the registered <see cref="TimeProvider"/>, or the system clock if there is none.
+    /// Uses the registered <see cref="TimeProvider"/>, or the system clock if there is none, and the
+    /// registered <see cref="CodeProtector"/> for every coupon's own code; the store is the
+    /// <see cref="ICodeStore"/> too.
     /// </summary>
     public static IServiceCollection AddEmbeddedStore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -21,8 +24,14 @@ public static class EmbeddedStoreSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new EmbeddedCouponStore(sp.GetRequiredService<IOptions<EmbeddedStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        // The code keys (a CodeProtector, from AddCodeProtection) are asked for when the store opens:
+        // kept in the data folder, they may be unreadable, which leaves the store not ready.
+        services.AddSingleton(sp => new EmbeddedCouponStore(
+            sp.GetRequiredService<IOptions<EmbeddedStoreOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            () => new CouponOwnCodes(sp.GetRequiredService<CodeProtector>())));
         services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
+        services.AddSingleton<ICodeStore>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedCouponStore>().AuditLog);
         services.AddHostedService<EmbeddedStoreOpener>();
         return services;

@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 
 namespace Coupons.Embedded;
 
@@ -13,8 +14,10 @@ internal sealed record AuditNote(AuditActor Actor, long AtMs, string Action, str
 
 /// <summary>
 /// One change waiting to be written: a campaign row, or a coupon with a copy of its state taken
-/// when the change was made (the entry's other fields never change), or an audit line alone (for
-/// changes kept outside the store, like the blocklist). Every change carries its audit line.
+/// when the change was made (the entry's other fields never change), or a generation step's codes,
+/// or an audit line alone (for changes kept outside the store, like the blocklist). Every change of
+/// a campaign or a coupon carries its audit line. A claim carries its coupon's own code's hash and,
+/// by a generated code, that code, so the code is claimed in the same transaction as the coupon.
 /// </summary>
 internal readonly struct LogRecord
 {
@@ -28,6 +31,16 @@ internal readonly struct LogRecord
         Audit = audit;
     }
 
+    private LogRecord(CouponEntry coupon, CouponState state, AuditNote audit, CodeHash ownCode, CodeClaim? codeClaim)
+        : this(null, coupon, state, CouponEvents.None, default, audit)
+    {
+        OwnCode = ownCode;
+        CodeClaim = codeClaim;
+    }
+
+    private LogRecord(CodesAdded codes)
+        : this(null, null, default, CouponEvents.None, default, null) => Codes = codes;
+
     public CampaignRow? Campaign { get; }
     public CouponEntry? Coupon { get; }
     public CouponState State { get; }
@@ -36,6 +49,15 @@ internal readonly struct LogRecord
     /// <summary>What the change did to its campaign's stats, as <see cref="StatsDelta.Of"/> gave it.</summary>
     public StatsDelta Delta { get; }
     public AuditNote? Audit { get; }
+
+    /// <summary>A claim's coupon's own code's lookup hash (<see cref="CouponOwnCodes.KeyOf(Guid)"/>); default for other changes.</summary>
+    public CodeHash OwnCode { get; }
+
+    /// <summary>The generated code a claim took, or null.</summary>
+    public CodeClaim? CodeClaim { get; }
+
+    /// <summary>A generation step's codes, or null.</summary>
+    public CodesAdded? Codes { get; }
 
     /// <summary>A campaign row, with the audit line of <paramref name="action"/> by the flow's actor.</summary>
     public static LogRecord ForCampaign(CampaignRow row, string action, string? before, long nowMs) =>
@@ -50,6 +72,15 @@ internal readonly struct LogRecord
         new(null, coupon, state, events, delta, new AuditNote(
             AuditScope.Current, nowMs, WireNames.Actions.OfCoupon(events), coupon.Id.ToString(), coupon.Campaign.Id, coupon.UserId,
             state.OrderId ?? before?.OrderId, before is { } was ? AuditText.CouponState(was) : null, AuditText.WithReason(AuditText.CouponState(state), reason)));
+
+    /// <summary>A claim: the new coupon, its own code's hash and the generated code it took, if any.</summary>
+    public static LogRecord ForClaim(CouponEntry coupon, in CouponState state, long nowMs, CodeHash ownCode, CodeClaim? codeClaim)
+    {
+        var claim = ForCoupon(coupon, state, CouponEvents.None, default, null, nowMs);
+        return new(coupon, state, claim.Audit!, ownCode, codeClaim);
+    }
+
+    public static LogRecord ForCodes(CodesAdded codes) => new(codes);
 
     public static LogRecord ForAudit(AuditNote note) => new(null, null, default, CouponEvents.None, default, note);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Coupons.Core.Codes;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -56,6 +57,22 @@ internal sealed unsafe class NativeStatement : IDisposable
         {
             Check(SqliteNative.sqlite3_bind_blob(_statement, index, value, bytes.Length, SqliteNative.Transient));
         }
+    }
+
+    public void Bind(int index, ReadOnlySpan<byte> blob)
+    {
+        fixed (byte* value = blob)
+        {
+            Check(SqliteNative.sqlite3_bind_blob(_statement, index, value, blob.Length, SqliteNative.Transient));
+        }
+    }
+
+    /// <summary>A code's lookup hash as its 16 big-endian bytes.</summary>
+    public void Bind(int index, CodeHash hash)
+    {
+        Span<byte> bytes = stackalloc byte[CodeHash.Bytes];
+        hash.Write(bytes);
+        Bind(index, (ReadOnlySpan<byte>)bytes);
     }
 
     /// <summary>Binds text as UTF-8, or NULL.</summary>

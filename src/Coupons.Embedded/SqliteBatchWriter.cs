@@ -22,6 +22,8 @@ internal sealed class SqliteBatchWriter : IDisposable
     private readonly NativeStatement _rollback;
     private readonly NativeStatement _upsertCoupon;
     private readonly NativeStatement _insertAudit;
+    private readonly NativeStatement _insertCode;
+    private readonly NativeStatement _claimCode;
     private readonly SqliteCommand _upsertCampaign;
     private readonly SqliteCommand _addCounters;
     private readonly SqliteCommand _setRejected;
@@ -35,8 +37,8 @@ internal sealed class SqliteBatchWriter : IDisposable
         _rollback = new NativeStatement(connection, "ROLLBACK");
         _upsertCoupon = new NativeStatement(connection, """
             INSERT INTO coupons (id, campaign_id, user_id, claimed_at, idempotency_key, status, valid_from, valid_to,
-                                 order_id, order_amount, lock_expires_at, used_at, refunded_order_id)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                 order_id, order_amount, lock_expires_at, used_at, refunded_order_id, code_hash)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, order_id = excluded.order_id,
                 order_amount = excluded.order_amount, lock_expires_at = excluded.lock_expires_at,
                 used_at = excluded.used_at, refunded_order_id = excluded.refunded_order_id
@@ -45,18 +47,26 @@ internal sealed class SqliteBatchWriter : IDisposable
             INSERT INTO audit (at, actor_id, actor_role, actor_ip, action, subject, campaign_id, owner, order_id, before, after)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             """);
+        // A redone generation step's codes are already there: kept as they are.
+        _insertCode = new NativeStatement(connection, """
+            INSERT INTO codes (campaign_id, job_id, idx, hash, sealed) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (campaign_id, job_id, idx) DO NOTHING
+            """);
+        _claimCode = new NativeStatement(connection, """
+            UPDATE codes SET user_id = ?1, coupon_id = ?2, claimed_at = ?3 WHERE campaign_id = ?4 AND job_id = ?5 AND idx = ?6
+            """);
         _upsertCampaign = Prepare("""
             INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold,
                                    min_order_amount, per_user_limit, claim_starts_at, claim_ends_at,
-                                   valid_from, valid_to, valid_days, lock_ttl_seconds, status, total_stock, created_at)
+                                   valid_from, valid_to, valid_days, lock_ttl_seconds, status, total_stock, created_at, code_hash, code_sealed)
             VALUES ($id, $name, $discount_kind, $amount_off, $percent_off, $max_discount, $threshold,
                     $min_order_amount, $per_user_limit, $claim_starts_at, $claim_ends_at,
-                    $valid_from, $valid_to, $valid_days, $lock_ttl_seconds, $status, $total_stock, $created_at)
+                    $valid_from, $valid_to, $valid_days, $lock_ttl_seconds, $status, $total_stock, $created_at, $code_hash, $code_sealed)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_stock = excluded.total_stock
             """,
             "$id", "$name", "$discount_kind", "$amount_off", "$percent_off", "$max_discount", "$threshold",
             "$min_order_amount", "$per_user_limit", "$claim_starts_at", "$claim_ends_at",
-            "$valid_from", "$valid_to", "$valid_days", "$lock_ttl_seconds", "$status", "$total_stock", "$created_at");
+            "$valid_from", "$valid_to", "$valid_days", "$lock_ttl_seconds", "$status", "$total_stock", "$created_at", "$code_hash", "$code_sealed");
         _addCounters = Prepare(
             "UPDATE campaigns SET released = released + $released, refunded = refunded + $refunded WHERE id = $id",
             "$id", "$released", "$refunded");
@@ -86,6 +96,10 @@ internal sealed class SqliteBatchWriter : IDisposable
                     WriteCoupon(record);
                     AddCounterDeltas(ref counterDeltas, record);
                 }
+                else if (record.Codes is { } codes)
+                {
+                    WriteCodes(codes);
+                }
 
                 if (record.Audit is { } audit)
                 {
@@ -112,6 +126,8 @@ internal sealed class SqliteBatchWriter : IDisposable
         _rollback.Dispose();
         _upsertCoupon.Dispose();
         _insertAudit.Dispose();
+        _insertCode.Dispose();
+        _claimCode.Dispose();
         _upsertCampaign.Dispose();
         _addCounters.Dispose();
         _setRejected.Dispose();
@@ -148,7 +164,34 @@ internal sealed class SqliteBatchWriter : IDisposable
         upsert.Bind(11, state.LockExpiresAtMs);
         upsert.Bind(12, state.UsedAtMs);
         upsert.Bind(13, state.RefundedOrderId);
+        // Only a claim inserts; a later change leaves the stored hash as it is.
+        upsert.Bind(14, record.OwnCode);
         upsert.Execute();
+        if (record.CodeClaim is { } code)
+        {
+            var claim = _claimCode;
+            claim.Bind(1, coupon.UserId);
+            claim.Bind(2, coupon.Id);
+            claim.Bind(3, coupon.ClaimedAtMs);
+            claim.Bind(4, coupon.Campaign.Id);
+            claim.Bind(5, code.JobId);
+            claim.Bind(6, code.Index);
+            claim.Execute();
+        }
+    }
+
+    private void WriteCodes(CodesAdded added)
+    {
+        var insert = _insertCode;
+        foreach (var code in added.Codes)
+        {
+            insert.Bind(1, added.CampaignId);
+            insert.Bind(2, added.JobId);
+            insert.Bind(3, code.Index);
+            insert.Bind(4, code.Hash);
+            insert.Bind(5, (ReadOnlySpan<byte>)code.Sealed);
+            insert.Execute();
+        }
     }
 
     private void WriteAudit(AuditNote note)
@@ -199,6 +242,8 @@ internal sealed class SqliteBatchWriter : IDisposable
         values[15].Value = (int)row.Status;
         values[16].Value = row.TotalStock;
         values[17].Value = row.CreatedAtMs;
+        values[18].Value = (object?)definition.Code?.Hash.ToBytes() ?? DBNull.Value;
+        values[19].Value = (object?)definition.Code?.Sealed ?? DBNull.Value;
         _upsertCampaign.ExecuteNonQuery();
     }
 

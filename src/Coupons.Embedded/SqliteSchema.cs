@@ -11,7 +11,8 @@ namespace Coupons.Embedded;
 /// </summary>
 internal static class SqliteSchema
 {
-    private const int Version = 1;
+    /// <summary>2: codes (the codes table, campaigns' shared codes, coupons' own code hashes); a version-1 database is brought up at open.</summary>
+    private const int Version = 2;
 
     /// <summary>The read-write connection the store recovers from and then writes through; created with the folder if missing.</summary>
     public static SqliteConnection OpenReadWrite(EmbeddedStoreOptions options)
@@ -77,13 +78,14 @@ internal static class SqliteSchema
                 per_user_limit INTEGER NOT NULL, claim_starts_at INTEGER, claim_ends_at INTEGER,
                 valid_from INTEGER, valid_to INTEGER, valid_days INTEGER, lock_ttl_seconds INTEGER NOT NULL,
                 status INTEGER NOT NULL, total_stock INTEGER NOT NULL, created_at INTEGER NOT NULL,
-                released INTEGER NOT NULL DEFAULT 0, refunded INTEGER NOT NULL DEFAULT 0, rejected TEXT
+                released INTEGER NOT NULL DEFAULT 0, refunded INTEGER NOT NULL DEFAULT 0, rejected TEXT,
+                code_hash BLOB, code_sealed TEXT
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS coupons (
                 id BLOB PRIMARY KEY, campaign_id BLOB NOT NULL, user_id TEXT NOT NULL, claimed_at INTEGER NOT NULL,
                 idempotency_key TEXT, status INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL,
                 order_id TEXT, order_amount INTEGER NOT NULL, lock_expires_at INTEGER NOT NULL,
-                used_at INTEGER NOT NULL, refunded_order_id TEXT
+                used_at INTEGER NOT NULL, refunded_order_id TEXT, code_hash BLOB
             ) WITHOUT ROWID;
             -- Append-only: rows are inserted with each change and never updated or deleted.
             CREATE TABLE IF NOT EXISTS audit (
@@ -101,17 +103,19 @@ internal static class SqliteSchema
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT MAX(version) FROM schema_version";
         var version = command.ExecuteScalar();
-        if (version is DBNull or null)
-        {
-            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"INSERT INTO schema_version (version) VALUES ({Version});"));
-        }
-        else if (Convert.ToInt32(version, CultureInfo.InvariantCulture) > Version)
+        if (version is not (DBNull or null) && Convert.ToInt32(version, CultureInfo.InvariantCulture) > Version)
         {
             throw new InvalidOperationException($"the database has schema version {version}, newer than this build's {Version}");
         }
+
+        SqliteCodeSchema.CreateOrUpgrade(connection);
+        if (version is DBNull or null || Convert.ToInt32(version, CultureInfo.InvariantCulture) < Version)
+        {
+            Execute(connection, string.Create(CultureInfo.InvariantCulture, $"DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ({Version});"));
+        }
     }
 
-    private static void Execute(SqliteConnection connection, string sql)
+    internal static void Execute(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -1,3 +1,4 @@
+using Coupons.Conformance;
 using Coupons.Core;
 
 namespace Coupons.Embedded.Tests;
@@ -69,7 +70,7 @@ public sealed class DurabilityTests
             }
         }
 
-        using var recovered = new EmbeddedCouponStore(test.Options(o => o.DataDir = copy), test.Time);
+        using var recovered = new EmbeddedCouponStore(test.Options(o => o.DataDir = copy), test.Time, TestCodes.Own);
         recovered.Open();
         foreach (var coupon in coupons)
         {

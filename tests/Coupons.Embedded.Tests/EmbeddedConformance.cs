@@ -12,7 +12,7 @@ public sealed class EmbeddedConformance : StoreConformance
     protected override Task<ICouponStore> OpenAsync(FakeTimeProvider time)
     {
         _dir = Path.Combine(Path.GetTempPath(), "coupons-tests", Guid.NewGuid().ToString("N"));
-        var store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = _dir }, time);
+        var store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = _dir }, time, TestCodes.Own);
         store.Open();
         return Task.FromResult<ICouponStore>(store);
     }

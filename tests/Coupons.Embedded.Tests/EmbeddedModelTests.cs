@@ -45,7 +45,7 @@ public sealed class EmbeddedModelTests : StoreModelTests
     /// </summary>
     private EmbeddedCouponStore Open(FakeTimeProvider time)
     {
-        var store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = _dir, SweepInterval = TimeSpan.FromDays(24) }, time);
+        var store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = _dir, SweepInterval = TimeSpan.FromDays(24) }, time, TestCodes.Own);
         store.Open();
         return store;
     }

@@ -1,3 +1,4 @@
+using Coupons.Conformance;
 using Coupons.Core;
 
 namespace Coupons.Embedded.Tests;
@@ -12,7 +13,7 @@ public sealed class LifecycleTests
         var campaign = await test.Store.CreateCampaignAsync(Terms.AmountOff(), 5);
         test.Close();
 
-        var store = new EmbeddedCouponStore(test.Options(null), test.Time);
+        var store = new EmbeddedCouponStore(test.Options(null), test.Time, TestCodes.Own);
         try
         {
             Assert.False(store.IsReady);
@@ -54,7 +55,7 @@ public sealed class LifecycleTests
     public void A_store_never_opened_can_be_disposed()
     {
         using var test = TestStore.Create();
-        using var store = new EmbeddedCouponStore(test.Options(o => o.DataDir = Path.Combine(test.Dir, "never")), test.Time);
+        using var store = new EmbeddedCouponStore(test.Options(o => o.DataDir = Path.Combine(test.Dir, "never")), test.Time, TestCodes.Own);
         Assert.False(store.IsReady);
     }
 
@@ -63,7 +64,7 @@ public sealed class LifecycleTests
     {
         using var test = TestStore.Create();
         test.Close();
-        var store = new EmbeddedCouponStore(test.Options(null), test.Time);
+        var store = new EmbeddedCouponStore(test.Options(null), test.Time, TestCodes.Own);
         store.Open();
         store.Dispose();
         store.Dispose();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coupons.Conformance;
 using Coupons.Core;
 using Microsoft.Extensions.Time.Testing;
 
@@ -97,7 +98,7 @@ internal sealed class TestStore : IDisposable
 
     private EmbeddedCouponStore OpenStore(Action<EmbeddedStoreOptions>? configure)
     {
-        var store = new EmbeddedCouponStore(Options(configure), Time);
+        var store = new EmbeddedCouponStore(Options(configure), Time, TestCodes.Own);
         store.Open();
         return store;
     }

@@ -21,7 +21,7 @@ internal sealed class StoreFixture : IDisposable
     public StoreFixture()
     {
         DataDir = Path.Combine(Path.GetTempPath(), "coupons-benchmarks", Guid.NewGuid().ToString("N"));
-        Store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = DataDir }, TimeProvider.System);
+        Store = new EmbeddedCouponStore(new EmbeddedStoreOptions { DataDir = DataDir }, TimeProvider.System, BenchCodes.Own);
         Store.Open();
         var terms = new CampaignDefinition
         {
