@@ -70,18 +70,25 @@ public sealed class CodeGenerationHandler(ICodeStore codes, CodeProtector protec
         return new JobStep(from, from + count, results, failures);
     }
 
-    private List<NewCode> Make(Guid jobId, Guid campaignId, CodeGenerationParameters parameters, List<long> indexes, int attempt)
+    /// <summary>
+    /// Derives, seals and hashes the codes at <paramref name="indexes"/>, split over the cores (about
+    /// 2.4 µs of CPU a code: half a second a core for 10,000 would hold a step up for nothing).
+    /// </summary>
+    private NewCode[] Make(Guid jobId, Guid campaignId, CodeGenerationParameters parameters, List<long> indexes, int attempt)
     {
-        var batch = new List<NewCode>(indexes.Count);
-        Span<char> code = stackalloc char[CouponCodes.MaxCodeLength];
-        foreach (var index in indexes)
+        var batch = new NewCode[indexes.Count];
+        var parts = Math.Clamp(indexes.Count / 1_000, 1, Environment.ProcessorCount);
+        Parallel.For(0, parts, part =>
         {
-            var length = CodeDerivation.ForJob(protector, jobId, index, attempt, parameters.Prefix, parameters.Length, code);
-            var sealedCode = new byte[CodeProtector.ProtectedLength(length)];
-            protector.Protect(code[..length], campaignId, sealedCode);
-            batch.Add(new NewCode(index, protector.HashOf(code[..length]), sealedCode));
-        }
-
+            Span<char> code = stackalloc char[CouponCodes.MaxCodeLength];
+            for (var i = part * batch.Length / parts; i < (part + 1) * batch.Length / parts; i++)
+            {
+                var length = CodeDerivation.ForJob(protector, jobId, indexes[i], attempt, parameters.Prefix, parameters.Length, code);
+                var sealedCode = new byte[CodeProtector.ProtectedLength(length)];
+                protector.Protect(code[..length], campaignId, sealedCode);
+                batch[i] = new NewCode(indexes[i], protector.HashOf(code[..length]), sealedCode);
+            }
+        });
         return batch;
     }
 }
