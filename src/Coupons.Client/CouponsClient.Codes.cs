@@ -34,7 +34,7 @@ public sealed partial class CouponsClient
     /// (one per call would claim a new coupon each time), and a retry is safe either way.
     /// </summary>
     /// <param name="code">The code as typed, 1 to 128 characters.</param>
-    /// <param name="idempotencyKey">With a shared code, a key per coupon wanted; 1 to 64 visible ASCII characters.</param>
+    /// <param name="idempotencyKey">With a shared code, a key per coupon wanted; 1 to 128 visible ASCII characters.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<CouponsResult<ClaimedCoupon>> TryClaimByCodeAsync(string code, string? idempotencyKey = null, CancellationToken cancellationToken = default)
@@ -73,7 +73,7 @@ public sealed partial class CouponsClient
     /// <param name="count">How many codes, 1 to 1,000,000.</param>
     /// <param name="prefix">Starts every code: up to 8 symbols of the alphabet (2-9 and A-Z without I, L, O); none when null.</param>
     /// <param name="length">Symbols after the prefix, the check character included: 8 to 24; 12 when null.</param>
-    /// <param name="idempotencyKey">1 to 64 visible ASCII characters; null to let the client decide.</param>
+    /// <param name="idempotencyKey">1 to 128 visible ASCII characters; null to let the client decide.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<Job> GenerateCodesAsync(Guid campaignId, long count, string? prefix = null, int? length = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {

@@ -95,7 +95,8 @@ public sealed class ClientRegistrationTests(CouponsApiFactory factory) : IClassF
         Assert.Equal((2, 0, couponId, false, (string?)null), (stub.Requests, stub.IdempotencyKeys.Count, claimed.Coupon.Id, claimed.IsReplay, claimed.IdempotencyKey));
 
         stub.Answer(Unavailable(), Ok(CouponJson(couponId)));
-        Assert.Equal((2, couponId), (stub.Requests, (await client.LookupCodeAsync("K7QM-X4TR-9HWQ")).Id));
+        var found = await client.LookupCodeAsync("K7QM-X4TR-9HWQ");
+        Assert.Equal((2, couponId), (stub.Requests, found.Id));
 
         var jobId = Guid.NewGuid();
         stub.Answer(Unavailable(), Ok(JobJson(jobId)));
