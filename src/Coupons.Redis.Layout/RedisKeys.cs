@@ -23,6 +23,7 @@ public sealed class RedisKeys
         this.prefix = prefix;
         Campaigns = prefix + "campaigns";
         Streams = prefix + "streams";
+        RunnableJobs = prefix + "jobs:runnable";
     }
 
     /// <summary>Every campaign id, for listing in id order (a sorted set of equal scores, read by lex).</summary>
@@ -30,6 +31,13 @@ public sealed class RedisKeys
 
     /// <summary>Every event stream, for the persisters to find.</summary>
     public string Streams { get; }
+
+    /// <summary>
+    /// Jobs that may need a node (sealed, not known to be finished): a sorted set of ids by creation
+    /// time, in a slot of its own. An id is added before its job becomes runnable and taken out
+    /// only once the job is seen finished, so a crash between the two writes loses no job.
+    /// </summary>
+    public string RunnableJobs { get; }
 
     public static int CampaignSlot(Guid campaignId) => HashSlots.Of(Id(campaignId));
 
@@ -61,6 +69,19 @@ public sealed class RedisKeys
 
     /// <summary>A user's coupons (a sorted set of ids read by lex, so in claim order), in the user's own slot.</summary>
     public string UserCoupons(string userId) => Slot(HashSlots.Of("user:" + userId)) + "coupons-of:" + userId;
+
+    /// <summary>A job (hash: its fields, its lease, its version, its results as <c>r:&lt;code&gt;</c>), in the slot its id carries (<see cref="JobIds"/>).</summary>
+    public string Job(Guid jobId) => Slot(JobIds.SlotOf(jobId)) + "job:" + Id(jobId);
+
+    /// <summary>A job's inputs (a list, one element per input, in order), in the job's slot.</summary>
+    public string JobInputs(Guid jobId) => Slot(JobIds.SlotOf(jobId)) + "job-inputs:" + Id(jobId);
+
+    /// <summary>A job's refused inputs (a sorted set scored by input index), in the job's slot.</summary>
+    public string JobFailures(Guid jobId) => Slot(JobIds.SlotOf(jobId)) + "job-failures:" + Id(jobId);
+
+    /// <summary>The job a caller created with an idempotency key (a string: the job's id), in the slot that job's id carries.</summary>
+    public string JobByIdempotencyKey(string createdBy, string idempotencyKey) =>
+        Slot(JobIds.SlotOfKey(createdBy, idempotencyKey)) + "job-key:" + JobIds.KeyText(createdBy, idempotencyKey);
 
     public string Events(int slot) => Slot(slot) + "events";
 

@@ -32,6 +32,9 @@ internal sealed class Script
     public static readonly Script Give = Load("give");
     public static readonly Script RateLimit = Load("ratelimit");
     public static readonly Script Window = Load("window");
+    public static readonly Script JobCreate = Load("jobcreate");
+    public static readonly Script JobAppend = Load("jobappend");
+    public static readonly Script JobStore = Load("jobstore");
 
     /// <summary>
     /// Runs the script on <paramref name="db"/>; when that is a batch, whose commands go out only

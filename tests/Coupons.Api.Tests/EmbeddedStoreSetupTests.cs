@@ -44,6 +44,7 @@ public sealed class EmbeddedStoreSetupTests
         using var provider = services.BuildServiceProvider();
         var store = provider.GetRequiredService<EmbeddedCouponStore>();
         Assert.Same(store, provider.GetRequiredService<ICouponStore>());
+        Assert.Same(store, provider.GetRequiredService<Coupons.Core.Codes.ICodeStore>());
         Assert.Same(store.AuditLog, provider.GetRequiredService<IAuditLog>());
         Assert.Contains(provider.GetServices<IHostedService>(), service => service.GetType().Name == "EmbeddedStoreOpener");
         // Nothing is opened until the host runs the opener.

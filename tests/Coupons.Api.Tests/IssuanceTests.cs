@@ -9,9 +9,11 @@ namespace Coupons.Api.Tests;
 /// <summary>
 /// Pushed issuance over HTTP: a list as JSON or CSV becomes a job that gives each listed user one
 /// coupon under the campaign's rules; its results count the outcomes, its failures name the refused
-/// users; an Idempotency-Key gives the same job again; a bad list starts nothing; roles hold.
+/// users; an Idempotency-Key gives the same job again; a bad list starts nothing; roles hold. On
+/// both stores: the embedded job store, and the Redis one (run by the node's JobRunnerService).
 /// </summary>
-public sealed class IssuanceTests(CouponsApiFactory factory) : ApiTestBase<CouponsApiFactory>(factory), IClassFixture<CouponsApiFactory>
+public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TFactory>(factory)
+    where TFactory : CouponsApiFactory
 {
     [Fact]
     public async Task A_json_list_issues_one_coupon_per_user_within_the_stock_and_lists_the_refused()
@@ -114,6 +116,27 @@ public sealed class IssuanceTests(CouponsApiFactory factory) : ApiTestBase<Coupo
     }
 
     [Fact]
+    public async Task The_audit_log_names_the_caller_and_the_job_for_each_coupon_issued()
+    {
+        var campaign = await NewCampaignAsync(CampaignBody(totalStock: 10));
+        var creator = "pusher-" + Unique();
+        using var pusher = Factory.ClientFor(creator, "service");
+        using var response = await pusher.PostRawAsync($"/v1/campaigns/{campaign}/issuances", """{"userIds":["audit-1","audit-2"]}""");
+        var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
+        await WaitForAsync(job.Str("id"));
+
+        using var audit = await Admin.GetPathAsync($"/v1/audit?actor={creator}&action=coupon.claimed");
+        var entries = (await audit.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, entry =>
+        {
+            Assert.Equal(creator, entry.GetProperty("actor").Str("id"));
+            Assert.Equal(("job", job.Str("id")), (entry.GetProperty("actor").Str("role"), entry.GetProperty("actor").Str("job")));
+        });
+        Assert.Equal(["audit-1", "audit-2"], entries.Select(entry => entry.Str("owner")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_finished_job_cannot_be_cancelled()
     {
         var campaign = await NewCampaignAsync();
@@ -141,3 +164,9 @@ public sealed class IssuanceTests(CouponsApiFactory factory) : ApiTestBase<Coupo
         }
     }
 }
+
+/// <summary>Issuance on the embedded store, its jobs in jobs.db.</summary>
+public sealed class EmbeddedIssuanceTests(CouponsApiFactory factory) : IssuanceTests<CouponsApiFactory>(factory), IClassFixture<CouponsApiFactory>;
+
+/// <summary>Issuance on the Redis store, its jobs in Redis beside the coupons.</summary>
+public sealed class RedisIssuanceTests(RedisApiFactory factory) : IssuanceTests<RedisApiFactory>(factory), IClassFixture<RedisApiFactory>;

@@ -66,7 +66,7 @@ public sealed class DerivedCodesTests
             var code = codes.CodeOf(coupon);
             Assert.Equal(CouponOwnCodes.Length, code.Length);
             Assert.Equal(code, codes.CodeOf(coupon));
-            Assert.True(CouponOwnCodes.TryParse(code.ToLowerInvariant().Insert(8, "-").Insert(4, " "), out var parsed));
+            Assert.True(CouponOwnCodes.TryRead(code.ToLowerInvariant().Insert(8, "-").Insert(4, " "), out var parsed));
             Assert.Equal(code, parsed);
             var key = codes.KeyOf(coupon);
             Assert.Equal(key, codes.KeyOf(parsed));
@@ -81,12 +81,12 @@ public sealed class DerivedCodesTests
         using var protector = new CodeProtector(KeyA, [], LookupKey);
         var code = new CouponOwnCodes(protector).CodeOf(Guid.CreateVersion7());
         var typo = code[..5] + (code[5] == 'A' ? 'B' : 'A') + code[6..];
-        Assert.False(CouponOwnCodes.TryParse(typo, out _));
-        Assert.False(CouponOwnCodes.TryParse(code[..^1], out _));
-        Assert.False(CouponOwnCodes.TryParse(null, out _));
+        Assert.False(CouponOwnCodes.TryRead(typo, out _));
+        Assert.False(CouponOwnCodes.TryRead(code[..^1], out _));
+        Assert.False(CouponOwnCodes.TryRead(null, out _));
         // A well-formed code whose route is past the last one: ZZZ is 29,790.
         var body = "ZZZ" + code[3..^1];
-        Assert.False(CouponOwnCodes.TryParse(body + CouponCodes.CheckCharacter(body), out _));
+        Assert.False(CouponOwnCodes.TryRead(body + CouponCodes.CheckCharacter(body), out _));
     }
 
     [Fact]

@@ -99,5 +99,13 @@ internal static class Expect
     public static Redemption Ok(Redemption result) =>
         result.Outcome == Outcome.Ok ? result : throw Unexpected(result.Outcome);
 
+    public static void NoClash(Coupons.Core.Codes.AddCodesResult result)
+    {
+        if (result.Outcome != Outcome.Ok || result.Clashes.Count > 0)
+        {
+            throw result.Outcome != Outcome.Ok ? Unexpected(result.Outcome) : new InvalidOperationException($"{result.Clashes.Count} codes clashed");
+        }
+    }
+
     private static InvalidOperationException Unexpected(Outcome outcome) => new($"the store answered {outcome.ToCode()}");
 }

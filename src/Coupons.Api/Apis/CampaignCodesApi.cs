@@ -20,7 +20,7 @@ namespace Coupons.Api.Apis;
 public static class CampaignCodesApi
 {
     public const string CsvType = "text/csv";
-    private const int ExportPage = StoreLimits.MaxPageSize;
+    private const int ExportPage = 2_000;
     private static readonly Refusals Generating = new(Outcome.CampaignNotFound, Outcome.CampaignEnded);
     private static readonly Refusals Listing = new(Outcome.CampaignNotFound);
 

@@ -195,7 +195,7 @@ public static class CampaignsApi
         string id,
         HttpContext context,
         ICouponStore store,
-        [FromServices] CouponOwnCodes codes,
+        CouponOwnCodes codes,
         [FromHeader(Name = "Idempotency-Key")][Description("Repeat a claim safely: the same key returns the same coupon.")] string? idempotencyKey,
         CancellationToken ct)
     {

@@ -42,7 +42,7 @@ public static class CodesApi
         HttpContext context,
         ICodeStore codes,
         CodeProtector protector,
-        [FromServices] CouponOwnCodes ownCodes,
+        CouponOwnCodes ownCodes,
         CodeGuessing guessing,
         [FromHeader(Name = "Idempotency-Key")][Description("With a shared code: a new key claims another coupon (within the per-user limit), the same key returns the same coupon.")] string? idempotencyKey,
         CancellationToken ct)
@@ -92,7 +92,7 @@ public static class CodesApi
         };
     }
 
-    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> Lookup(HttpRequest request, ICodeStore codes, [FromServices] CouponOwnCodes ownCodes, CancellationToken ct)
+    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> Lookup(HttpRequest request, ICodeStore codes, CouponOwnCodes ownCodes, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<CodeRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -105,7 +105,7 @@ public static class CodesApi
             return invalid;
         }
 
-        if (!CouponOwnCodes.TryParse(body!.Code, out var code))
+        if (!CouponOwnCodes.TryRead(body!.Code, out var code))
         {
             return Looking.Problem(Outcome.CodeNotFound);
         }

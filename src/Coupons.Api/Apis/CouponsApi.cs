@@ -6,7 +6,6 @@ using Coupons.Api.OpenApi;
 using Coupons.Core;
 using Coupons.Core.Codes;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Coupons.Api.Apis;
 
@@ -87,7 +86,7 @@ public static class CouponsApi
     private static Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListMine(
         HttpContext context,
         ICouponStore store,
-        [FromServices] CouponOwnCodes codes,
+        CouponOwnCodes codes,
         [Description("Only coupons in this status: unused, locked, used, expired, revoked.")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor,
@@ -97,7 +96,7 @@ public static class CouponsApi
     private static Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListUsers(
         string userId,
         ICouponStore store,
-        [FromServices] CouponOwnCodes codes,
+        CouponOwnCodes codes,
         [Description("Only coupons in this status: unused, locked, used, expired, revoked.")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor,
@@ -109,7 +108,7 @@ public static class CouponsApi
 
     /// <summary>A page of one user's coupons: the caller's own (/v1/me/coupons) or anyone's (/v1/users/{userId}/coupons), the same checks and answer.</summary>
     private static async Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListAsync(
-        string userId, string? status, int? limit, string? cursor, ICouponStore store, [FromServices] CouponOwnCodes codes, CancellationToken ct)
+        string userId, string? status, int? limit, string? cursor, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
     {
         CouponStatus? filter = null;
         if (status is not null)
@@ -131,7 +130,7 @@ public static class CouponsApi
         return TypedResults.Ok(new PageResponse<CouponResponse>([.. page.Items.Select(coupon => CouponResponse.From(coupon, codes))], Cursors.Format(page.NextAfter)));
     }
 
-    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> GetCoupon(string id, HttpContext context, ICouponStore store, [FromServices] CouponOwnCodes codes, CancellationToken ct)
+    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> GetCoupon(string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
     {
         if (!Ids.TryParse(id, out var couponId))
         {
@@ -142,7 +141,7 @@ public static class CouponsApi
         return result.Outcome.IsSuccess() ? TypedResults.Ok(CouponResponse.From(result.Coupon!, codes)) : Lookup.Problem(result.Outcome);
     }
 
-    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> Revoke(string id, HttpRequest request, ICouponStore store, [FromServices] CouponOwnCodes codes, CancellationToken ct)
+    private static async Task<Results<Ok<CouponResponse>, ProblemHttpResult>> Revoke(string id, HttpRequest request, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<RevokeRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -165,12 +164,12 @@ public static class CouponsApi
     }
 
     private static RouteHandlerBuilder MapChange<TResult, TResponse>(RouteGroupBuilder group, string pattern, CouponChange<TResult, TResponse> change) =>
-        group.MapPost(pattern, (string id, HttpContext context, ICouponStore store, [FromServices] CouponOwnCodes codes, CancellationToken ct) => ChangeAsync(change, id, context, store, codes, ct))
+        group.MapPost(pattern, (string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, CancellationToken ct) => ChangeAsync(change, id, context, store, codes, ct))
             .Refuses(change.Refusals);
 
     /// <summary>Every coupon change: read and check the order, find the coupon, ask the store, answer.</summary>
     private static async Task<Results<Ok<TResponse>, ProblemHttpResult>> ChangeAsync<TResult, TResponse>(
-        CouponChange<TResult, TResponse> change, string id, HttpContext context, ICouponStore store, [FromServices] CouponOwnCodes codes, CancellationToken ct)
+        CouponChange<TResult, TResponse> change, string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
     {
         var (order, problem) = await ReadOrderAsync(context.Request, change.Amount).ConfigureAwait(false);
         if (problem is not null)
@@ -188,10 +187,10 @@ public static class CouponsApi
         return outcome.IsSuccess() ? TypedResults.Ok(change.Respond(result, codes)) : change.Refusals.Problem(outcome);
     }
 
-    private static RedemptionResponse ToResponse(Redemption result, [FromServices] CouponOwnCodes codes) =>
+    private static RedemptionResponse ToResponse(Redemption result, CouponOwnCodes codes) =>
         new(CouponResponse.From(result.Coupon!, codes), result.Quote.Discount, result.Quote.Payable);
 
-    private static CouponResponse ToResponse(CouponResult result, [FromServices] CouponOwnCodes codes) => CouponResponse.From(result.Coupon!, codes);
+    private static CouponResponse ToResponse(CouponResult result, CouponOwnCodes codes) => CouponResponse.From(result.Coupon!, codes);
 
     private static async Task<(OrderRequest? Order, ProblemHttpResult? Problem)> ReadOrderAsync(HttpRequest request, OrderAmount amount)
     {

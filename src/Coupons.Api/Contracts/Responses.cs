@@ -102,7 +102,17 @@ public sealed record StatsResponse(
 
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, string? NextCursor);
 
-public sealed record AuditActorResponse(string Id, string Role, string? Ip);
+/// <summary>Who made a change; for a change a background job made, the job's creator with role <c>job</c> and the job's id.</summary>
+public sealed record AuditActorResponse(string Id, string Role, string? Ip, string? Job)
+{
+    /// <summary>How a job's changes are kept (<see cref="Coupons.Core.Jobs.JobRunner.ActorOf"/>): the role <c>job:</c> and the job's id.</summary>
+    private const string JobRolePrefix = "job:";
+
+    public static AuditActorResponse From(AuditEntry entry) =>
+        entry.ActorRole.StartsWith(JobRolePrefix, StringComparison.Ordinal) && Guid.TryParseExact(entry.ActorRole.AsSpan(JobRolePrefix.Length), "N", out var job)
+            ? new AuditActorResponse(entry.ActorId, "job", entry.ActorIp, Ids.Format(job))
+            : new AuditActorResponse(entry.ActorId, entry.ActorRole, entry.ActorIp, null);
+}
 
 /// <summary>One audit entry: who did what to which subject, when, and the state before and after.</summary>
 public sealed record AuditEntryResponse(
@@ -120,7 +130,7 @@ public sealed record AuditEntryResponse(
     public static AuditEntryResponse From(AuditEntry entry) => new(
         entry.Id,
         DateTimeOffset.FromUnixTimeMilliseconds(entry.AtMs),
-        new AuditActorResponse(entry.ActorId, entry.ActorRole, entry.ActorIp),
+        AuditActorResponse.From(entry),
         entry.Action,
         entry.Subject,
         entry.CampaignId is { } id ? Ids.Format(id) : null,

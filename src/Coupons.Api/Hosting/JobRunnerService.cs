@@ -30,7 +30,7 @@ internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coup
             {
                 return;
             }
-            catch (Exception exception) when (exception is StorageUnavailableException or OverloadedException or IOException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception exception) when (exception is StorageUnavailableException or OverloadedException or IOException or Microsoft.Data.Sqlite.SqliteException or StackExchange.Redis.RedisException)
             {
                 // The step is not committed: this node or another takes the job again from its last step.
                 LogStepFailed(logger, exception);

@@ -90,12 +90,9 @@ public static partial class ServiceSetup
         app.MapBlocklistApi();
         app.MapFraudApi();
         app.MapAuditApi();
-        if (app.Services.GetService<Coupons.Core.Jobs.IJobStore>() is not null)
-        {
-            app.MapJobsApi();
-            app.MapIssuancesApi();
-            app.MapCampaignCodesApi();
-        }
+        app.MapJobsApi();
+        app.MapIssuancesApi();
+        app.MapCampaignCodesApi();
 
         // GET only, as documented (HealthPaths): another method is answered 405.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));

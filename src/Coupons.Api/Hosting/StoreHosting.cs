@@ -4,6 +4,7 @@ using Coupons.Embedded;
 using Coupons.Embedded.Jobs;
 using Coupons.Postgres;
 using Coupons.Redis;
+using Coupons.Redis.Jobs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -15,22 +16,26 @@ public static class StoreHosting
     /// The store chosen by <c>Coupons:Store</c> (<see cref="StoreChoice"/>): the embedded store (the
     /// default, opened in the background at start) or Redis with the PostgreSQL persister
     /// (connecting in the background, swept by every node). Each store registers and checks its
-    /// own settings.
+    /// own settings. Both have a job store beside them, and every node runs jobs in the background.
     /// </summary>
     public static IServiceCollection AddCouponsStore(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
+        services.AddSingleton<JobMetrics>();
+        services.AddHostedService<JobRunnerService>();
         if (StoreChoice.Of(configuration) == StoreKind.Redis)
         {
+            // Jobs beside the coupons, on the same connection and key prefix: any node runs any job's next step.
+            services.AddSingleton<IJobStore>(sp =>
+            {
+                var store = sp.GetRequiredService<RedisCouponStore>();
+                return new RedisJobStore(store.Connection, store.Keys, sp.GetRequiredService<TimeProvider>());
+            });
             return services.AddRedisStore(configuration).AddPostgresPersister(configuration);
         }
 
-        // Jobs run on the embedded store for now: a job store on Redis is still to come, and until
-        // then the job routes are not mapped there.
         services.AddSingleton<IJobStore>(sp => new EmbeddedJobStore(EmbeddedStoreOptions.From(configuration).DataDir, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<JobMetrics>();
-        services.AddHostedService<JobRunnerService>();
         return services.AddEmbeddedStore(configuration);
     }
 }

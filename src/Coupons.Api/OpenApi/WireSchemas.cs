@@ -29,7 +29,7 @@ internal static class WireSchemas
             [("BlockRequest", "kind")] = BlockKinds,
             [("FraudFlag", "kind")] = BlockKinds,
             [("FraudFlag", "signal")] = FraudSignalNames,
-            [("AuditActor", "role")] = ["user", "service", "admin", "anonymous", "system"],
+            [("AuditActor", "role")] = ["user", "service", "admin", "anonymous", "system", "job"],
             [("Job", "status")] = Contracts.JobResponse.StatusNames,
             [("Job", "kind")] = [Core.Jobs.JobKinds.Codes, Core.Jobs.JobKinds.Issuance],
             [("CouponCode", "status")] = Contracts.CodeResponse.StatusNames,

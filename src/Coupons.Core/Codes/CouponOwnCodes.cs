@@ -55,7 +55,7 @@ public sealed class CouponOwnCodes(CodeProtector protector)
         return new CouponCodeKey(Protector.HashOf(code), RouteOf(couponId));
     }
 
-    /// <summary>Where the code <paramref name="code"/> (as <see cref="TryParse"/> gave it) is indexed.</summary>
+    /// <summary>Where the code <paramref name="code"/> (as <see cref="TryRead"/> gave it) is indexed.</summary>
     public CouponCodeKey KeyOf(string code)
     {
         ArgumentNullException.ThrowIfNull(code);
@@ -64,7 +64,7 @@ public sealed class CouponOwnCodes(CodeProtector protector)
     }
 
     /// <summary>What someone typed as a coupon's own code: canonical, well formed, of its length and with a route that exists.</summary>
-    public static bool TryParse(string? input, out string code)
+    public static bool TryRead(string? input, out string code)
     {
         if (CouponCodes.TryParse(input, out code) && code.Length == Length && ReadRoute(code) is not null)
         {

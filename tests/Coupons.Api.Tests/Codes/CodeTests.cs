@@ -133,7 +133,7 @@ public sealed class CodeTests(CouponsApiFactory factory) : ApiTestBase<CouponsAp
     public async Task Generated_codes_are_listed_exported_and_claimed_once_each()
     {
         var campaign = await NewCampaignAsync(CampaignBody(totalStock: 100));
-        var job = await CodeSteps.GenerateAsync(Admin, campaign, 45, prefix: "vip", length: 10);
+        var job = await CodeSteps.GenerateAsync(Admin, campaign, 45, prefix: "mvp", length: 10);
         Assert.Equal("succeeded", job.Str("status"));
         Assert.Equal(45, job.GetProperty("results").Long("ok"));
 
@@ -141,7 +141,7 @@ public sealed class CodeTests(CouponsApiFactory factory) : ApiTestBase<CouponsAp
         Assert.Equal(45, codes.Select(c => c.Str("code")).Distinct().Count());
         Assert.All(codes, c =>
         {
-            Assert.StartsWith("VIP", c.Str("code"), StringComparison.Ordinal);
+            Assert.StartsWith("MVP", c.Str("code"), StringComparison.Ordinal);
             Assert.Equal(13, c.Str("code").Length);
             Assert.True(CouponCodes.IsWellFormed(c.Str("code")));
             Assert.Equal("available", c.Str("status"));
@@ -211,7 +211,7 @@ public sealed class CodeTests(CouponsApiFactory factory) : ApiTestBase<CouponsAp
         var coupon = await GetCouponAsync(user, couponId);
         var own = coupon.Str("code");
         Assert.Equal(CouponOwnCodes.Length, own.Length);
-        Assert.True(CouponOwnCodes.TryParse(own, out _));
+        Assert.True(CouponOwnCodes.TryRead(own, out _));
 
         using var found = await CodeSteps.LookupAsync(Service, CodeSteps.Typed(own));
         Assert.Equal(couponId, (await found.AssertStatusAsync(HttpStatusCode.OK)).Str("id"));
