@@ -66,9 +66,9 @@ cli HSET "{rb}:bucket" status active limit 1000000 total 1000000000 issued 0 >/d
 # -r: every claim by a new user for a new coupon id, as in a sale (without it, every request repeats one user and one coupon).
 rb() { redis-benchmark -p $redis_port -r 1000000000 -n "$requests" -c 50 -q "$@" | tr '\r' '\n' | grep -E "requests per second" | tail -1 | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/'; }
 minimal_rps=$(rb EVALSHA "$minimal_sha" 1 "{rb}:stock")
-claim_rps=$(rb EVALSHA "$claim_sha" 6 "{rb}:bucket" "{rb}:claimants" "{rb}:coupon:__rand_int__" "{rb}:events" "{rb}:validity" "{rb}:coupons" \
+claim_rps=$(rb EVALSHA "$claim_sha" 7 "{rb}:bucket" "{rb}:claimants" "{rb}:coupon:__rand_int__" "{rb}:events" "{rb}:validity" "{rb}:coupons" "{rb}:own-codes" \
   "u__rand_int__" "c:u__rand_int__" "" "__rand_int__" 1764000000000 1 1764000000000 1766592000000 c 0 "" 1 \
-  '{"actor":"u__rand_int__","role":"user","ip":"127.0.0.1","at":1764000000000}')
+  '{"actor":"u__rand_int__","role":"user","ip":"127.0.0.1","at":1764000000000}' "h__rand_int__")
 echo "minimal $minimal_rps claim $claim_rps" >"$out/redis-benchmark.txt"
 
 echo "== mix at $mix_rate/s for $mix_seconds s, persister lag each second" >&2

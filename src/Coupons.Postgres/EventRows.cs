@@ -22,11 +22,23 @@ internal static class EventRows
         WHERE coupons.version < excluded.version
         """;
 
+    /// <summary>
+    /// A claim's row, which is version 1: inserted, or, when a later change's event was stored first
+    /// (taken over from a persister that died), only its own code's hash added (a later event does not carry it).
+    /// </summary>
+    private const string InsertClaimedCoupon = """
+        INSERT INTO coupons (id, campaign_id, user_id, claimed_at, idempotency_key, valid_from, valid_to, status,
+                             order_id, order_amount, lock_expires_at, used_at, refunded_order_id, version, code_hash)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+        ON CONFLICT (id) DO UPDATE SET code_hash = excluded.code_hash
+        WHERE coupons.code_hash IS NULL AND excluded.code_hash IS NOT NULL
+        """;
+
     private const string UpsertCampaign = """
         INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold, min_order_amount,
                                per_user_limit, claim_starts_at, claim_ends_at, valid_from, valid_to, valid_days,
-                               lock_ttl_seconds, created_at, status, total_stock, version)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                               lock_ttl_seconds, created_at, status, total_stock, version, code_hash, code_sealed)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_stock = excluded.total_stock, version = excluded.version
         WHERE campaigns.version < excluded.version
         """;
@@ -46,14 +58,20 @@ internal static class EventRows
     /// (none for an audit entry of its own), then its audit entry (id: stream and entry id) when it
     /// carries one. The row is read from the event's fields once, for both.
     /// </summary>
-    public static void AddTo(List<NpgsqlBatchCommand> commands, string stream, StreamEvent change)
+    public static void AddTo(ShardCommands commands, string stream, StreamEvent change)
     {
         ArgumentNullException.ThrowIfNull(commands);
+        if (change.IsAboutCodes)
+        {
+            CodeRows.AddTo(commands, change);
+            return;
+        }
+
         var coupon = change.IsAboutCoupon ? CouponRecord.FromEvent(change.Values) : null;
         var campaign = change.IsAboutCampaign ? CampaignRecord.FromEvent(change.Values) : null;
         if (coupon is not null)
         {
-            commands.Add(CouponRow(coupon));
+            commands.Add(CouponRow(coupon, change.Kind == EventKind.CouponClaimed ? change.Values.OptionalText(CodeEvents.OwnCode) : null, change.Kind));
         }
         else if (campaign is not null)
         {
@@ -66,12 +84,15 @@ internal static class EventRows
         }
     }
 
-    private static NpgsqlBatchCommand CouponRow(CouponRecord coupon)
+    private static NpgsqlBatchCommand CouponRow(CouponRecord coupon, string? ownCodeHash, EventKind kind)
     {
         var state = coupon.State;
-        return Command(
-            UpsertCoupon, coupon.Id, coupon.CampaignId, coupon.UserId, coupon.ClaimedAtMs, coupon.IdempotencyKey, state.ValidFromMs, state.ValidToMs,
-            WireNames.Of(state.Status), state.OrderId, state.OrderAmount, state.LockExpiresAtMs, state.UsedAtMs, state.RefundedOrderId, coupon.Version);
+        object?[] values =
+        [
+            coupon.Id, coupon.CampaignId, coupon.UserId, coupon.ClaimedAtMs, coupon.IdempotencyKey, state.ValidFromMs, state.ValidToMs,
+            WireNames.Of(state.Status), state.OrderId, state.OrderAmount, state.LockExpiresAtMs, state.UsedAtMs, state.RefundedOrderId, coupon.Version,
+        ];
+        return kind == EventKind.CouponClaimed ? Command(InsertClaimedCoupon, [.. values, ownCodeHash]) : Command(UpsertCoupon, values);
     }
 
     private static NpgsqlBatchCommand CampaignRow(CampaignRecord campaign)
@@ -81,7 +102,7 @@ internal static class EventRows
             UpsertCampaign, campaign.Id, definition.Name, (short)discount.Kind, discount.AmountOff, discount.PercentOff, discount.MaxDiscount,
             discount.Threshold, definition.MinOrderAmount, definition.PerUserLimit, definition.ClaimStartsAtMs, definition.ClaimEndsAtMs,
             definition.Validity.FromMs, definition.Validity.ToMs, definition.Validity.Days, definition.LockTtlSeconds, campaign.CreatedAtMs,
-            WireNames.Of(campaign.Status), campaign.TotalStock, campaign.Version);
+            WireNames.Of(campaign.Status), campaign.TotalStock, campaign.Version, definition.Code?.Hash.ToText(), definition.Code?.Sealed);
     }
 
     private static NpgsqlBatchCommand AuditRow(string id, StreamEvent change, AuditField.Decoded audit, CouponRecord? coupon, CampaignRecord? campaignRecord)

@@ -21,6 +21,9 @@ public sealed class Persister : IAsyncDisposable
 {
     public const string Group = "persisters";
 
+    /// <summary>How many streams one round reads, stores and acknowledges together.</summary>
+    public const int StreamsPerRound = 128;
+
     private readonly IDatabase _redis;
     private readonly RedisKeys _keys;
     private readonly NpgsqlDataSource[] _shards;
@@ -50,28 +53,33 @@ public sealed class Persister : IAsyncDisposable
     public long Stored { get; private set; }
 
     /// <summary>
-    /// Reads, stores and acknowledges what is waiting in every stream, one batch per stream; returns
-    /// the entries handled. Cancelling stops before the next stream is read; a batch stored is
-    /// still acknowledged.
+    /// Reads, stores and acknowledges what is waiting in every stream, <see cref="StreamsPerRound"/>
+    /// streams at a time: their reads in one pipeline, their events in one transaction per shard,
+    /// their acknowledgements in one pipeline; returns the entries handled. Cancelling stops before
+    /// the next streams are read; a batch stored is still acknowledged.
     /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken = default)
     {
         var handled = 0;
-        foreach (var stream in await _redis.SetMembersAsync(_keys.Streams).ConfigureAwait(false))
+        var streams = (await _redis.SetMembersAsync(_keys.Streams).ConfigureAwait(false)).Select(s => (string)s!).ToList();
+        foreach (var round in streams.Chunk(StreamsPerRound))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var key = (string)stream!;
-            var entries = await ReadAsync(key).ConfigureAwait(false);
-            if (entries.Length == 0)
+            var read = await ReadAsync(round).ConfigureAwait(false);
+            var events = read.SelectMany(r => r.Entries.Select(e => (r.Stream, Event: StreamEvent.Of(e)))).ToList();
+            if (events.Count == 0)
             {
                 continue;
             }
 
-            var events = entries.Select(StreamEvent.Of).ToArray();
-            await StoreAsync(key, events, cancellationToken).ConfigureAwait(false);
-            await IndexClaimsAsync(events).ConfigureAwait(false);
-            await _redis.StreamAcknowledgeAsync(key, Group, [.. entries.Select(e => e.Id)]).ConfigureAwait(false);
-            handled += entries.Length;
+            await StoreAsync(events, cancellationToken).ConfigureAwait(false);
+            await IndexClaimsAsync(events.Select(e => e.Event)).ConfigureAwait(false);
+            var batch = _redis.CreateBatch();
+            var acknowledged = read.Where(r => r.Entries.Length > 0)
+                .Select(r => batch.StreamAcknowledgeAsync(r.Stream, Group, [.. r.Entries.Select(e => e.Id)])).ToList();
+            batch.Execute();
+            await Task.WhenAll(acknowledged).ConfigureAwait(false);
+            handled += events.Count;
         }
 
         return handled;
@@ -81,15 +89,20 @@ public sealed class Persister : IAsyncDisposable
     public async Task<long> LagAsync(CancellationToken cancellationToken = default)
     {
         long lag = 0;
-        foreach (var stream in await _redis.SetMembersAsync(_keys.Streams).ConfigureAwait(false))
+        var streams = (await _redis.SetMembersAsync(_keys.Streams).ConfigureAwait(false)).Select(s => (string)s!).ToList();
+        foreach (var round in streams.Chunk(StreamsPerRound))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var key = (string)stream!;
-            await EnsureGroupAsync(key).ConfigureAwait(false);
-            var groups = await _redis.StreamGroupInfoAsync(key).ConfigureAwait(false);
-            var group = groups.Single(g => g.Name == Group);
-            // Redis 7 gives the unread count as "lag"; it is null when Redis cannot tell (entries deleted).
-            lag += group.PendingMessageCount + (group.Lag ?? await _redis.StreamLengthAsync(key).ConfigureAwait(false));
+            await EnsureGroupsAsync(round).ConfigureAwait(false);
+            var batch = _redis.CreateBatch();
+            var infos = round.Select(key => (Key: key, Groups: batch.StreamGroupInfoAsync(key))).ToList();
+            batch.Execute();
+            foreach (var (key, groups) in infos)
+            {
+                var group = (await groups.ConfigureAwait(false)).Single(g => g.Name == Group);
+                // Redis 7 gives the unread count as "lag"; it is null when Redis cannot tell (entries deleted).
+                lag += group.PendingMessageCount + (group.Lag ?? await _redis.StreamLengthAsync(key).ConfigureAwait(false));
+            }
         }
 
         return lag;
@@ -104,36 +117,45 @@ public sealed class Persister : IAsyncDisposable
     }
 
     /// <summary>
-    /// First what this persister read and could not store (PostgreSQL was down), then what others
-    /// read and left, then what nobody has read yet.
+    /// For each stream, first what this persister read and could not store (PostgreSQL was down),
+    /// then what others read and left, then what nobody has read yet: every stream's three reads in
+    /// one pipeline (a node runs each stream's in order).
     /// </summary>
-    private async Task<StreamEntry[]> ReadAsync(string key)
+    private async Task<List<(string Stream, StreamEntry[] Entries)>> ReadAsync(string[] streams)
     {
-        await EnsureGroupAsync(key).ConfigureAwait(false);
-        var mine = await _redis.StreamReadGroupAsync(key, Group, _settings.Consumer, "0-0", _settings.BatchSize).ConfigureAwait(false);
-        var taken = await _redis.StreamAutoClaimAsync(
-            key, Group, _settings.Consumer, (long)_settings.TakeOverAfter.TotalMilliseconds, "0-0", _settings.BatchSize).ConfigureAwait(false);
-        var fresh = await _redis.StreamReadGroupAsync(key, Group, _settings.Consumer, ">", _settings.BatchSize).ConfigureAwait(false);
-        return [.. mine.Concat(taken.ClaimedEntries).Concat(fresh).Where(e => !e.IsNull).DistinctBy(e => e.Id)];
+        await EnsureGroupsAsync(streams).ConfigureAwait(false);
+        var batch = _redis.CreateBatch();
+        var reads = streams.Select(key => (
+            Key: key,
+            Mine: batch.StreamReadGroupAsync(key, Group, _settings.Consumer, "0-0", _settings.BatchSize),
+            Taken: batch.StreamAutoClaimAsync(key, Group, _settings.Consumer, (long)_settings.TakeOverAfter.TotalMilliseconds, "0-0", _settings.BatchSize),
+            Fresh: batch.StreamReadGroupAsync(key, Group, _settings.Consumer, ">", _settings.BatchSize))).ToList();
+        batch.Execute();
+        var result = new List<(string Stream, StreamEntry[] Entries)>(reads.Count);
+        foreach (var (key, mine, taken, fresh) in reads)
+        {
+            var entries = (await mine.ConfigureAwait(false)).Concat((await taken.ConfigureAwait(false)).ClaimedEntries).Concat(await fresh.ConfigureAwait(false));
+            result.Add((key, [.. entries.Where(e => !e.IsNull).DistinctBy(e => e.Id)]));
+        }
+
+        return result;
     }
 
-    private async Task EnsureGroupAsync(string key)
+    private async Task EnsureGroupsAsync(string[] streams)
     {
-        if (_groupsMade.Contains(key))
+        foreach (var key in streams.Where(k => !_groupsMade.Contains(k)))
         {
-            return;
-        }
+            try
+            {
+                await _redis.StreamCreateConsumerGroupAsync(key, Group, "0-0", createStream: true).ConfigureAwait(false);
+            }
+            catch (RedisServerException exception) when (exception.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+            {
+                // Made by another persister: the group is shared.
+            }
 
-        try
-        {
-            await _redis.StreamCreateConsumerGroupAsync(key, Group, "0-0", createStream: true).ConfigureAwait(false);
+            _groupsMade.Add(key);
         }
-        catch (RedisServerException exception) when (exception.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
-        {
-            // Made by another persister: the group is shared.
-        }
-
-        _groupsMade.Add(key);
     }
 
     /// <summary>
@@ -141,7 +163,7 @@ public sealed class Persister : IAsyncDisposable
     /// there before answering, but a node that died between the claim's script and that write left
     /// it out; the list lives in the user's own slot, so the script itself cannot write it.
     /// </summary>
-    private async Task IndexClaimsAsync(StreamEvent[] events)
+    private async Task IndexClaimsAsync(IEnumerable<StreamEvent> events)
     {
         var claims = events.Where(e => e.Kind == EventKind.CouponClaimed).ToList();
         if (claims.Count == 0)
@@ -156,13 +178,13 @@ public sealed class Persister : IAsyncDisposable
         await Task.WhenAll(writes).ConfigureAwait(false);
     }
 
-    private async Task StoreAsync(string stream, StreamEvent[] events, CancellationToken cancellationToken)
+    private async Task StoreAsync(List<(string Stream, StreamEvent Event)> events, CancellationToken cancellationToken)
     {
-        var byShard = new List<NpgsqlBatchCommand>?[_shards.Length];
-        foreach (var change in events)
+        var byShard = new ShardCommands?[_shards.Length];
+        foreach (var (stream, change) in events)
         {
             // The change's audit entry goes in the same transaction as its row.
-            EventRows.AddTo(byShard[EventRows.ShardOf(change, _shards.Length)] ??= [], stream, change);
+            EventRows.AddTo(byShard[EventRows.ShardOf(change, _shards.Length)] ??= new ShardCommands(), stream, change);
         }
 
         for (var shard = 0; shard < _shards.Length; shard++)
@@ -175,14 +197,14 @@ public sealed class Persister : IAsyncDisposable
             await using var connection = await _shards[shard].OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using var batch = new NpgsqlBatch(connection, transaction);
-            foreach (var command in commands)
+            foreach (var command in commands.Finish())
             {
                 batch.BatchCommands.Add(command);
             }
 
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            Stored += commands.Count;
+            Stored += batch.BatchCommands.Count;
         }
     }
 }

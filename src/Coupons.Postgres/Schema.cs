@@ -58,6 +58,20 @@ public static class Schema
         END $$;
         CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE OR TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
         """,
+        """
+        -- Codes, as lookup hashes (base64url) and sealed forms only: a campaign's shared code, each
+        -- coupon's own code's hash (the code is derived from the coupon id), and generated codes with
+        -- their claims (on shard 0, with the campaigns).
+        ALTER TABLE campaigns ADD COLUMN code_hash text COLLATE "C", ADD COLUMN code_sealed text;
+        ALTER TABLE coupons ADD COLUMN code_hash text COLLATE "C";
+        CREATE TABLE codes (
+            hash text COLLATE "C" PRIMARY KEY,
+            campaign_id uuid NOT NULL, job_id uuid NOT NULL, index bigint NOT NULL,
+            sealed bytea NOT NULL,
+            user_id text, coupon_id uuid, claimed_at bigint
+        );
+        CREATE INDEX codes_by_campaign ON codes (campaign_id, job_id, index);
+        """,
     ];
 
     /// <summary>The latest migration's number: a shard with every migration applied has this many.</summary>

@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 using StackExchange.Redis;
 
 namespace Coupons.Redis.Layout;
@@ -48,6 +49,8 @@ public sealed record CampaignRecord(
             Fields.ValidTo, OrEmpty(definition.Validity.ToMs),
             Fields.ValidDays, OrEmpty(definition.Validity.Days),
             Fields.LockTtlSeconds, definition.LockTtlSeconds,
+            Fields.CodeHash, definition.Code is { } code ? code.Hash.ToText() : RedisValue.EmptyString,
+            Fields.CodeSealed, definition.Code?.Sealed ?? RedisValue.EmptyString,
         ];
     }
 
@@ -75,6 +78,7 @@ public sealed record CampaignRecord(
         ClaimEndsAtMs = fields.OptionalNumber(Fields.ClaimEndsAt),
         Validity = new Validity(fields.OptionalNumber(Fields.ValidFrom), fields.OptionalNumber(Fields.ValidTo), (int?)fields.OptionalNumber(Fields.ValidDays)),
         LockTtlSeconds = (int)fields.Number(Fields.LockTtlSeconds),
+        Code = fields.OptionalText(Fields.CodeHash) is { } hash ? new SealedCode(CodeHash.ParseText(hash), fields.Text(Fields.CodeSealed)) : null,
     };
 
     private static RedisValue OrEmpty(long? value) => value is { } number ? number : RedisValue.EmptyString;
@@ -101,5 +105,9 @@ public sealed record CampaignRecord(
         public const string ValidTo = "validTo";
         public const string ValidDays = "validDays";
         public const string LockTtlSeconds = "lockTtlSeconds";
+
+        /// <summary>The shared code's lookup hash and sealed form; empty for a campaign without one.</summary>
+        public const string CodeHash = "codeHash";
+        public const string CodeSealed = "codeSealed";
     }
 }

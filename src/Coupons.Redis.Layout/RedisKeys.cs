@@ -1,4 +1,5 @@
 using System.Globalization;
+using Coupons.Core.Codes;
 
 namespace Coupons.Redis.Layout;
 
@@ -84,6 +85,38 @@ public sealed class RedisKeys
         Slot(JobIds.SlotOfKey(createdBy, idempotencyKey)) + "job-key:" + JobIds.KeyText(createdBy, idempotencyKey);
 
     public string Events(int slot) => Slot(slot) + "events";
+
+    /// <summary>How many partitions codes are spread over by their hash, each in its own slot (see <see cref="CodeSlot"/>).</summary>
+    public const int CodePartitions = 1024;
+
+    /// <summary>
+    /// The slot of a code (generated or shared): its hash's lowest 10 bits pick one of
+    /// <see cref="CodePartitions"/> partitions, spaced evenly over the slots so that a cluster's
+    /// ranges share them. A generation step's codes then touch at most 1,024 slots, however many.
+    /// </summary>
+    public static int CodeSlot(CodeHash hash) => CodePartitionSlot(CodePartition(hash));
+
+    public static int CodePartition(CodeHash hash) => (int)(hash.Value & (CodePartitions - 1));
+
+    public static int CodePartitionSlot(int partition) => partition * (HashSlots.Count / CodePartitions);
+
+    /// <summary>The slot of each code partition, in order.</summary>
+    public static IEnumerable<int> CodeSlots => Enumerable.Range(0, CodePartitions).Select(CodePartitionSlot);
+
+    /// <summary>A code partition's index (hash: code hash to its record, <see cref="CodeRecord"/>); never changed once written.</summary>
+    public string Codes(int slot) => Slot(slot) + "codes";
+
+    /// <summary>A code partition's claims of generated codes (hash: code hash to reserved or claimed, <see cref="CodeClaim"/>); an available code has none.</summary>
+    public string CodeClaims(int slot) => Slot(slot) + "code-claims";
+
+    /// <summary>A code partition's reservations not yet finished (sorted set of code hashes by when reserved), for the sweeper.</summary>
+    public string CodeReservations(int slot) => Slot(slot) + "code-reservations";
+
+    /// <summary>The index of the own codes of the coupons of a slot (hash: code hash to coupon id); the slot is the codes' route.</summary>
+    public string OwnCodes(int slot) => Slot(slot) + "own-codes";
+
+    /// <summary>A campaign's generated codes (sorted set of equal scores read by lex: <see cref="CodeRecord.ListMember"/>), in its slot.</summary>
+    public string CampaignCodes(Guid campaignId) => Slot(CampaignSlot(campaignId)) + "codes-of:" + Id(campaignId);
 
     /// <summary>The stream of audit entries for changes kept outside the store (the blocklist, fraud flags).</summary>
     public string AuditEvents => Events(HashSlots.Of("audit"));

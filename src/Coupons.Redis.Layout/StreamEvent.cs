@@ -23,6 +23,12 @@ public enum EventKind
 
     /// <summary><c>audit</c>: the audit entry of a change kept outside the store (<see cref="AuditStream"/>).</summary>
     Audit = 6,
+
+    /// <summary><c>codes</c>: a generation step's codes in one code partition (addcodes.lua; <see cref="CodeEvents"/>).</summary>
+    CodesAdded = 7,
+
+    /// <summary><c>code-claimed</c>: a generated code claimed (completecode.lua), with its whole row.</summary>
+    CodeClaimed = 8,
 }
 
 /// <summary>
@@ -50,6 +56,8 @@ public sealed class StreamEvent
             CampaignStockAdded => EventKind.CampaignStockAdded,
             WireNames.Claimed => EventKind.CouponClaimed,
             Audit => EventKind.Audit,
+            CodeEvents.Added => EventKind.CodesAdded,
+            CodeEvents.Claimed => EventKind.CodeClaimed,
             _ => EventKind.CouponChanged,
         };
     }
@@ -68,6 +76,8 @@ public sealed class StreamEvent
     public bool IsAboutCampaign => Kind is EventKind.CampaignCreated or EventKind.CampaignStatusChanged or EventKind.CampaignStockAdded;
 
     public bool IsAboutCoupon => Kind is EventKind.CouponClaimed or EventKind.CouponChanged;
+
+    public bool IsAboutCodes => Kind is EventKind.CodesAdded or EventKind.CodeClaimed;
 
     /// <summary>The events of a coupon's change; none for a claim.</summary>
     public CouponEvents CouponEvents => Kind == EventKind.CouponChanged ? WireNames.ParseEventList(Name) : CouponEvents.None;

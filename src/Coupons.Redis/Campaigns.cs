@@ -9,7 +9,7 @@ namespace Coupons.Redis;
 /// its bucket 0 by create.lua), reading and listing them (all, or through a filter), and changing their status and stock
 /// through the scripts that decide atomically (status.lua, stock.lua).
 /// </summary>
-internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time, RedisStoreOptions options, CampaignCache cache)
+internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time, RedisStoreOptions options, CampaignCache cache, SharedCodeIndex sharedCodes)
 {
     /// <summary>How many campaign ids one page of a filtered listing looks at, at most, so a page's cost is bounded however few match.</summary>
     private const int MaxExaminedPerPage = 1_000;
@@ -22,6 +22,11 @@ internal sealed class Campaigns(IDatabase db, RedisKeys keys, TimeProvider time,
         var id = Guid.CreateVersion7(time.GetUtcNow());
         var buckets = (int)Math.Clamp((totalStock + options.StockPerBucket - 1) / options.StockPerBucket, 1, options.MaxBuckets);
         long ShareOf(int bucket) => (totalStock / buckets) + (bucket < totalStock % buckets ? 1 : 0);
+        if (definition.Code is { } code)
+        {
+            // Before anything of the campaign exists, so that a code taken creates nothing.
+            await sharedCodes.TakeAsync(code.Hash, id, nowMs).ConfigureAwait(false);
+        }
 
         // The other buckets first: the campaign appears (create.lua) only once all of them exist.
         for (var bucket = 1; bucket < buckets; bucket++)

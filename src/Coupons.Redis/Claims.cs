@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 using Coupons.Redis.Layout;
 using StackExchange.Redis;
 
@@ -12,7 +13,7 @@ namespace Coupons.Redis;
 /// (<see cref="StockLending"/>) and the claim tries again.
 /// </summary>
 internal sealed class Claims(
-    IDatabase db, RedisKeys keys, TimeProvider time, CampaignCache campaigns, StockLending lending, UserCouponLists lists, CouponReader coupons)
+    IDatabase db, RedisKeys keys, TimeProvider time, CampaignCache campaigns, StockLending lending, UserCouponLists lists, CouponReader coupons, CouponOwnCodes ownCodes)
 {
     public async Task<CouponResult> ClaimAsync(Guid campaignId, string userId, string? idempotencyKey, CancellationToken cancellationToken)
     {
@@ -37,7 +38,7 @@ internal sealed class Claims(
             var mayBorrow = campaign.Buckets > 1 && attempt < campaign.Buckets && !likelySoldOut;
             var arguments = new ClaimArguments(
                 campaignId, bucket, couponId, userId, idempotencyKey, nowMs, CouponRules.IsClaimable(CampaignStatus.Active, terms, nowMs),
-                state.ValidFromMs, state.ValidToMs, CountsSoldOut: !mayBorrow, AuditField.Encode(nowMs));
+                state.ValidFromMs, state.ValidToMs, CountsSoldOut: !mayBorrow, AuditField.Encode(nowMs), ownCodes.KeyOf(couponId).Hash.ToText());
             var (claimed, listed) = Send(arguments, likelySoldOut);
             var answer = (RedisResult[])(await claimed.ConfigureAwait(false))!;
             var outcome = ScriptOutcomes.Of(answer[0]);

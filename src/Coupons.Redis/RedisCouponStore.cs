@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 using Coupons.Redis.Layout;
 using StackExchange.Redis;
 
@@ -16,12 +17,13 @@ namespace Coupons.Redis;
 /// <para><see cref="Claims"/>: claim.lua decides, a sold-out bucket borrows (<see cref="StockLending"/>).</para>
 /// <para><see cref="CouponTransitions"/>: lock, redeem, release, refund and revoke decided by Core on the state read, stored by version.</para>
 /// <para><see cref="UserCouponLists"/>, <see cref="CampaignStatsReader"/>, <see cref="StoreSweep"/>.</para>
+/// <para>Codes (<see cref="ICodeStore"/>): <see cref="SharedCodeIndex"/> (taken when a campaign is created), <see cref="GeneratedCodes"/>, <see cref="CodeClaims"/> (claims by code, own codes).</para>
 /// <para>
 /// A cancellation token is honoured before a change is sent, never after: a change sent is seen
 /// through (StackExchange.Redis takes no token, so a command on its way is not abandoned).
 /// </para>
 /// </remarks>
-public sealed class RedisCouponStore : ICouponStore, IDisposable
+public sealed class RedisCouponStore : ICouponStore, ICodeStore, IDisposable
 {
     private readonly ConnectionMultiplexer _redis;
     private readonly Campaigns _campaigns;
@@ -31,9 +33,12 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     private readonly UserCouponLists _lists;
     private readonly CampaignStatsReader _stats;
     private readonly StoreSweep _sweep;
+    private readonly GeneratedCodes _codes;
+    private readonly CodeClaims _codeClaims;
 
-    private RedisCouponStore(ConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider time)
+    private RedisCouponStore(ConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)
     {
+        ArgumentNullException.ThrowIfNull(ownCodes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.StockPerBucket);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxBuckets);
         _redis = redis;
@@ -41,13 +46,15 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
         var db = redis.GetDatabase();
         var cache = new CampaignCache(db, Keys);
         var lending = new StockLending(db, Keys);
-        _campaigns = new Campaigns(db, Keys, time, options, cache);
+        _campaigns = new Campaigns(db, Keys, time, options, cache, new SharedCodeIndex(db, Keys));
         _coupons = new CouponReader(db, Keys, time, cache);
         _lists = new UserCouponLists(db, Keys, time, _coupons);
-        _claims = new Claims(db, Keys, time, cache, lending, _lists, _coupons);
+        _claims = new Claims(db, Keys, time, cache, lending, _lists, _coupons, ownCodes);
         _transitions = new CouponTransitions(db, Keys, time, _coupons);
         _stats = new CampaignStatsReader(db, Keys, cache);
-        _sweep = new StoreSweep(db, Keys, time, cache, _campaigns, lending, _transitions);
+        _codes = new GeneratedCodes(db, Keys);
+        _codeClaims = new CodeClaims(db, Keys, time, cache, _claims, _coupons);
+        _sweep = new StoreSweep(db, Keys, time, cache, _campaigns, lending, _transitions, _codeClaims);
     }
 
     public bool IsReady => _redis.IsConnected;
@@ -58,11 +65,12 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     /// <summary>Where this store's keys are (its prefix), for the readers of its state beside it.</summary>
     public RedisKeys Keys { get; }
 
-    public static async Task<RedisCouponStore> ConnectAsync(RedisStoreOptions options, TimeProvider time)
+    /// <param name="ownCodes">How coupons' own codes are made: each claim indexes its coupon's code's hash.</param>
+    public static async Task<RedisCouponStore> ConnectAsync(RedisStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)
     {
         ArgumentNullException.ThrowIfNull(options);
         var redis = await ConnectionMultiplexer.ConnectAsync(options.Configuration).ConfigureAwait(false);
-        return new RedisCouponStore(redis, options, time);
+        return new RedisCouponStore(redis, options, time, ownCodes);
     }
 
     /// <summary>
@@ -70,12 +78,12 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     /// throws <see cref="StorageUnavailableException"/>) while Redis cannot be reached. For a
     /// service, which must start and report not-ready rather than fail to start.
     /// </summary>
-    public static RedisCouponStore Connect(RedisStoreOptions options, TimeProvider time)
+    public static RedisCouponStore Connect(RedisStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)
     {
         ArgumentNullException.ThrowIfNull(options);
         var configuration = ConfigurationOptions.Parse(options.Configuration);
         configuration.AbortOnConnectFail = false;
-        return new RedisCouponStore(ConnectionMultiplexer.Connect(configuration), options, time);
+        return new RedisCouponStore(ConnectionMultiplexer.Connect(configuration), options, time, ownCodes);
     }
 
     public ValueTask<CampaignInfo> CreateCampaignAsync(CampaignDefinition definition, long totalStock, CancellationToken cancellationToken = default) =>
@@ -149,6 +157,18 @@ public sealed class RedisCouponStore : ICouponStore, IDisposable
     /// </summary>
     public ValueTask<int> SweepAsync(int batchSize = 256, CancellationToken cancellationToken = default) =>
         RedisFailures.TranslateAsync(() => _sweep.RunAsync(batchSize, cancellationToken));
+
+    public ValueTask<AddCodesResult> AddCodesAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CancellationToken cancellationToken = default) =>
+        RedisFailures.TranslateAsync(() => _codes.AddAsync(campaignId, jobId, codes, cancellationToken));
+
+    public ValueTask<CodePage> ListCodesAsync(Guid campaignId, CodeStatus? status, CodeCursor? after, int limit, CancellationToken cancellationToken = default) =>
+        RedisFailures.TranslateAsync(() => _codes.ListAsync(campaignId, status, after, limit, cancellationToken));
+
+    public ValueTask<CouponResult> ClaimByCodeAsync(CodeHash code, string userId, string? idempotencyKey, CancellationToken cancellationToken = default) =>
+        RedisFailures.TranslateAsync(() => _codeClaims.ClaimAsync(code, userId, idempotencyKey, cancellationToken));
+
+    public ValueTask<CouponResult> FindCouponByCodeAsync(CouponCodeKey key, CancellationToken cancellationToken = default) =>
+        RedisFailures.TranslateAsync(() => _codeClaims.FindAsync(key, cancellationToken));
 
     public void Dispose() => _redis.Dispose();
 }

@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +13,7 @@ public static class RedisStoreSetup
     /// <summary>
     /// The Redis store (<c>Coupons:Store=redis</c>): its settings from <c>Coupons:Redis</c>, checked
     /// when the host starts; the store, connecting in the background (not ready until it reaches
-    /// Redis), as <see cref="ICouponStore"/>; its connection and key layout, for the readers of its
+    /// Redis), as <see cref="ICouponStore"/> and <see cref="ICodeStore"/>; its connection and key layout, for the readers of its
     /// state beside it (the PostgreSQL persister, the audit log); and the sweeper every node runs.
     /// </summary>
     public static IServiceCollection AddRedisStore(this IServiceCollection services, IConfiguration configuration)
@@ -23,8 +24,12 @@ public static class RedisStoreSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => RedisCouponStore.Connect(sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        // Coupons' own codes come from the code keys (a CodeProtector the host registers: AddCodeProtection).
+        services.TryAddSingleton(sp => new CouponOwnCodes(sp.GetRequiredService<CodeProtector>()));
+        services.AddSingleton(sp => RedisCouponStore.Connect(
+            sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CouponOwnCodes>()));
         services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<RedisCouponStore>());
+        services.AddSingleton<ICodeStore>(sp => sp.GetRequiredService<RedisCouponStore>());
         services.AddSingleton<IConnectionMultiplexer>(sp => sp.GetRequiredService<RedisCouponStore>().Connection);
         services.AddSingleton(sp => sp.GetRequiredService<RedisCouponStore>().Keys);
         services.AddHostedService<RedisSweeper>();

@@ -35,6 +35,11 @@ internal sealed class Script
     public static readonly Script JobCreate = Load("jobcreate");
     public static readonly Script JobAppend = Load("jobappend");
     public static readonly Script JobStore = Load("jobstore");
+    public static readonly Script AddCodes = Load("addcodes");
+    public static readonly Script SharedCode = Load("sharedcode");
+    public static readonly Script ClaimCode = Load("claimcode");
+    public static readonly Script CompleteCode = Load("completecode");
+    public static readonly Script ReleaseCode = Load("releasecode");
 
     /// <summary>
     /// Runs the script on <paramref name="db"/>; when that is a batch, whose commands go out only

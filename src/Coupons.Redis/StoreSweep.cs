@@ -12,7 +12,7 @@ namespace Coupons.Redis;
 /// versioned change as any other, so nodes may sweep at the same time without counting anything twice.
 /// </summary>
 internal sealed class StoreSweep(
-    IDatabase db, RedisKeys keys, TimeProvider time, CampaignCache cache, Campaigns campaigns, StockLending lending, CouponTransitions transitions)
+    IDatabase db, RedisKeys keys, TimeProvider time, CampaignCache cache, Campaigns campaigns, StockLending lending, CouponTransitions transitions, CodeClaims codeClaims)
 {
     /// <summary>Sweeps every campaign, at most <paramref name="batchSize"/> due coupons per queue; returns the coupons changed.</summary>
     public async Task<int> RunAsync(int batchSize, CancellationToken cancellationToken)
@@ -42,7 +42,8 @@ internal sealed class StoreSweep(
             }
         }
 
-        return swept;
+        // Claims by code a node left half made: finished forward, for the user who reserved the code.
+        return swept + await codeClaims.SweepAsync(batchSize, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<int> SweepQueueAsync(RedisKey queue, long nowMs, int batchSize, CancellationToken cancellationToken)

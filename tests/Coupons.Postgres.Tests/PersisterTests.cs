@@ -61,7 +61,7 @@ public sealed class PersisterTests(Servers servers) : IAsyncLifetime
             await Schema.ApplyAsync(shard);
         }
 
-        _store = await RedisCouponStore.ConnectAsync(_redisOptions, _time);
+        _store = await RedisCouponStore.ConnectAsync(_redisOptions, _time, TestCodes.Own);
         _redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis.Configuration);
     }
 

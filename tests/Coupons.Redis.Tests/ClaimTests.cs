@@ -22,7 +22,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = await RedisCouponStore.ConnectAsync(new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix }, _time);
+        _store = await RedisCouponStore.ConnectAsync(new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix }, _time, TestCodes.Own);
         _redis = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
     }
 
@@ -207,7 +207,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
             var options = new RedisStoreOptions { Configuration = own.Configuration + ",abortConnect=false", KeyPrefix = _prefix };
             var acknowledged = new List<Coupon>();
             Guid campaignId;
-            using (var store = await RedisCouponStore.ConnectAsync(options, _time))
+            using (var store = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own))
             {
                 campaignId = (await store.CreateCampaignAsync(Terms(), 50)).Id;
                 for (var i = 0; i < 20; i++)
@@ -220,7 +220,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
 
             await own.CrashAndRestartAsync();
 
-            using var after = await RedisCouponStore.ConnectAsync(options, _time);
+            using var after = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
             Assert.Equal((50L, 20L), ((await after.GetCampaignAsync(campaignId))!.TotalStock, (await after.GetCampaignAsync(campaignId))!.Issued));
             foreach (var coupon in acknowledged)
             {
@@ -240,7 +240,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     public async Task A_split_stock_sells_whole_and_never_more_however_users_fall_into_buckets()
     {
         using var store = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "split:", StockPerBucket = 5, MaxBuckets = 8 }, _time);
+            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "split:", StockPerBucket = 5, MaxBuckets = 8 }, _time, TestCodes.Own);
         var campaign = await store.CreateCampaignAsync(Terms(), 40);
         var keys = new RedisKeys(_prefix + "split:");
         var db = _redis.GetDatabase();
@@ -265,8 +265,8 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     public async Task After_a_sell_out_stock_added_through_another_node_sells_whole_within_a_second_and_every_refusal_counts_once()
     {
         var options = new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "hint:", StockPerBucket = 2, MaxBuckets = 4 };
-        using var node = await RedisCouponStore.ConnectAsync(options, _time);
-        using var other = await RedisCouponStore.ConnectAsync(options, _time);
+        using var node = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
+        using var other = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
         var campaign = await node.CreateCampaignAsync(Terms(), 8);
         // Users who claim from bucket 3, as the store picks it: XxHash32 of the id, modulo the buckets.
         var users = new Queue<string>(Enumerable.Range(0, 10_000).Select(i => "u" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))
@@ -303,7 +303,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     public async Task Stock_taken_for_a_transfer_by_a_node_that_died_is_given_by_the_sweeper()
     {
         using var store = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "transfer:", StockPerBucket = 2, MaxBuckets = 4 }, _time);
+            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "transfer:", StockPerBucket = 2, MaxBuckets = 4 }, _time, TestCodes.Own);
         var campaign = await store.CreateCampaignAsync(Terms(), 8);
         var keys = new RedisKeys(_prefix + "transfer:");
         var db = _redis.GetDatabase();
@@ -327,10 +327,10 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     public async Task A_store_that_cannot_reach_redis_throws_storage_unavailable()
     {
         var options = new RedisStoreOptions { Configuration = server.Configuration + ",abortConnect=false,connectTimeout=200", KeyPrefix = _prefix };
-        using var store = await RedisCouponStore.ConnectAsync(options, _time);
+        using var store = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
         var campaign = await store.CreateCampaignAsync(Terms(), 1);
         using var unreachable = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = "127.0.0.1:1,abortConnect=false,connectTimeout=200,syncTimeout=500,asyncTimeout=500", KeyPrefix = _prefix }, _time);
+            new RedisStoreOptions { Configuration = "127.0.0.1:1,abortConnect=false,connectTimeout=200,syncTimeout=500,asyncTimeout=500", KeyPrefix = _prefix }, _time, TestCodes.Own);
 
         Assert.False(unreachable.IsReady);
         await Assert.ThrowsAsync<StorageUnavailableException>(() => unreachable.ClaimAsync(campaign.Id, "alice", null).AsTask());

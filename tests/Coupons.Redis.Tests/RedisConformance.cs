@@ -19,7 +19,7 @@ public abstract class RedisStoreConformance : StoreConformance
     {
         var options = new RedisStoreOptions { Configuration = Configuration, KeyPrefix = "c" + Guid.NewGuid().ToString("N")[..12] + ":" };
         Configure(options);
-        return await RedisCouponStore.ConnectAsync(options, time);
+        return await RedisCouponStore.ConnectAsync(options, time, TestCodes.Own);
     }
 
     protected override async Task<int> SweepAsync(ICouponStore store) => await ((RedisCouponStore)store).SweepAsync();

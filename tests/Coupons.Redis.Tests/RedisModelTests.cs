@@ -26,7 +26,7 @@ public abstract class RedisStoreModelTests : StoreModelTests
     {
         _options = new RedisStoreOptions { Configuration = Configuration, KeyPrefix = "m" + Guid.NewGuid().ToString("N")[..12] + ":" };
         Configure(_options);
-        return await RedisCouponStore.ConnectAsync(_options, time);
+        return await RedisCouponStore.ConnectAsync(_options, time, TestCodes.Own);
     }
 
     protected override async Task<int> SweepAsync(ICouponStore store) => await ((RedisCouponStore)store).SweepAsync();
@@ -34,7 +34,7 @@ public abstract class RedisStoreModelTests : StoreModelTests
     protected override async Task<ICouponStore> ReopenAsync(ICouponStore store, FakeTimeProvider time)
     {
         ((RedisCouponStore)store).Dispose();
-        return await RedisCouponStore.ConnectAsync(_options!, time);
+        return await RedisCouponStore.ConnectAsync(_options!, time, TestCodes.Own);
     }
 
     protected override Task CloseAsync(ICouponStore store)

@@ -41,7 +41,7 @@ public sealed record FraudFlag(
 /// <param name="Id">The token subject, or <c>system</c> for the clock's own changes.</param>
 /// <param name="Role">The caller's role; <c>job</c> for a change a background job made (for <see cref="Id"/>, its creator).</param>
 /// <param name="Ip">The client address, when there was one.</param>
-/// <param name="Job">For a change a background job made, the job's id.</param>
+/// <param name="Job">The job that made the change for <paramref name="Id"/> (role <c>job</c>), when a background job made it.</param>
 public sealed record AuditActor(string Id, string Role, string? Ip, string? Job = null);
 
 /// <summary>One audit entry: who did what to which subject, when, and the state before and after.</summary>

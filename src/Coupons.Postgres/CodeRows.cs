@@ -1,0 +1,80 @@
+using Coupons.Redis.Layout;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Coupons.Postgres;
+
+/// <summary>
+/// What the code events become (on shard 0, with the campaigns): the generated codes of every
+/// event of a batch inserted by one statement (arrays: a million codes are a few hundred
+/// statements, not a million), never over a code already stored; a claim upserted with the code's
+/// whole row, so it lands whichever of the two events is stored first.
+/// </summary>
+internal static class CodeRows
+{
+    private const string InsertCodes = """
+        INSERT INTO codes (hash, campaign_id, job_id, index, sealed)
+        SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::bigint[], $5::bytea[])
+        ON CONFLICT (hash) DO NOTHING
+        """;
+
+    private const string UpsertClaim = """
+        INSERT INTO codes (hash, campaign_id, job_id, index, sealed, user_id, coupon_id, claimed_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (hash) DO UPDATE SET user_id = excluded.user_id, coupon_id = excluded.coupon_id, claimed_at = excluded.claimed_at
+        WHERE codes.coupon_id IS NULL
+        """;
+
+    public static void AddTo(ShardCommands commands, StreamEvent change)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(change);
+        var fields = change.Values;
+        if (change.Kind == EventKind.CodesAdded)
+        {
+            var (campaign, job) = (fields.Id(StreamEvent.Fields.Campaign), fields.Id(CodeEvents.Job));
+            foreach (var (hash, index, sealedCode) in CodeEvents.AddedCodes(fields))
+            {
+                commands.Codes.Add((hash, campaign, job, index, Convert.FromBase64String(sealedCode)));
+            }
+
+            return;
+        }
+
+        var claim = new NpgsqlBatchCommand(UpsertClaim);
+        foreach (var value in new object[]
+        {
+            fields.Text(CodeEvents.Code), fields.Id(StreamEvent.Fields.Campaign), fields.Id(CodeEvents.Job), fields.Number(CodeEvents.Index),
+            Convert.FromBase64String(fields.Text(CodeEvents.Sealed)), fields.Text(CodeEvents.User), fields.Id(CodeEvents.Coupon), fields.Number(CodeEvents.ClaimedAt),
+        })
+        {
+            claim.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        commands.Add(claim);
+    }
+
+    /// <summary>The one statement inserting every generated code of a batch.</summary>
+    public static NpgsqlBatchCommand Insert(List<(string Hash, Guid Campaign, Guid Job, long Index, byte[] Sealed)> codes)
+    {
+        var command = new NpgsqlBatchCommand(InsertCodes);
+        command.Parameters.Add(new NpgsqlParameter { Value = codes.Select(c => c.Hash).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = codes.Select(c => c.Campaign).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = codes.Select(c => c.Job).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = codes.Select(c => c.Index).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = codes.Select(c => c.Sealed).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        return command;
+    }
+}
+
+/// <summary>What one shard's transaction of a batch holds: its rows' commands, and the generated codes inserted first by one statement.</summary>
+internal sealed class ShardCommands
+{
+    private readonly List<NpgsqlBatchCommand> _commands = [];
+
+    public List<(string Hash, Guid Campaign, Guid Job, long Index, byte[] Sealed)> Codes { get; } = [];
+
+    public void Add(NpgsqlBatchCommand command) => _commands.Add(command);
+
+    public IEnumerable<NpgsqlBatchCommand> Finish() => Codes.Count == 0 ? _commands : [CodeRows.Insert(Codes), .. _commands];
+}

@@ -1,0 +1,174 @@
+using System.Globalization;
+using Coupons.Core;
+using Coupons.Core.Codes;
+using Coupons.Redis.Layout;
+using StackExchange.Redis;
+
+namespace Coupons.Redis;
+
+/// <summary>
+/// Generated codes: each in its code partition's index (addcodes.lua: stored, kept when a redone step
+/// writes it again, or a clash), and listed in its campaign's list for <see cref="ListAsync"/>.
+/// </summary>
+/// <remarks>
+/// A step's codes are grouped by partition (at most 1,024 slots, however many codes) and every
+/// group's script is sent in one pipeline; each script appends one event with all its codes to its
+/// slot's stream, so a million codes are about a thousand events per hundred thousand, not a million.
+/// The campaign's list is written after the index, as the user's list is after a claim: a read aid.
+/// A node that dies in between leaves codes in the index that the list lacks until the job redoes
+/// the step, which lists the kept codes again.
+/// </remarks>
+internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
+{
+    private const int MaxCodesPerScript = 512;
+    private const int MaxMembersPerAdd = 1_024;
+
+    /// <summary>How many codes one page of a filtered listing looks at, at most.</summary>
+    private const int MaxExaminedPerPage = 1_000;
+
+    /// <summary>Which code partitions' streams this node has listed for the persisters (each once: listing again changes nothing).</summary>
+    private readonly bool[] _streamsListed = new bool[RedisKeys.CodePartitions];
+
+    public async Task<AddCodesResult> AddAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(codes);
+        cancellationToken.ThrowIfCancellationRequested();
+        var status = await db.HashGetAsync(keys.Campaign(campaignId), CampaignRecord.Fields.Status).ConfigureAwait(false);
+        if (status.IsNull)
+        {
+            return new AddCodesResult(Outcome.CampaignNotFound, []);
+        }
+
+        if (WireNames.ParseCampaignStatus(status.ToString()) == CampaignStatus.Ended)
+        {
+            return new AddCodesResult(Outcome.CampaignEnded, []);
+        }
+
+        await ListStreamsAsync(codes).ConfigureAwait(false);
+        var clashes = await StoreAsync(campaignId, jobId, codes).ConfigureAwait(false);
+        await ListAsync(campaignId, jobId, codes, clashes).ConfigureAwait(false);
+        return new AddCodesResult(Outcome.Ok, clashes);
+    }
+
+    public async Task<CodePage> ListAsync(Guid campaignId, CodeStatus? status, CodeCursor? after, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var found = new List<CodeEntry>();
+        var last = after;
+        for (var examined = 0; examined < MaxExaminedPerPage;)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var take = status is null ? limit + 1 : Math.Min(Math.Max(limit + 1, 64), MaxExaminedPerPage - examined);
+            RedisValue from = last is { } cursor ? CodeRecord.ListStartAfter(cursor) : default;
+            var members = await db.SortedSetRangeByValueAsync(keys.CampaignCodes(campaignId), from, default, Exclude.None, Order.Ascending, 0, take).ConfigureAwait(false);
+            var entries = await ReadAsync(members).ConfigureAwait(false);
+            foreach (var entry in entries.Where(e => status is null || e.Status == status))
+            {
+                found.Add(entry);
+                if (found.Count > limit)
+                {
+                    found.RemoveAt(limit);
+                    return new CodePage(found, found[^1].Cursor);
+                }
+            }
+
+            if (members.Length < take)
+            {
+                return new CodePage(found, null);
+            }
+
+            examined += members.Length;
+            last = entries[^1].Cursor;
+        }
+
+        // Looked at as many as a page may: the page ends short, and the next goes on from there.
+        return new CodePage(found, last);
+    }
+
+    /// <summary>The codes of list members, read from their partitions (records and claims) in one pipeline.</summary>
+    private async Task<List<CodeEntry>> ReadAsync(RedisValue[] members)
+    {
+        var batch = db.CreateBatch();
+        var reads = members.Select(m => CodeRecord.ParseListMember(m.ToString())).Select(m =>
+        {
+            var (slot, field) = (RedisKeys.CodeSlot(m.Hash), m.Hash.ToText());
+            return (m.Hash, Record: batch.HashGetAsync(keys.Codes(slot), field), Claim: batch.HashGetAsync(keys.CodeClaims(slot), field));
+        }).ToList();
+        batch.Execute();
+        var entries = new List<CodeEntry>(reads.Count);
+        foreach (var (hash, recordRead, claimRead) in reads)
+        {
+            var record = CodeRecord.Parse((await recordRead.ConfigureAwait(false)).ToString());
+            var claim = await claimRead.ConfigureAwait(false) is { IsNull: false } text ? CodeClaim.Parse(text.ToString()) : (CodeClaim?)null;
+            var claimed = claim is { Claimed: true } ? claim : null;
+            entries.Add(new CodeEntry(
+                record.JobId, record.Index, hash, Convert.FromBase64String(record.Sealed!), claimed?.UserId, claimed?.CouponId, claimed?.AtMs));
+        }
+
+        return entries;
+    }
+
+    /// <summary>Lists the streams of the partitions the codes fall in for the persisters, before anything is appended to them.</summary>
+    private async Task ListStreamsAsync(IReadOnlyList<NewCode> codes)
+    {
+        var partitions = codes.Select(c => RedisKeys.CodePartition(c.Hash))
+            .Where(p => !Volatile.Read(ref _streamsListed[p])).Distinct().ToList();
+        if (partitions.Count == 0)
+        {
+            return;
+        }
+
+        await db.SetAddAsync(keys.Streams, [.. partitions.Select(p => (RedisValue)keys.Events(RedisKeys.CodePartitionSlot(p)))]).ConfigureAwait(false);
+        foreach (var partition in partitions)
+        {
+            Volatile.Write(ref _streamsListed[partition], true);
+        }
+    }
+
+    /// <summary>Runs addcodes.lua for every partition the codes fall in, all in one pipeline; returns the clashes' positions, in order.</summary>
+    private async Task<List<int>> StoreAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes)
+    {
+        var (campaign, job) = (RedisKeys.Id(campaignId), RedisKeys.Id(jobId));
+        var batch = db.CreateBatch();
+        var calls = new List<(List<int> Positions, Task<RedisResult> Answer)>();
+        foreach (var group in Enumerable.Range(0, codes.Count).GroupBy(i => RedisKeys.CodeSlot(codes[i].Hash)))
+        {
+            foreach (var positions in group.Chunk(MaxCodesPerScript))
+            {
+                var values = new RedisValue[2 + (positions.Length * 3)];
+                (values[0], values[1]) = (campaign, job);
+                for (var i = 0; i < positions.Length; i++)
+                {
+                    var code = codes[positions[i]];
+                    values[2 + (i * 3)] = code.Hash.ToText();
+                    values[3 + (i * 3)] = code.Index.ToString(CultureInfo.InvariantCulture);
+                    values[4 + (i * 3)] = Convert.ToBase64String(code.Sealed);
+                }
+
+                calls.Add(([.. positions], Script.AddCodes.RunAsync(batch, [keys.Codes(group.Key), keys.Events(group.Key)], values, retryOn: db)));
+            }
+        }
+
+        batch.Execute();
+        var clashes = new List<int>();
+        foreach (var (positions, answer) in calls)
+        {
+            clashes.AddRange(((RedisResult[])(await answer.ConfigureAwait(false))!).Select(r => positions[(int)r]));
+        }
+
+        clashes.Sort();
+        return clashes;
+    }
+
+    /// <summary>Adds the stored codes (new and kept) to the campaign's list, in one pipeline.</summary>
+    private async Task ListAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, List<int> clashes)
+    {
+        var clashed = clashes.ToHashSet();
+        var members = Enumerable.Range(0, codes.Count).Where(i => !clashed.Contains(i))
+            .Select(i => new SortedSetEntry(CodeRecord.ListMember(jobId, codes[i].Index, codes[i].Hash), 0));
+        var batch = db.CreateBatch();
+        var adds = members.Chunk(MaxMembersPerAdd).Select(chunk => batch.SortedSetAddAsync(keys.CampaignCodes(campaignId), chunk)).ToList();
+        batch.Execute();
+        await Task.WhenAll(adds).ConfigureAwait(false);
+    }
+}

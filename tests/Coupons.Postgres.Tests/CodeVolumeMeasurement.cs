@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using Coupons.Conformance;
+using Coupons.Core;
+using Coupons.Core.Codes;
+using Coupons.Redis;
+using Coupons.Redis.Layout;
+using Npgsql;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace Coupons.Postgres.Tests;
+
+/// <summary>
+/// Measures, by hand only (<c>CODES_MEASURE=&lt;count&gt;</c>, e.g. 1000000), a generation job's codes
+/// derived, sealed and stored on Redis (AOF, appendfsync always) while a persister drains them into
+/// PostgreSQL: the figures go to the test's output. Without the variable it does nothing; it never
+/// asserts a time.
+/// </summary>
+[Collection(ServersCollection.Name)]
+public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper output)
+{
+    private const int StepSize = 10_000;
+
+    [Fact]
+    public async Task Generate_store_and_persist_codes()
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable("CODES_MEASURE"), CultureInfo.InvariantCulture, out var count))
+        {
+            return;
+        }
+
+        var postgres = await ShardsAsync();
+        var options = new RedisStoreOptions { Configuration = servers.Redis.Configuration, KeyPrefix = "m" + Guid.NewGuid().ToString("N")[..8] + ":" };
+        using var store = await RedisCouponStore.ConnectAsync(options, TimeProvider.System, TestCodes.Own);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis.Configuration);
+        var campaign = await store.CreateCampaignAsync(new CampaignDefinition { Name = "Volume", Discount = Discount.AmountOffOf(100), Validity = Validity.Relative(5) }, 10);
+        await using var persister = new Persister(redis, store.Keys, postgres, new PersisterSettings { Consumer = "volume", BatchSize = 512 });
+        using var stop = new CancellationTokenSource();
+        var persisting = Environment.GetEnvironmentVariable("CODES_MEASURE_PERSIST") == "0" ? Task.CompletedTask : Task.Run(() => PersistAsync(persister, stop.Token));
+
+        var job = Guid.CreateVersion7();
+        var (derive, storeTime, total) = (new Stopwatch(), new Stopwatch(), Stopwatch.StartNew());
+        var clashes = 0;
+        for (var first = 0; first < count; first += StepSize)
+        {
+            derive.Start();
+            var codes = Derive(campaign.Id, job, first, Math.Min(StepSize, count - first));
+            derive.Stop();
+            storeTime.Start();
+            clashes += (await store.AddCodesAsync(campaign.Id, job, codes)).Clashes.Count;
+            storeTime.Stop();
+        }
+
+        var stored = total.Elapsed;
+        while (await persister.LagAsync() > 0)
+        {
+            await Task.Delay(50);
+        }
+
+        var persisted = total.Elapsed;
+        await stop.CancelAsync();
+        await persisting;
+        output.WriteLine(
+            $"{count:N0} codes in steps of {StepSize:N0}: derived and sealed {derive.Elapsed.TotalSeconds:F1} s, stored in Redis {storeTime.Elapsed.TotalSeconds:F1} s, " +
+            $"all in Redis after {stored.TotalSeconds:F1} s, all in PostgreSQL after {persisted.TotalSeconds:F1} s; {clashes} clashes; {await CountAsync(postgres):N0} rows");
+    }
+
+    private static List<NewCode> Derive(Guid campaignId, Guid jobId, int first, int count)
+    {
+        var codes = new NewCode[count];
+        Parallel.For(0, count, i =>
+        {
+            Span<char> code = stackalloc char[CouponCodes.MaxCodeLength];
+            var length = CodeDerivation.ForJob(TestCodes.Protector, jobId, first + i, 0, "", 12, code);
+            var sealedCode = new byte[CodeProtector.ProtectedLength(length)];
+            TestCodes.Protector.Protect(code[..length], campaignId, sealedCode);
+            codes[i] = new NewCode(first + i, TestCodes.Protector.HashOf(code[..length]), sealedCode);
+        });
+        return [.. codes];
+    }
+
+    private static async Task PersistAsync(Persister persister, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            if (await persister.RunOnceAsync(CancellationToken.None) == 0)
+            {
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task<PostgresOptions> ShardsAsync()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var shards = new List<string>();
+        foreach (var shard in new[] { "shard0", "shard1" })
+        {
+            await using (var admin = new NpgsqlConnection(servers.Postgres.ConnectionString(shard)))
+            {
+                await admin.OpenAsync();
+                await using var create = new NpgsqlCommand($"CREATE DATABASE {shard}_{suffix}", admin);
+                await create.ExecuteNonQueryAsync();
+            }
+
+            shards.Add(servers.Postgres.ConnectionString($"{shard}_{suffix}"));
+            await Schema.ApplyAsync(shards[^1]);
+        }
+
+        return new PostgresOptions { Shards = shards };
+    }
+
+    private static async Task<long> CountAsync(PostgresOptions postgres)
+    {
+        await using var connection = new NpgsqlConnection(postgres.Shards[0]);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM codes", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+}
