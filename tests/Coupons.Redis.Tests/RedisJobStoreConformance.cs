@@ -44,7 +44,7 @@ public abstract class RedisJobStoreConformance : JobStoreConformance
 
     private async Task<RedisCouponStore> ConnectAsync()
     {
-        var store = await RedisCouponStore.ConnectAsync(_options, Time);
+        var store = await RedisCouponStore.ConnectAsync(_options, Time, TestCodes.Own);
         _stores.Add(store);
         return store;
     }
