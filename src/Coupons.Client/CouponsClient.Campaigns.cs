@@ -83,7 +83,7 @@ public sealed partial class CouponsClient
     /// repeat the claim later yourself.
     /// </summary>
     /// <param name="campaignId">The campaign.</param>
-    /// <param name="idempotencyKey">1 to 64 visible ASCII characters; null to let the client decide.</param>
+    /// <param name="idempotencyKey">1 to 128 visible ASCII characters; null to let the client decide.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<CouponsResult<ClaimedCoupon>> TryClaimAsync(Guid campaignId, string? idempotencyKey = null, CancellationToken cancellationToken = default)

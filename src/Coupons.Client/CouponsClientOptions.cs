@@ -17,9 +17,10 @@ public sealed class CouponsClientOptions
     public Func<CancellationToken, ValueTask<string?>>? TokenProvider { get; set; }
 
     /// <summary>
-    /// When a claim is made without an <c>Idempotency-Key</c>, make one (a new GUID per call) so that
-    /// the call can be retried safely; true by default. With false such a claim goes without a key
-    /// and is not retried.
+    /// When a claim from a campaign or a code generation is made without an <c>Idempotency-Key</c>,
+    /// make one (a new GUID per call) so that the call can be retried safely; true by default. With
+    /// false such a call goes without a key and is not retried. (A claim by code gets no key of its
+    /// own: it is safe to retry without one.)
     /// </summary>
     public bool GenerateIdempotencyKeys { get; set; } = true;
 

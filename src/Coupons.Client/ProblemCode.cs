@@ -111,6 +111,15 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
     /// <summary><c>job_finished</c> — 409: the job has finished and can no longer be cancelled.</summary>
     public static ProblemCode JobFinished { get; } = new("job_finished");
 
+    /// <summary><c>code_not_found</c> — 404: no such code (a shared code, a generated code, or a coupon's own code); a typo the check character catches is refused so without a lookup.</summary>
+    public static ProblemCode CodeNotFound { get; } = new("code_not_found");
+
+    /// <summary><c>code_already_claimed</c> — 409: someone else claimed this generated code.</summary>
+    public static ProblemCode CodeAlreadyClaimed { get; } = new("code_already_claimed");
+
+    /// <summary><c>code_taken</c> — 409: another campaign has this shared code.</summary>
+    public static ProblemCode CodeTaken { get; } = new("code_taken");
+
     /// <summary><c>internal_error</c> — 500: something went wrong on the service's side.</summary>
     public static ProblemCode InternalError { get; } = new("internal_error");
 
@@ -143,6 +152,9 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
         BlocklistFull,
         JobNotFound,
         JobFinished,
+        CodeNotFound,
+        CodeAlreadyClaimed,
+        CodeTaken,
         MethodNotAllowed,
         NotAcceptable,
         RequestTimeout,

@@ -104,7 +104,10 @@ public readonly record struct FraudSignal(string Value) : IWireName<FraudSignal>
     /// <summary><c>claim_burst</c>: Too many claim attempts by one account.</summary>
     public static FraudSignal ClaimBurst { get; } = new("claim_burst");
 
-    private static readonly FraudSignal[] All = [DeviceAccounts, IpAccounts, ClaimBurst];
+    /// <summary><c>code_guessing</c>: Too many failed claims by code (unknown or someone else's codes) by one account.</summary>
+    public static FraudSignal CodeGuessing { get; } = new("code_guessing");
+
+    private static readonly FraudSignal[] All = [DeviceAccounts, IpAccounts, ClaimBurst, CodeGuessing];
 
     /// <summary>Whether this version of the client knows the value.</summary>
     public bool IsKnown => Array.IndexOf(All, this) >= 0;
@@ -134,7 +137,10 @@ public readonly record struct RateLimitKind(string Value) : IWireName<RateLimitK
     /// <summary><c>campaign</c>: Claims admitted into one campaign from everyone together.</summary>
     public static RateLimitKind Campaign { get; } = new("campaign");
 
-    private static readonly RateLimitKind[] All = [Ip, Device, User, Campaign];
+    /// <summary><c>code_attempts</c>: Failed claims by code per account and per address (guessing codes).</summary>
+    public static RateLimitKind CodeAttempts { get; } = new("code_attempts");
+
+    private static readonly RateLimitKind[] All = [Ip, Device, User, Campaign, CodeAttempts];
 
     /// <summary>Whether this version of the client knows the value.</summary>
     public bool IsKnown => Array.IndexOf(All, this) >= 0;
@@ -142,6 +148,66 @@ public readonly record struct RateLimitKind(string Value) : IWireName<RateLimitK
     static IReadOnlyList<RateLimitKind> IWireName<RateLimitKind>.Known => All;
 
     static RateLimitKind IWireName<RateLimitKind>.Create(string value) => new(value);
+
+    /// <summary>The value as the service spells it.</summary>
+    public override string ToString() => Value ?? string.Empty;
+}
+
+/// <summary>A generated code's status (<see cref="CouponCode.Status"/>).</summary>
+/// <param name="Value">The status as the service spells it, like <c>available</c>.</param>
+[JsonConverter(typeof(WireNameConverter<CodeStatus>))]
+public readonly record struct CodeStatus(string Value) : IWireName<CodeStatus>
+{
+    /// <summary><c>available</c>: Not claimed yet: the first user who claims it gets a coupon.</summary>
+    public static CodeStatus Available { get; } = new("available");
+
+    /// <summary><c>claimed</c>: A user claimed it; it names their coupon.</summary>
+    public static CodeStatus Claimed { get; } = new("claimed");
+
+    private static readonly CodeStatus[] All = [Available, Claimed];
+
+    /// <summary>Whether this version of the client knows the value.</summary>
+    public bool IsKnown => Array.IndexOf(All, this) >= 0;
+
+    static IReadOnlyList<CodeStatus> IWireName<CodeStatus>.Known => All;
+
+    static CodeStatus IWireName<CodeStatus>.Create(string value) => new(value);
+
+    /// <summary>The value as the service spells it.</summary>
+    public override string ToString() => Value ?? string.Empty;
+}
+
+/// <summary>A background job's status (<see cref="Job.Status"/>).</summary>
+/// <param name="Value">The status as the service spells it, like <c>running</c>.</param>
+[JsonConverter(typeof(WireNameConverter<JobStatus>))]
+public readonly record struct JobStatus(string Value) : IWireName<JobStatus>
+{
+    /// <summary><c>queued</c>: Waiting for a node to take it.</summary>
+    public static JobStatus Queued { get; } = new("queued");
+
+    /// <summary><c>running</c>: Being applied a step at a time.</summary>
+    public static JobStatus Running { get; } = new("running");
+
+    /// <summary><c>succeeded</c>: Every input applied or refused (refusals are its failures).</summary>
+    public static JobStatus Succeeded { get; } = new("succeeded");
+
+    /// <summary><c>failed</c>: Stopped by an error; what it applied stays applied.</summary>
+    public static JobStatus Failed { get; } = new("failed");
+
+    /// <summary><c>cancelled</c>: Cancelled; what it applied stays applied.</summary>
+    public static JobStatus Cancelled { get; } = new("cancelled");
+
+    private static readonly JobStatus[] All = [Queued, Running, Succeeded, Failed, Cancelled];
+
+    /// <summary>Whether this version of the client knows the value.</summary>
+    public bool IsKnown => Array.IndexOf(All, this) >= 0;
+
+    /// <summary>Whether the job has ended: succeeded, failed or cancelled (a status this client does not know counts as not ended).</summary>
+    public bool IsFinished => this == Succeeded || this == Failed || this == Cancelled;
+
+    static IReadOnlyList<JobStatus> IWireName<JobStatus>.Known => All;
+
+    static JobStatus IWireName<JobStatus>.Create(string value) => new(value);
 
     /// <summary>The value as the service spells it.</summary>
     public override string ToString() => Value ?? string.Empty;

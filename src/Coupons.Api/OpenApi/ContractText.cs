@@ -26,7 +26,14 @@ internal static class ContractText
             `Retry-After` in seconds.
 
             **Retries**: a claim with an `Idempotency-Key` returns the same coupon when repeated (200
-            instead of 201); lock, redeem, release and refund are idempotent per `orderId`.
+            instead of 201); so does a claim by code (a generated code gives its claimer the same
+            coupon again; a shared code does so without a key, or with the same key); lock, redeem,
+            release and refund are idempotent per `orderId`; a job created with an `Idempotency-Key`
+            is returned again (200 instead of 202).
+
+            **Codes** travel only in request bodies, never in URLs; they are typed in any case, with
+            or without the dashes between printed groups. Failed claims by code are limited per user
+            and per address (429, `limit: code_attempts`).
 
             **Paging**: lists answer `{items, nextCursor}`; pass `nextCursor` back as `cursor` until it is null.
             """,
@@ -39,6 +46,7 @@ internal static class ContractText
         ("Campaigns", "Campaigns, their stock and status (admins), and claims from them (end users)."),
         ("Coupons", "A user's coupons, and an order's lock, redemption, release and refund of one."),
         ("Protection", "The blocklist, fraud flags and the audit log (admins)."),
-        ("Jobs", "Long work in the background (issuance to user lists): progress, results by code, refused inputs, cancel."),
+        ("Codes", "Codes as people type them: a campaign's shared code, generated unique codes (made by a job, listed, exported as CSV) claimed once each, and every coupon's own code that a till looks up."),
+        ("Jobs", "Long work in the background (code generation, issuance to user lists): progress, results by code, refused inputs, cancel."),
     ];
 }

@@ -34,7 +34,11 @@ public static class OpenApiSetup
     }
 }
 
-/// <summary>Component names as a client's types read: <c>Coupon</c>, not <c>CouponResponse</c>; <c>CouponPage</c>, not <c>PageResponseOfCouponResponse</c>.</summary>
+/// <summary>
+/// Component names as a client's types read: <c>Coupon</c>, not <c>CouponResponse</c>; <c>CouponPage</c>,
+/// not <c>PageResponseOfCouponResponse</c>. A campaign's generated code is <c>CouponCode</c> (a bare
+/// <c>Code</c> would read as any code, and clash with the <c>code</c> fields of problems and coupons).
+/// </summary>
 internal static class SchemaNames
 {
     public static string? Of(System.Text.Json.Serialization.Metadata.JsonTypeInfo type) =>
@@ -51,6 +55,7 @@ internal static class SchemaNames
         return name switch
         {
             "StatsResponse" => "CampaignStats",
+            "CodeResponse" => "CouponCode",
             "DiscountTerms" => WireSchemas.Discount,
             "ValidityTerms" => WireSchemas.Validity,
             _ when name.EndsWith("Response", StringComparison.Ordinal) => name[..^"Response".Length],

@@ -32,6 +32,7 @@ internal static class WireSchemas
             [("AuditActor", "role")] = ["user", "service", "admin", "anonymous", "system", "job"],
             [("Job", "status")] = Contracts.JobResponse.StatusNames,
             [("Job", "kind")] = [Core.Jobs.JobKinds.Codes, Core.Jobs.JobKinds.Issuance],
+            [("CouponCode", "status")] = Contracts.CodeResponse.StatusNames,
         };
 
     public static IReadOnlyList<string> BlockKinds => [BlockEntry.User, BlockEntry.Ip, BlockEntry.Device];
@@ -46,6 +47,7 @@ internal static class WireSchemas
         ["CampaignStats"] = ["campaignId"],
         ["AuditEntry"] = ["campaignId"],
         ["Job"] = ["id", "campaignId"],
+        ["CouponCode"] = ["couponId"],
     };
 
     /// <summary>The components this class writes whole: each replaces whatever the generator made under its name.</summary>

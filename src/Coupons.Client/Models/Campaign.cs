@@ -48,7 +48,14 @@ public sealed record Campaign(
     Validity Validity,
     int LockTtlSeconds,
     CampaignStatus Status,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>
+    /// The campaign's shared code (upper case), shown to admins only: null for anyone else, and for
+    /// a campaign without one.
+    /// </summary>
+    public string? Code { get; init; }
+}
 
 /// <summary>A campaign to create. Fields left null take the service's defaults.</summary>
 /// <param name="Name">Its name.</param>
@@ -75,6 +82,13 @@ public sealed record NewCampaign(
 
     /// <summary>How long a lock for an order holds, in seconds (the service's default when null).</summary>
     public int? LockTtlSeconds { get; init; }
+
+    /// <summary>
+    /// A shared code anyone may claim the campaign's coupons with (<see cref="CouponsClient.ClaimByCodeAsync"/>):
+    /// 4 to 32 of <c>A–Z 0–9 -</c>, case-insensitive, unique across campaigns (else <c>code_taken</c>);
+    /// none when null.
+    /// </summary>
+    public string? Code { get; init; }
 }
 
 /// <summary>A campaign's live counts.</summary>

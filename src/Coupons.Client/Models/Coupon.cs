@@ -30,7 +30,15 @@ public sealed record Coupon(
     DateTimeOffset? LockExpiresAt,
     DateTimeOffset? UsedAt,
     [property: JsonConverter(typeof(TolerantDiscountConverter))] Discount Discount,
-    long MinOrderAmount);
+    long MinOrderAmount)
+{
+    /// <summary>
+    /// The coupon's own redemption code, for use in a shop: a cashier types it and the till finds the
+    /// coupon with <see cref="CouponsClient.LookupCodeAsync"/>. Shown only to its owner, the service
+    /// and admins, so every coupon answer carries it; null from a service that does not send it.
+    /// </summary>
+    public string? Code { get; init; }
+}
 
 /// <summary>A coupon locked or used for an order, and what its discount comes to.</summary>
 /// <param name="Coupon">The coupon after the change.</param>

@@ -39,7 +39,7 @@ public sealed record FraudFlag(
 
 /// <summary>Who made an audited change.</summary>
 /// <param name="Id">The token subject, or <c>system</c> for the clock's own changes.</param>
-/// <param name="Role">The caller's role.</param>
+/// <param name="Role">The caller's role; <c>job</c> for a change a background job made (for <see cref="Id"/>, its creator).</param>
 /// <param name="Ip">The client address, when there was one.</param>
 /// <param name="Job">The job that made the change for <paramref name="Id"/> (role <c>job</c>), when a background job made it.</param>
 public sealed record AuditActor(string Id, string Role, string? Ip, string? Job = null);

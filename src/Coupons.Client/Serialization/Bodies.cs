@@ -8,3 +8,9 @@ internal sealed record StockBody(long Add);
 
 /// <summary>The body of a revoke.</summary>
 internal sealed record RevokeBody(string Reason);
+
+/// <summary>The body of a claim by code and of a lookup.</summary>
+internal sealed record CodeBody(string Code);
+
+/// <summary>The body of a code generation.</summary>
+internal sealed record GenerateCodesBody(long Count, string? Prefix, int? Length);

@@ -29,8 +29,13 @@ namespace Coupons.Client.Serialization;
 [JsonSerializable(typeof(Page<FraudFlag>))]
 [JsonSerializable(typeof(AuditEntry))]
 [JsonSerializable(typeof(Page<AuditEntry>))]
+[JsonSerializable(typeof(CouponCode))]
+[JsonSerializable(typeof(Page<CouponCode>))]
+[JsonSerializable(typeof(Job))]
 [JsonSerializable(typeof(CouponsProblem))]
 [JsonSerializable(typeof(OrderBody))]
 [JsonSerializable(typeof(StockBody))]
 [JsonSerializable(typeof(RevokeBody))]
+[JsonSerializable(typeof(CodeBody))]
+[JsonSerializable(typeof(GenerateCodesBody))]
 internal sealed partial class CouponsJsonContext : JsonSerializerContext;

@@ -70,6 +70,21 @@ public sealed class ClientJsonTests
     }
 
     [Fact]
+    public void Codes_read_in_coupons_campaigns_and_a_campaigns_code_listing()
+    {
+        var coupon = JsonSerializer.Deserialize(ClientRegistrationTests.CouponJson(Guid.NewGuid()).Replace("\"minOrderAmount\":0", "\"minOrderAmount\":0,\"code\":\"K7QMX4TR9HWQ\"", StringComparison.Ordinal), Json.Coupon)!;
+        Assert.Equal("K7QMX4TR9HWQ", coupon.Code);
+        var couponId = Guid.NewGuid();
+        var page = JsonSerializer.Deserialize(
+            $$"""{"items":[{"code":"SUMMERK7QMX4TR9HWQ","status":"claimed","userId":"alice","couponId":"{{couponId}}","claimedAt":"2026-11-27T09:00:00+00:00"},{"code":"SUMMER23456789ABCD","status":"available","userId":null,"couponId":null,"claimedAt":null}],"nextCursor":null}""",
+            Json.PageCouponCode)!;
+        Assert.Equal((CodeStatus.Claimed, couponId, "alice"), (page.Items[0].Status, page.Items[0].CouponId, page.Items[0].UserId));
+        Assert.Equal((CodeStatus.Available, (Guid?)null), (page.Items[1].Status, page.Items[1].CouponId));
+        Assert.Equal("""{"name":"n","discount":{"type":"amount_off","amountOff":1},"totalStock":1,"validity":{"days":1},"code":"SUMMER-25"}""",
+            JsonSerializer.Serialize(new NewCampaign("n", new AmountOffDiscount(1), 1, Validity.ForDays(1)) { Code = "SUMMER-25" }, Json.NewCampaign));
+    }
+
+    [Fact]
     public void The_client_knows_every_code_status_kind_and_discount_type_the_document_names()
     {
         var schemas = Contract.CommittedDocument.Current.Schemas;
@@ -81,6 +96,8 @@ public sealed class ClientJsonTests
         Assert.All(EnumOf("BlockEntry", "kind"), kind => Assert.True(new BlockKind(kind).IsKnown, kind));
         Assert.All(EnumOf("FraudFlag", "signal"), signal => Assert.True(new FraudSignal(signal).IsKnown, signal));
         Assert.All(EnumOf("Problem", "limit"), limit => Assert.True(new RateLimitKind(limit).IsKnown, limit));
+        Assert.All(EnumOf("CouponCode", "status"), status => Assert.True(new CodeStatus(status).IsKnown, status));
+        Assert.All(EnumOf("Job", "status"), status => Assert.True(new JobStatus(status).IsKnown, status));
 
         var kinds = schemas["Discount"]!["discriminator"]!["mapping"]!.AsObject().Select(m => m.Key).ToList();
         Assert.NotEmpty(kinds);
@@ -107,6 +124,13 @@ public sealed class ClientJsonTests
     [InlineData("POST", "v1/campaigns", false, false)]
     [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/stock", false, false)]
     [InlineData("POST", "v1/blocklist", false, true)]
+    [InlineData("POST", "v1/codes/claim", false, true)]
+    [InlineData("POST", "v1/codes/claim", true, true)]
+    [InlineData("POST", "v1/codes/lookup", false, true)]
+    [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/codes", true, true)]
+    [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/codes", false, false)]
+    [InlineData("GET", "v1/campaigns/00000000-0000-0000-0000-000000000001/codes?status=claimed", false, true)]
+    [InlineData("POST", "v1/jobs/00000000-0000-0000-0000-000000000001/cancel", false, true)]
     [InlineData("DELETE", "v1/blocklist/ip?value=1.2.3.4", false, false)]
     public void Only_requests_whose_repeat_does_nothing_more_are_safe_to_retry(string method, string path, bool withKey, bool safe)
     {

@@ -80,6 +80,31 @@ public sealed class ClientRegistrationTests(CouponsApiFactory factory) : IClassF
         Assert.Equal((503, 1, 0), (result.Status, stub.Requests, stub.IdempotencyKeys.Count));
     }
 
+    [Fact]
+    public async Task A_claim_by_code_is_retried_without_a_key_of_the_clients_and_a_generation_with_one()
+    {
+        var stub = new StubHandler();
+        await using var provider = StubbedServices(stub, generateKeys: true);
+        var client = provider.GetRequiredService<CouponsClient>();
+
+        // A shared code without a key gives the same coupon again, so the client adds none (one per
+        // call would claim a new coupon each time) and a retry is still safe.
+        var couponId = Guid.NewGuid();
+        stub.Answer(Unavailable(), Created(CouponJson(couponId)));
+        var claimed = await client.ClaimByCodeAsync("summer-25");
+        Assert.Equal((2, 0, couponId, false, (string?)null), (stub.Requests, stub.IdempotencyKeys.Count, claimed.Coupon.Id, claimed.IsReplay, claimed.IdempotencyKey));
+
+        stub.Answer(Unavailable(), Ok(CouponJson(couponId)));
+        var found = await client.LookupCodeAsync("K7QM-X4TR-9HWQ");
+        Assert.Equal((2, couponId), (stub.Requests, found.Id));
+
+        var jobId = Guid.NewGuid();
+        stub.Answer(Unavailable(), Ok(JobJson(jobId)));
+        var job = await client.GenerateCodesAsync(Guid.NewGuid(), 1_000, prefix: "SUMMER");
+        Assert.Equal((2, jobId, JobStatus.Queued), (stub.Requests, job.Id, job.Status));
+        Assert.Single(stub.IdempotencyKeys.Distinct());
+    }
+
     private static ServiceProvider StubbedServices(StubHandler stub, bool generateKeys)
     {
         var services = new ServiceCollection();
@@ -102,6 +127,14 @@ public sealed class ClientRegistrationTests(CouponsApiFactory factory) : IClassF
         response.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.Zero);
         return response;
     }
+
+    private static HttpResponseMessage Created(string json) =>
+        new(HttpStatusCode.Created) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+
+    private static string JobJson(Guid jobId) => $$"""
+        {"id":"{{jobId}}","kind":"codes","status":"queued","campaignId":"{{Guid.NewGuid()}}","total":1000,"done":0,"results":{},
+         "createdAt":"2026-01-01T00:00:00Z","finishedAt":null}
+        """;
 
     private static HttpResponseMessage Ok(string json) =>
         new(HttpStatusCode.OK) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

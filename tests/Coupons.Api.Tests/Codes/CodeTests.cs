@@ -86,7 +86,8 @@ internal static class CodeSteps
 /// Codes over HTTP: a campaign's shared code, generated codes claimed once each, every coupon's own
 /// code found by the till, and what each refuses.
 /// </summary>
-public sealed class CodeTests(CouponsApiFactory factory) : ApiTestBase<CouponsApiFactory>(factory), IClassFixture<CouponsApiFactory>
+public abstract class CodeTests<TFactory>(TFactory factory) : ApiTestBase<TFactory>(factory)
+    where TFactory : CouponsApiFactory
 {
     [Fact]
     public async Task A_shared_code_gives_each_user_a_coupon_and_the_same_one_again_and_is_unique_across_campaigns()
@@ -271,3 +272,7 @@ public sealed class CodeTests(CouponsApiFactory factory) : ApiTestBase<CouponsAp
         await ended.AssertProblemAsync(HttpStatusCode.Conflict, "campaign_ended");
     }
 }
+
+public sealed class EmbeddedCodeTests(CouponsApiFactory factory) : CodeTests<CouponsApiFactory>(factory), IClassFixture<CouponsApiFactory>;
+
+public sealed class RedisCodeTests(RedisApiFactory factory) : CodeTests<RedisApiFactory>(factory), IClassFixture<RedisApiFactory>;

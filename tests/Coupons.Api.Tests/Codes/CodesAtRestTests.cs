@@ -134,3 +134,111 @@ public sealed class CodesAtRestTests(LoggedApiFactory factory) : IClassFixture<L
         CodesAtRest.AssertNoneIn("the log output", string.Join('\n', factory.Logged), codes);
     }
 }
+
+/// <summary>The service on Redis and PostgreSQL, keeping every log line it writes.</summary>
+public sealed class LoggedRedisApiFactory : RedisApiFactory
+{
+    public ConcurrentQueue<string> Logged { get; } = new();
+
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.AddLogging(logging => logging.AddProvider(new KeepingLoggerProvider(Logged)));
+}
+
+/// <summary>
+/// No plain code anywhere the Redis store and its persister keep or write: Redis's append-only file
+/// and a dump of everything it holds (keys, hashes, the event streams), PostgreSQL's tables and its
+/// files (WAL included), the audit log and the log output.
+/// </summary>
+public sealed class RedisCodesAtRestTests(LoggedRedisApiFactory factory) : IClassFixture<LoggedRedisApiFactory>
+{
+    [Fact]
+    public async Task No_plain_code_is_in_redis_postgres_the_audit_log_or_the_logs()
+    {
+        var codes = await CodesAtRest.UseEveryKindOfCodeAsync(factory);
+        await WaitForPersistedAsync(40 + 9);
+        using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(factory.Redis.Configuration + ",allowAdmin=true"))
+        {
+            await redis.GetServers()[0].ExecuteAsync("SAVE");
+        }
+
+        Assert.Empty(CodesAtRest.FoundInFiles(factory.Redis.Dir, codes));
+        Assert.Contains(Directory.EnumerateFiles(factory.Redis.Dir, "*", SearchOption.AllDirectories), file => file.EndsWith(".rdb", StringComparison.Ordinal));
+        CodesAtRest.AssertNoneIn("PostgreSQL's tables", await DumpPostgresAsync(), codes);
+        Assert.Empty(CodesAtRest.FoundInFiles(factory.Postgres.Dir, codes));
+        CodesAtRest.AssertNoneIn("the audit log", await CodesAtRest.AuditTextAsync(factory), codes);
+        CodesAtRest.AssertNoneIn("the log output", string.Join('\n', factory.Logged), codes);
+    }
+
+    /// <summary>Waits (bounded) until the shards hold the generated codes and the coupons, then checkpoints them so the rows are in the table files too.</summary>
+    private async Task WaitForPersistedAsync(int rows)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (await CountAsync("SELECT (SELECT count(*) FROM codes) + (SELECT count(*) FROM coupons)") < rows)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the persister did not store the codes and coupons in 30 s");
+            await Task.Delay(100);
+        }
+
+        foreach (var shard in factory.Shards)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(shard);
+            await connection.OpenAsync();
+            await using var checkpoint = new Npgsql.NpgsqlCommand("CHECKPOINT", connection);
+            await checkpoint.ExecuteNonQueryAsync();
+        }
+    }
+
+    private async Task<long> CountAsync(string sql)
+    {
+        var total = 0L;
+        foreach (var shard in factory.Shards)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(shard);
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+            try
+            {
+                total += (long)(await command.ExecuteScalarAsync())!;
+            }
+            catch (Npgsql.PostgresException exception) when (exception.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+            {
+                // The persister applies the schema in the background: not there yet.
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Every row of every table of both shards, as text.</summary>
+    private async Task<string> DumpPostgresAsync()
+    {
+        var text = new StringBuilder();
+        foreach (var shard in factory.Shards)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(shard);
+            await connection.OpenAsync();
+            var tables = new List<string>();
+            await using (var list = new Npgsql.NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", connection))
+            await using (var reader = await list.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var table in tables)
+            {
+                await using var rows = new Npgsql.NpgsqlCommand($"SELECT t::text FROM \"{table}\" t", connection);
+                await using var reader = await rows.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    text.Append(reader.GetString(0)).Append('\n');
+                }
+            }
+        }
+
+        Assert.True(text.ToString().Split('\n').Length > 49, "the shards hold the codes and coupons");
+        return text.ToString();
+    }
+}

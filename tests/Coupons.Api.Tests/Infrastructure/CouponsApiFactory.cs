@@ -163,7 +163,7 @@ public sealed class DevelopmentApiFactory : CouponsApiFactory
 /// The service on the Redis store (<c>Coupons:Store=redis</c>) with its PostgreSQL persister, on a
 /// redis-server and a PostgreSQL (two shard databases) of its own on loopback.
 /// </summary>
-public sealed class RedisApiFactory : CouponsApiFactory
+public class RedisApiFactory : CouponsApiFactory
 {
     public Coupons.Conformance.RedisServer Redis { get; } = new();
 
