@@ -168,12 +168,4 @@ public class CodeFlashVerifierTests
         Assert.Equal([new CodeRow("AAAA", "available", null, null), new CodeRow("BBBB", "claimed", "a,\"b", coupon)], rows);
         Assert.Throws<FormatException>(() => CodeCsv.Parse("code,status\nAAAA,available"));
     }
-
-    [Theory]
-    [InlineData("""{"id":"x","nested":{"code":"inner"},"code":"sold_out"}""", "code", "sold_out")]
-    [InlineData("""{"status":409,"code":null}""", "code", null)]
-    [InlineData("""[1,2]""", "code", null)]
-    [InlineData("", "code", null)]
-    public void A_top_level_string_is_read_from_an_answer(string json, string name, string? expected) =>
-        Assert.Equal(expected, BenchClient.TopLevelString(System.Text.Encoding.UTF8.GetBytes(json), name));
 }

@@ -24,9 +24,8 @@ public sealed class ClaimWorkload(Guid campaignId, CouponsClient[] users) : IWor
 /// Idempotency-Key, so that each one is a new claim as in <see cref="ClaimWorkload"/>. The request
 /// differs from a claim by id in its shape only: a small JSON body (<c>{"code":"…"}</c>) and the key.
 /// </summary>
-public sealed class CodeClaimWorkload(BenchClient client, byte[] body, string[] userTokens) : IWorkload
+public sealed class CodeClaimWorkload(string code, CouponsClient[] users) : IWorkload
 {
-    private readonly string[] _authorizations = Array.ConvertAll(userTokens, token => "Bearer " + token);
     private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
 
     public IReadOnlyList<string> Kinds { get; } = ["claim by code"];
@@ -36,7 +35,7 @@ public sealed class CodeClaimWorkload(BenchClient client, byte[] body, string[] 
     public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
     {
         var key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_runId}-{arrival.Number}");
-        var answer = await client.ClaimByCodeAsync(_authorizations[arrival.Number % _authorizations.Length], body, key, cancellationToken);
+        var answer = await users[arrival.Number % users.Length].ClaimByCodeAnswerAsync(code, key, cancellationToken);
         meter.Record(0, arrival.IntendedTimestamp, answer, answer.IsSuccess, arrival.Measured);
     }
 }

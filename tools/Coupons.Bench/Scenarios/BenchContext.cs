@@ -122,8 +122,8 @@ public sealed class BenchContext : IAsyncDisposable
     }
 
     /// <summary>Creates a campaign for a load test; returns its id.</summary>
-    public Task<Guid> CreateCampaignAsync(string name, long stock, int perUserLimit, CancellationToken cancellationToken) =>
-        BenchClient.CreateCampaignAsync(Admin, name, stock, perUserLimit, cancellationToken);
+    public Task<Guid> CreateCampaignAsync(string name, long stock, int perUserLimit, CancellationToken cancellationToken, string? code = null) =>
+        BenchClient.CreateCampaignAsync(Admin, name, stock, perUserLimit, cancellationToken, code);
 
     /// <summary>Claims as fast as the connections allow until <paramref name="pool"/> holds <paramref name="count"/> coupons (not measured).</summary>
     public async Task FillPoolAsync(Guid campaignId, CouponsClient[] users, ConcurrentQueue<Guid> pool, long count, CancellationToken cancellationToken)

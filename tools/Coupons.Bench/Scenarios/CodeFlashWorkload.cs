@@ -1,5 +1,6 @@
 using Coupons.Bench.Load;
 using Coupons.Bench.Service;
+using Coupons.Client;
 
 namespace Coupons.Bench.Scenarios;
 
@@ -17,36 +18,33 @@ public readonly record struct CodeFlashAnswer(int User, int CodeOwner, Answer An
 /// </summary>
 public sealed class CodeFlashWorkload : IWorkload
 {
-    private readonly BenchClient _client;
-    private readonly string[] _authorizations;
-    private readonly byte[][] _bodies;
+    private readonly CouponsClient[] _users;
+    private readonly IReadOnlyList<string> _codes;
     private readonly int _secondAttempts;
     private readonly CodeFlashAnswer?[] _answers;
     private readonly int[] _winners;
     private int _winnerCount;
 
-    /// <param name="client">Where to send.</param>
-    /// <param name="userTokens">The users' tokens; user i owns <paramref name="codes"/>[i].</param>
+    /// <param name="users">The users, each calling with their token; user i owns <paramref name="codes"/>[i].</param>
     /// <param name="codes">One generated code per user.</param>
     /// <param name="secondAttemptShare">Share of the users who claim a second time.</param>
-    public CodeFlashWorkload(BenchClient client, string[] userTokens, IReadOnlyList<string> codes, double secondAttemptShare)
+    public CodeFlashWorkload(CouponsClient[] users, IReadOnlyList<string> codes, double secondAttemptShare)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(secondAttemptShare);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(secondAttemptShare, 1);
-        ArgumentOutOfRangeException.ThrowIfNotEqual(codes.Count, userTokens.Length);
-        _client = client;
-        _authorizations = Array.ConvertAll(userTokens, token => "Bearer " + token);
-        _bodies = [.. codes.Select(BenchClient.CodeBody)];
-        _secondAttempts = (int)Math.Round(userTokens.Length * secondAttemptShare);
+        ArgumentOutOfRangeException.ThrowIfNotEqual(codes.Count, users.Length);
+        _users = users;
+        _codes = codes;
+        _secondAttempts = (int)Math.Round(users.Length * secondAttemptShare);
         _answers = new CodeFlashAnswer?[Arrivals];
-        _winners = new int[userTokens.Length];
+        _winners = new int[users.Length];
     }
 
     public IReadOnlyList<string> Kinds { get; } = ["claim by code"];
 
     public double RequestsPerOperation => 1;
 
-    public int Arrivals => _authorizations.Length + _secondAttempts;
+    public int Arrivals => _users.Length + _secondAttempts;
 
     public int Unanswered => _answers.Count(answer => answer is null);
 
@@ -55,7 +53,7 @@ public sealed class CodeFlashWorkload : IWorkload
     /// <summary>The user of arrival <paramref name="number"/> and the user whose code it claims with.</summary>
     public (int User, int CodeOwner) Attempt(long number)
     {
-        var users = _authorizations.Length;
+        var users = _users.Length;
         if (number < users)
         {
             return ((int)number, (int)number);
@@ -70,7 +68,7 @@ public sealed class CodeFlashWorkload : IWorkload
     public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
     {
         var (user, owner) = Attempt(arrival.Number);
-        var answer = await _client.ClaimByCodeAsync(_authorizations[user], _bodies[owner], null, cancellationToken);
+        var answer = await _users[user].ClaimByCodeAnswerAsync(_codes[owner], null, cancellationToken);
         var expected = answer.IsSuccess || (answer.Status == 409 && answer.Code is not null && CodeFlashVerifier.ExpectedRefusals.Contains(answer.Code));
         meter.Record(0, arrival.IntendedTimestamp, answer, expected, arrival.Measured);
         if (arrival.Number < _winners.Length && answer.IsSuccess)

@@ -18,20 +18,19 @@ public static class FlashByCode
         BenchContext context, int users, long stock, int perUserLimit, double rate, double secondAttempts, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.UtcNow;
-        var admin = "Bearer " + context.AdminToken;
         var campaignId = await context.CreateCampaignAsync("flash by code", stock, perUserLimit, cancellationToken);
         var codes = await GenerateAsync(context, campaignId, users, cancellationToken);
         context.Log.WriteLine($"minting {users} user tokens");
         var prefix = $"fc{Guid.NewGuid().ToString("N")[..6]}-";
         var userIds = Enumerable.Range(0, users).Select(i => prefix + i.ToString(CultureInfo.InvariantCulture)).ToArray();
-        var workload = new CodeFlashWorkload(context.Client, context.Tokens.Users(prefix, users), codes, secondAttempts);
+        var workload = new CodeFlashWorkload(context.Client.As(context.Tokens.Users(prefix, users)), codes, secondAttempts);
         var settings = new PhaseSettings(rate, TimeSpan.FromSeconds(workload.Arrivals / rate), TimeSpan.Zero, context.Options.Connections, context.Options.Drain)
         {
             ArrivalLimit = workload.Arrivals,
         };
         var (result, serverCpu, toolCpu) = await Scenarios.MeasureCpuAsync(context, () => LoadEngine.RunAsync(workload, settings, context.ServerMemoryMb, progress, cancellationToken));
         var stats = await BenchClient.StatsAsync(context.Admin, campaignId, cancellationToken);
-        var exported = await context.Client.ExportCodesAsync(admin, campaignId, cancellationToken);
+        var exported = await Codes.ExportCodesAsync(context.Admin, campaignId, cancellationToken);
         var answers = workload.Answers();
         var verdict = CodeFlashVerifier.Verify(stock, perUserLimit, codes, userIds, answers, stats, exported);
         var findings = new List<string>
@@ -56,13 +55,11 @@ public static class FlashByCode
     /// <summary>Generates one code per user by a job, waits for it, and reads the codes back from the CSV export (not measured).</summary>
     private static async Task<string[]> GenerateAsync(BenchContext context, Guid campaignId, int count, CancellationToken cancellationToken)
     {
-        var admin = "Bearer " + context.AdminToken;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var job = await context.Client.GenerateCodesAsync(admin, campaignId, count, cancellationToken);
-        await context.Client.WaitForJobAsync(admin, job, TimeSpan.FromMinutes(10), cancellationToken);
+        var job = await Codes.GenerateCodesAsync(context.Admin, campaignId, count, TimeSpan.FromMinutes(10), cancellationToken);
         var generated = clock.Elapsed;
-        var rows = await context.Client.ExportCodesAsync(admin, campaignId, cancellationToken);
-        context.Log.WriteLine($"generated {count} codes in {generated.TotalSeconds:0.0} s (job {job}), exported them in {(clock.Elapsed - generated).TotalSeconds:0.0} s");
+        var rows = await Codes.ExportCodesAsync(context.Admin, campaignId, cancellationToken);
+        context.Log.WriteLine($"generated {count} codes in {generated.TotalSeconds:0.0} s (job {job.Id}), exported them in {(clock.Elapsed - generated).TotalSeconds:0.0} s");
         if (rows.Count != count || rows.Any(row => row.Status != "available"))
         {
             throw new InvalidOperationException($"the export after generation has {rows.Count} codes, {rows.Count(row => row.Status != "available")} not available; expected {count} available");

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Coupons.Bench.Load;
-using Coupons.Bench.Service;
 using Coupons.Client;
 
 namespace Coupons.Bench.Scenarios;
@@ -79,8 +78,7 @@ internal sealed class WorkloadFactory
         if (_campaignId == Guid.Empty && _kind == WorkloadKind.Code)
         {
             _sharedCode = $"BENCH-{Guid.NewGuid().ToString("N")[..12].ToUpperInvariant()}";
-            _campaignId = await _context.Client.CreateCampaignWithCodeAsync(
-                "Bearer " + _context.AdminToken, "bench code", 1_000_000_000, 1_000, _sharedCode, cancellationToken);
+            _campaignId = await _context.CreateCampaignAsync("bench code", 1_000_000_000, 1_000, cancellationToken, _sharedCode);
         }
         else if (_campaignId == Guid.Empty)
         {
@@ -94,7 +92,7 @@ internal sealed class WorkloadFactory
 
         if (_kind == WorkloadKind.Code)
         {
-            return new CodeClaimWorkload(_context.Client, BenchClient.CodeBody(_sharedCode!), _tokens);
+            return new CodeClaimWorkload(_sharedCode!, _users);
         }
 
         var mix = new MixWorkload(_campaignId, _users, _context.Service, _pool, _ratio.Claims, _ratio.Redemptions);

@@ -25,7 +25,7 @@ public readonly record struct Answer(int Status, string? Code, Guid CouponId)
 /// HTTP/1.1 connections, with no handler between the client and the socket. No retries: every
 /// arrival is sent once and measured as it was answered.
 /// </summary>
-public sealed partial class BenchClient : IDisposable
+public sealed class BenchClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly CouponsClient _client;
@@ -51,9 +51,15 @@ public sealed partial class BenchClient : IDisposable
     public CouponsClient[] As(string[] tokens) => Array.ConvertAll(tokens, As);
 
     /// <summary>A campaign of 5.00 off for a load test; returns its id.</summary>
-    public static async Task<Guid> CreateCampaignAsync(CouponsClient admin, string name, long stock, int perUserLimit, CancellationToken cancellationToken)
+    /// <param name="admin">The client calling as an admin.</param>
+    /// <param name="name">The campaign's name.</param>
+    /// <param name="stock">Its stock.</param>
+    /// <param name="perUserLimit">Coupons per user.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <param name="code">A shared code to claim it with too, if any.</param>
+    public static async Task<Guid> CreateCampaignAsync(CouponsClient admin, string name, long stock, int perUserLimit, CancellationToken cancellationToken, string? code = null)
     {
-        var campaign = new NewCampaign(name, new AmountOffDiscount(500), stock, Validity.ForDays(30)) { PerUserLimit = perUserLimit };
+        var campaign = new NewCampaign(name, new AmountOffDiscount(500), stock, Validity.ForDays(30)) { PerUserLimit = perUserLimit, Code = code };
         return (await admin.CreateCampaignAsync(campaign, cancellationToken)).Id;
     }
 
