@@ -64,7 +64,7 @@ public static class CampaignsApi
         group.MapPost(pattern, (string id, ICouponStore store, CodeProtector protector, CancellationToken ct) => ChangeStatusAsync(id, command, refusals, store, protector, ct))
             .Refuses(refusals).Answers(200, "The campaign with its status now.");
 
-    private static async Task<Results<Created<CampaignResponse>, ProblemHttpResult>> CreateCampaign(HttpRequest request, ICouponStore store, CodeProtector protector, CancellationToken ct)
+    private static async Task<Results<Created<CampaignResponse>, ProblemHttpResult>> CreateCampaign(HttpRequest request, ICouponStore store, CancellationToken ct)
     {
         var (body, problem) = await JsonBody.ReadAsync<CreateCampaignRequest>(request).ConfigureAwait(false);
         if (problem is not null)
@@ -85,7 +85,7 @@ public static class CampaignsApi
                 return Problems.Validation("code", codeProblem);
             }
 
-            definition = definition! with { Code = CampaignCodes.Seal(protector, SharedCodes.Normalize(body.Code)) };
+            definition = definition! with { Code = CampaignCodes.Seal(Protector(request), SharedCodes.Normalize(body.Code)) };
         }
 
         CampaignInfo campaign;
@@ -98,7 +98,7 @@ public static class CampaignsApi
             return Creating.Problem(Outcome.CodeTaken);
         }
 
-        return TypedResults.Created($"/v1/campaigns/{Ids.Format(campaign.Id)}", CampaignResponse.From(campaign, CampaignCodes.Open(protector, campaign)));
+        return TypedResults.Created($"/v1/campaigns/{Ids.Format(campaign.Id)}", CampaignResponse.From(campaign, body.Code is null ? null : CampaignCodes.Open(Protector(request), campaign)));
     }
 
     private static async Task<Results<Ok<PageResponse<CampaignResponse>>, ProblemHttpResult>> ListCampaigns(
@@ -153,6 +153,9 @@ public static class CampaignsApi
         var campaign = Ids.TryParse(id, out var campaignId) ? await store.GetCampaignAsync(campaignId, ct).ConfigureAwait(false) : null;
         return campaign is null ? Lookup.Problem(Outcome.CampaignNotFound) : TypedResults.Ok(Reveal(campaign, Caller.Of(context).Role, protector));
     }
+
+    /// <summary>The code keys, resolved only once a request needs them, so a body's problems are answered first (400) even when the keys cannot be read.</summary>
+    private static CodeProtector Protector(HttpRequest request) => request.HttpContext.RequestServices.GetRequiredService<CodeProtector>();
 
     /// <summary>The campaign as <paramref name="role"/> may see it: the shared code only for admins.</summary>
     private static CampaignResponse Reveal(CampaignInfo campaign, CallerRole role, CodeProtector protector) =>

@@ -9,19 +9,33 @@ namespace Coupons.Api.Hosting;
 /// by step, and looks again. Idle, it looks twice a second. Jobs a node left when it died are taken
 /// over once their lease expires.
 /// </summary>
-internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coupons, ICodeStore codes, CodeProtector protector, JobMetrics metrics, TimeProvider time, ILogger<JobRunnerService> logger) : BackgroundService
+/// <remarks>
+/// The code keys are resolved when the first job runs, not when the service starts: keys kept in a
+/// data folder that cannot be used leave the node alive and not ready (as the store does), and the
+/// runner tries again each time it looks.
+/// </remarks>
+internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coupons, IServiceProvider services, JobMetrics metrics, TimeProvider time, ILogger<JobRunnerService> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(500);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
-        var runner = new JobRunner(jobs, [new IssuanceHandler(coupons, jobs), new CodeGenerationHandler(codes, protector)], owner, committed: metrics.Committed);
+        JobRunner? runner = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (!coupons.IsReady || !await runner.RunOnceAsync(stoppingToken).ConfigureAwait(false))
+                if (coupons.IsReady)
+                {
+                    runner ??= new JobRunner(
+                        jobs,
+                        [new IssuanceHandler(coupons, jobs), new CodeGenerationHandler(services.GetRequiredService<ICodeStore>(), services.GetRequiredService<CodeProtector>())],
+                        owner,
+                        committed: metrics.Committed);
+                }
+
+                if (runner is null || !await runner.RunOnceAsync(stoppingToken).ConfigureAwait(false))
                 {
                     await Task.Delay(Idle, time, stoppingToken).ConfigureAwait(false);
                 }
