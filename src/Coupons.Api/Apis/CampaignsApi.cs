@@ -202,9 +202,9 @@ public static class CampaignsApi
         [FromHeader(Name = "Idempotency-Key")][Description("Repeat a claim safely: the same key returns the same coupon.")] string? idempotencyKey,
         CancellationToken ct)
     {
-        if (idempotencyKey is not null && !IdempotencyKeys.IsValid(idempotencyKey))
+        if (IdempotencyKeys.Problem(idempotencyKey) is { } badKey)
         {
-            return Problems.Validation("Idempotency-Key", $"must be 1 to {StoreLimits.MaxIdempotencyKeyLength} visible ASCII characters");
+            return badKey;
         }
 
         if (!Ids.TryParse(id, out var campaignId))

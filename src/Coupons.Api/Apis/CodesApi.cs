@@ -58,9 +58,9 @@ public static class CodesApi
             return invalid;
         }
 
-        if (idempotencyKey is not null && !IdempotencyKeys.IsValid(idempotencyKey))
+        if (IdempotencyKeys.Problem(idempotencyKey) is { } badKey)
         {
-            return Problems.Validation("Idempotency-Key", $"must be 1 to {StoreLimits.MaxIdempotencyKeyLength} visible ASCII characters");
+            return badKey;
         }
 
         if (guessing.Refusal(context) is { } refused)

@@ -49,9 +49,9 @@ public static class IssuancesApi
         CancellationToken ct)
     {
         var csv = context.Request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) == true;
-        if (idempotencyKey is not null && !IdempotencyKeys.IsValid(idempotencyKey))
+        if (IdempotencyKeys.Problem(idempotencyKey) is { } badKey)
         {
-            return Problems.Validation("Idempotency-Key", $"must be 1 to {StoreLimits.MaxIdempotencyKeyLength} visible ASCII characters");
+            return badKey;
         }
 
         if (!Ids.TryParse(id, out var campaignId) || await store.GetCampaignAsync(campaignId, ct).ConfigureAwait(false) is null)
