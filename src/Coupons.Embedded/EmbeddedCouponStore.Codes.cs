@@ -27,30 +27,22 @@ public sealed partial class EmbeddedCouponStore : ICodeStore
         }
 
         var clashes = new List<int>();
-        var added = new List<NewCode>(codes.Count);
-        var inThisStep = new HashSet<UInt128>(codes.Count);
         long sequence;
         lock (_codes.Gate)
         {
-            for (var i = 0; i < codes.Count; i++)
+            // Added to the index before their record is appended, all under the gate, which whoever
+            // looks a code up holds too: nobody finds a code that is not logged. A refused record
+            // (overloaded, failed) takes them out again.
+            var job = _codes.JobNumberOf(campaign, jobId);
+            var added = _codes.AddStep(job, codes, clashes);
+            try
             {
-                var code = codes[i];
-                if (_codes.IsFreeFor(code.Hash.Value, campaign, jobId, code.Index, out var kept) && inThisStep.Add(code.Hash.Value))
-                {
-                    added.Add(code);
-                }
-                else if (!kept)
-                {
-                    clashes.Add(i);
-                }
+                sequence = added.Count == 0 ? log.Appended : log.Append(LogRecord.ForCodes(new CodesAdded(job, campaignId, jobId, added)));
             }
-
-            // Appended before the index has them, all under the gate: whoever finds a code finds it logged.
-            sequence = added.Count == 0 ? log.Appended : log.Append(LogRecord.ForCodes(new CodesAdded(campaignId, jobId, added)));
-            _codes.EnsureCapacity(added.Count);
-            foreach (var code in added)
+            catch
             {
-                _codes.Add(code.Hash.Value, campaign, jobId, code.Index);
+                _codes.RemoveStep(added);
+                throw;
             }
         }
 
@@ -88,7 +80,7 @@ public sealed partial class EmbeddedCouponStore : ICodeStore
             return new CouponResult(decision.Outcome, answer);
         }
 
-        var codeClaim = target.Kind == CodeKind.Unique ? new CodeClaim(target.Slot, target.JobId, target.Index) : null;
+        var codeClaim = target.Kind == CodeKind.Unique ? new CodeClaim(target.Slot, target.Job, target.Index) : null;
         return await ClaimAsync(log, target.Campaign, userId, CodeRules.IdempotencyKeyOf(target.Kind, code, idempotencyKey), codeClaim, cancellationToken).ConfigureAwait(false);
     }
 
@@ -149,21 +141,25 @@ public sealed partial class EmbeddedCouponStore : ICodeStore
             }
         }
 
-        CampaignEntry? last = null;
-        SqliteCodeSchema.LoadCodes(connection, (campaignId, jobId, index, hash, couponId) =>
+        SqliteCodeSchema.LoadJobs(connection, (number, campaignId, jobId) =>
         {
-            if (last?.Id != campaignId && !_campaigns.TryGetValue(campaignId, out last))
+            // A job is stored with its first codes, so its campaign is stored before it.
+            if (!_campaigns.TryGetValue(campaignId, out var campaign))
             {
-                throw new InvalidDataException($"a code belongs to campaign {campaignId}, which is not stored");
+                throw new InvalidDataException($"codes belong to campaign {campaignId}, which is not stored");
             }
 
+            _codes.AddJob(number, campaign, jobId);
+        });
+        SqliteCodeSchema.LoadCodes(connection, (job, index, hash, couponId) =>
+        {
             CouponEntry? coupon = null;
             if (couponId is { } id && !_coupons.TryGetValue(id, out coupon))
             {
                 throw new InvalidDataException($"a code was claimed for coupon {id}, which is not stored");
             }
 
-            _codes.Add(hash, last, jobId, index, coupon);
+            _codes.Add(hash, job, index, coupon);
         });
     }
 

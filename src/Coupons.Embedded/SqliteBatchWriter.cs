@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Codes;
 using Microsoft.Data.Sqlite;
 
 namespace Coupons.Embedded;
@@ -16,13 +17,18 @@ namespace Coupons.Embedded;
 /// </remarks>
 internal sealed class SqliteBatchWriter : IDisposable
 {
+    /// <summary>Generated codes a statement inserts (4 values each, far below SQLite's limit of bound values).</summary>
+    private const int CodesPerInsert = 50;
+
     private readonly SqliteConnection _connection;
     private readonly NativeStatement _begin;
     private readonly NativeStatement _commit;
     private readonly NativeStatement _rollback;
     private readonly NativeStatement _upsertCoupon;
     private readonly NativeStatement _insertAudit;
+    private readonly NativeStatement _insertCodeJob;
     private readonly NativeStatement _insertCode;
+    private readonly NativeStatement _insertCodes;
     private readonly NativeStatement _claimCode;
     private readonly SqliteCommand _upsertCampaign;
     private readonly SqliteCommand _addCounters;
@@ -47,14 +53,11 @@ internal sealed class SqliteBatchWriter : IDisposable
             INSERT INTO audit (at, actor_id, actor_role, actor_ip, action, subject, campaign_id, owner, order_id, before, after)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
             """);
-        // A redone generation step's codes are already there: kept as they are.
-        _insertCode = new NativeStatement(connection, """
-            INSERT INTO codes (campaign_id, job_id, idx, hash, sealed) VALUES (?1, ?2, ?3, ?4, ?5)
-            ON CONFLICT (campaign_id, job_id, idx) DO NOTHING
-            """);
-        _claimCode = new NativeStatement(connection, """
-            UPDATE codes SET user_id = ?1, coupon_id = ?2, claimed_at = ?3 WHERE campaign_id = ?4 AND job_id = ?5 AND idx = ?6
-            """);
+        // Written with every step of the job: its first may have been refused before it was durable.
+        _insertCodeJob = new NativeStatement(connection, "INSERT INTO code_jobs (number, campaign_id, job_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING");
+        _insertCode = new NativeStatement(connection, InsertCodes(1));
+        _insertCodes = new NativeStatement(connection, InsertCodes(CodesPerInsert));
+        _claimCode = new NativeStatement(connection, "UPDATE codes SET user_id = ?1, coupon_id = ?2, claimed_at = ?3 WHERE job = ?4 AND idx = ?5");
         _upsertCampaign = Prepare("""
             INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold,
                                    min_order_amount, per_user_limit, claim_starts_at, claim_ends_at,
@@ -126,7 +129,9 @@ internal sealed class SqliteBatchWriter : IDisposable
         _rollback.Dispose();
         _upsertCoupon.Dispose();
         _insertAudit.Dispose();
+        _insertCodeJob.Dispose();
         _insertCode.Dispose();
+        _insertCodes.Dispose();
         _claimCode.Dispose();
         _upsertCampaign.Dispose();
         _addCounters.Dispose();
@@ -173,26 +178,55 @@ internal sealed class SqliteBatchWriter : IDisposable
             claim.Bind(1, coupon.UserId);
             claim.Bind(2, coupon.Id);
             claim.Bind(3, coupon.ClaimedAtMs);
-            claim.Bind(4, coupon.Campaign.Id);
-            claim.Bind(5, code.JobId);
-            claim.Bind(6, code.Index);
+            claim.Bind(4, code.Job);
+            claim.Bind(5, code.Index);
             claim.Execute();
         }
     }
 
+    /// <summary>
+    /// A step's codes, <see cref="CodesPerInsert"/> rows a statement: a statement's run costs about
+    /// what binding and inserting one row does, so one a row would double the writer's work.
+    /// </summary>
     private void WriteCodes(CodesAdded added)
     {
-        var insert = _insertCode;
-        foreach (var code in added.Codes)
+        var job = _insertCodeJob;
+        job.Bind(1, added.Job);
+        job.Bind(2, added.CampaignId);
+        job.Bind(3, added.JobId);
+        job.Execute();
+        var codes = added.Codes;
+        var i = 0;
+        for (; i + CodesPerInsert <= codes.Count; i += CodesPerInsert)
         {
-            insert.Bind(1, added.CampaignId);
-            insert.Bind(2, added.JobId);
-            insert.Bind(3, code.Index);
-            insert.Bind(4, code.Hash);
-            insert.Bind(5, (ReadOnlySpan<byte>)code.Sealed);
-            insert.Execute();
+            for (var row = 0; row < CodesPerInsert; row++)
+            {
+                BindCode(_insertCodes, row * 4, added.Job, codes[i + row]);
+            }
+
+            _insertCodes.Execute();
+        }
+
+        for (; i < codes.Count; i++)
+        {
+            BindCode(_insertCode, 0, added.Job, codes[i]);
+            _insertCode.Execute();
         }
     }
+
+    private static void BindCode(NativeStatement insert, int first, int job, NewCode code)
+    {
+        insert.Bind(first + 1, job);
+        insert.Bind(first + 2, code.Index);
+        insert.Bind(first + 3, code.Hash);
+        insert.Bind(first + 4, (ReadOnlySpan<byte>)code.Sealed);
+    }
+
+    /// <summary>An insert of <paramref name="rows"/> codes; a redone generation step's codes are already there, kept as they are.</summary>
+    private static string InsertCodes(int rows) =>
+        "INSERT INTO codes (job, idx, hash, sealed) VALUES "
+        + string.Join(", ", Enumerable.Range(0, rows).Select(row => FormattableString.Invariant($"(?{(row * 4) + 1}, ?{(row * 4) + 2}, ?{(row * 4) + 3}, ?{(row * 4) + 4})")))
+        + " ON CONFLICT (job, idx) DO NOTHING";
 
     private void WriteAudit(AuditNote note)
     {

@@ -21,15 +21,18 @@ internal sealed class SqliteCodeReader(string databasePath) : IDisposable
         lock (_gate)
         {
             using var command = Connection().CreateCommand();
-            command.CommandText = "SELECT job_id, idx, hash, sealed, user_id, coupon_id, claimed_at FROM codes WHERE campaign_id = $campaign"
-                + (after is null ? string.Empty : " AND (job_id, idx) > ($job, $idx)")
+            // Jobs in id order, each one's codes in index order; after a cursor, its job's codes from
+            // past its index and later jobs' from their start (a bound on each job's key range, not a filter).
+            command.CommandText = "SELECT j.job_id, c.idx, c.hash, c.sealed, c.user_id, c.coupon_id, c.claimed_at FROM code_jobs j JOIN codes c ON c.job = j.number"
+                + (after is null ? " WHERE" : " AND c.idx > (CASE WHEN j.job_id = $job THEN $idx ELSE -1 END) WHERE j.job_id >= $job AND")
+                + " j.campaign_id = $campaign"
                 + status switch
                 {
-                    CodeStatus.Available => " AND coupon_id IS NULL",
-                    CodeStatus.Claimed => " AND coupon_id IS NOT NULL",
+                    CodeStatus.Available => " AND c.coupon_id IS NULL",
+                    CodeStatus.Claimed => " AND c.coupon_id IS NOT NULL",
                     _ => string.Empty,
                 }
-                + " ORDER BY job_id, idx LIMIT $limit";
+                + " ORDER BY j.job_id, c.idx LIMIT $limit";
             command.Parameters.AddWithValue("$campaign", SqliteValues.ToBytes(campaignId));
             if (after is { } cursor)
             {

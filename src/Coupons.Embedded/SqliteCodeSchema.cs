@@ -7,10 +7,13 @@ namespace Coupons.Embedded;
 /// <summary>
 /// Where codes live in the database. Only lookup hashes and sealed forms are stored, never a plain code:
 /// <list type="bullet">
-/// <item><c>codes</c>: generated codes, keyed by (campaign, job, index) — a step's codes are appended
+/// <item><c>code_jobs</c>: a small number for each (campaign, generation job) with codes, given by
+/// the store (<see cref="CodeIndex.JobNumberOf"/>) and written with each of the job's steps.</item>
+/// <item><c>codes</c>: generated codes, keyed by (job number, index) — a step's codes are appended
 /// in key order, so storing a million costs sequential pages, not a random page each as a hash key
-/// would; uniqueness by hash is kept in memory (<see cref="CodeIndex"/>). A claim fills user,
-/// coupon and time in the coupon's transaction.</item>
+/// would, and a row carries two small integers rather than two 16-byte ids (schema 3; a schema-2
+/// table keyed by campaign and job ids is rewritten at open). Uniqueness by hash is kept in memory
+/// (<see cref="CodeIndex"/>). A claim fills user, coupon and time in the coupon's transaction.</item>
 /// <item><c>campaigns.code_hash</c>, <c>code_sealed</c>: a campaign's shared code.</item>
 /// <item><c>coupons.code_hash</c>: the lookup hash of the coupon's own code (the code itself is
 /// derived, never stored), indexed for lookups, which read it from disk rather than memory.</item>
@@ -18,21 +21,55 @@ namespace Coupons.Embedded;
 /// </summary>
 internal static class SqliteCodeSchema
 {
-    /// <summary>Creates the codes table and indexes, adding the code columns to a database from before codes.</summary>
+    private const string CodesTable = """
+        (
+            job INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, sealed BLOB NOT NULL,
+            user_id TEXT, coupon_id BLOB, claimed_at INTEGER,
+            PRIMARY KEY (job, idx)
+        ) WITHOUT ROWID
+        """;
+
+    /// <summary>Creates the codes tables and indexes, adding the code columns to a database from before codes and numbering a schema-2 database's jobs.</summary>
     public static void CreateOrUpgrade(SqliteConnection connection)
     {
         AddColumnIfMissing(connection, "campaigns", "code_hash", "BLOB");
         AddColumnIfMissing(connection, "campaigns", "code_sealed", "TEXT");
         AddColumnIfMissing(connection, "coupons", "code_hash", "BLOB");
-        SqliteSchema.Execute(connection, """
-            CREATE TABLE IF NOT EXISTS codes (
-                campaign_id BLOB NOT NULL, job_id BLOB NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, sealed BLOB NOT NULL,
-                user_id TEXT, coupon_id BLOB, claimed_at INTEGER,
-                PRIMARY KEY (campaign_id, job_id, idx)
-            ) WITHOUT ROWID;
+        if (HasColumn(connection, "codes", "campaign_id"))
+        {
+            NumberJobs(connection);
+        }
+
+        SqliteSchema.Execute(connection, $"""
+            CREATE TABLE IF NOT EXISTS code_jobs (number INTEGER PRIMARY KEY, campaign_id BLOB NOT NULL, job_id BLOB NOT NULL, UNIQUE (campaign_id, job_id));
+            CREATE TABLE IF NOT EXISTS codes {CodesTable};
             CREATE UNIQUE INDEX IF NOT EXISTS campaigns_by_code ON campaigns (code_hash) WHERE code_hash IS NOT NULL;
             CREATE INDEX IF NOT EXISTS coupons_by_code ON coupons (code_hash);
             """);
+    }
+
+    /// <summary>
+    /// Schema 2 → 3: the codes table keyed by (campaign id, job id, index) becomes one keyed by (job
+    /// number, index), the numbers given in job id order (creation order). One transaction: a crash
+    /// midway leaves schema 2, done again at the next open.
+    /// </summary>
+    private static void NumberJobs(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"""
+            CREATE TABLE code_jobs (number INTEGER PRIMARY KEY, campaign_id BLOB NOT NULL, job_id BLOB NOT NULL, UNIQUE (campaign_id, job_id));
+            INSERT INTO code_jobs (campaign_id, job_id) SELECT campaign_id, job_id FROM codes GROUP BY campaign_id, job_id ORDER BY job_id, campaign_id;
+            CREATE TABLE codes_numbered {CodesTable};
+            INSERT INTO codes_numbered (job, idx, hash, sealed, user_id, coupon_id, claimed_at)
+                SELECT j.number, c.idx, c.hash, c.sealed, c.user_id, c.coupon_id, c.claimed_at
+                FROM codes c JOIN code_jobs j ON j.campaign_id = c.campaign_id AND j.job_id = c.job_id ORDER BY j.number, c.idx;
+            DROP TABLE codes;
+            ALTER TABLE codes_numbered RENAME TO codes;
+            """;
+        command.ExecuteNonQuery();
+        transaction.Commit();
     }
 
     /// <summary>
@@ -78,11 +115,23 @@ internal static class SqliteCodeSchema
         }
     }
 
-    /// <summary>Reads every generated code (campaign, job, index, hash, coupon if claimed), in key order, through SQLite's own API.</summary>
-    public static void LoadCodes(SqliteConnection connection, Action<Guid, Guid, long, UInt128, Guid?> onCode)
+    /// <summary>Reads every job with codes: its number, campaign and id.</summary>
+    public static void LoadJobs(SqliteConnection connection, Action<int, Guid, Guid> onJob)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT number, campaign_id, job_id FROM code_jobs ORDER BY number";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            onJob(reader.GetInt32(0), SqliteValues.ReadGuid(reader, 1), SqliteValues.ReadGuid(reader, 2));
+        }
+    }
+
+    /// <summary>Reads every generated code (job number, index, hash, coupon if claimed), in key order, through SQLite's own API.</summary>
+    public static void LoadCodes(SqliteConnection connection, Action<int, long, UInt128, Guid?> onCode)
     {
         var db = connection.Handle!;
-        Check(raw.sqlite3_prepare_v2(db, "SELECT campaign_id, job_id, idx, hash, coupon_id FROM codes ORDER BY campaign_id, job_id, idx", out var statement), db);
+        Check(raw.sqlite3_prepare_v2(db, "SELECT job, idx, hash, coupon_id FROM codes ORDER BY job, idx", out var statement), db);
         using (statement)
         {
             var added = false;
@@ -93,10 +142,8 @@ internal static class SqliteCodeSchema
                 int step;
                 while ((step = SqliteNative.sqlite3_step(handle)) == raw.SQLITE_ROW)
                 {
-                    var coupon = SqliteNative.sqlite3_column_type(handle, 4) == raw.SQLITE_NULL ? (Guid?)null : new Guid(SqliteNative.Blob(handle, 4), bigEndian: true);
-                    onCode(
-                        new Guid(SqliteNative.Blob(handle, 0), bigEndian: true), new Guid(SqliteNative.Blob(handle, 1), bigEndian: true),
-                        SqliteNative.sqlite3_column_int64(handle, 2), CodeHash.Read(SqliteNative.Blob(handle, 3)).Value, coupon);
+                    var coupon = SqliteNative.sqlite3_column_type(handle, 3) == raw.SQLITE_NULL ? (Guid?)null : new Guid(SqliteNative.Blob(handle, 3), bigEndian: true);
+                    onCode((int)SqliteNative.sqlite3_column_int64(handle, 0), SqliteNative.sqlite3_column_int64(handle, 1), CodeHash.Read(SqliteNative.Blob(handle, 2)).Value, coupon);
                 }
 
                 if (step != raw.SQLITE_DONE)
@@ -114,11 +161,16 @@ internal static class SqliteCodeSchema
         }
     }
 
-    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string type)
+    private static bool HasColumn(SqliteConnection connection, string table, string column)
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
-        if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    }
+
+    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string type)
+    {
+        if (!HasColumn(connection, table, column))
         {
             SqliteSchema.Execute(connection, $"ALTER TABLE {table} ADD COLUMN {column} {type};");
         }

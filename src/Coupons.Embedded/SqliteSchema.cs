@@ -11,8 +11,11 @@ namespace Coupons.Embedded;
 /// </summary>
 internal static class SqliteSchema
 {
-    /// <summary>2: codes (the codes table, campaigns' shared codes, coupons' own code hashes); a version-1 database is brought up at open.</summary>
-    private const int Version = 2;
+    /// <summary>
+    /// 2: codes (the codes table, campaigns' shared codes, coupons' own code hashes); 3: generated
+    /// codes keyed by a job number (<see cref="SqliteCodeSchema"/>). An older database is brought up at open.
+    /// </summary>
+    private const int Version = 3;
 
     /// <summary>The read-write connection the store recovers from and then writes through; created with the folder if missing.</summary>
     public static SqliteConnection OpenReadWrite(EmbeddedStoreOptions options)

@@ -60,7 +60,7 @@ public sealed class CodeDurabilityTests
             connection.Open();
             using var downgrade = connection.CreateCommand();
             downgrade.CommandText = """
-                DROP INDEX coupons_by_code; DROP INDEX campaigns_by_code; DROP TABLE codes;
+                DROP INDEX coupons_by_code; DROP INDEX campaigns_by_code; DROP TABLE codes; DROP TABLE code_jobs;
                 ALTER TABLE coupons DROP COLUMN code_hash; ALTER TABLE campaigns DROP COLUMN code_hash; ALTER TABLE campaigns DROP COLUMN code_sealed;
                 UPDATE schema_version SET version = 1;
                 """;
@@ -76,6 +76,65 @@ public sealed class CodeDurabilityTests
         var (_, shared) = CodesState.NewShared("LEGACY");
         var later = await store.CreateCampaignAsync(Terms.AmountOff() with { Code = shared }, 5);
         Assert.Equal(later.Id, (await store.ClaimByCodeAsync(shared.Hash, "new-user", null)).Coupon!.CampaignId);
+    }
+
+    [Fact]
+    public async Task A_schema_2_database_gets_its_jobs_numbered_at_open_and_keeps_every_code()
+    {
+        using var test = TestStore.Create();
+        var before = await CodesState.MakeAsync(test.Store);
+        // A second job of another campaign, older than the first: numbered first, listed on its own.
+        var other = await test.Store.CreateCampaignAsync(Terms.AmountOff(), 10);
+        var olderJob = Guid.CreateVersion7(DateTimeOffset.UnixEpoch);
+        var otherCodes = Enumerable.Range(0, 3).Select(i => new NewCode(i, new CodeHash((UInt128)i + 1), [(byte)i])).ToList();
+        Assert.Empty((await test.Store.AddCodesAsync(other.Id, olderJob, otherCodes)).Clashes);
+        test.Close();
+        Execute(test, """
+            CREATE TABLE codes_v2 (
+                campaign_id BLOB NOT NULL, job_id BLOB NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, sealed BLOB NOT NULL,
+                user_id TEXT, coupon_id BLOB, claimed_at INTEGER, PRIMARY KEY (campaign_id, job_id, idx)) WITHOUT ROWID;
+            INSERT INTO codes_v2 SELECT j.campaign_id, j.job_id, c.idx, c.hash, c.sealed, c.user_id, c.coupon_id, c.claimed_at
+                FROM codes c JOIN code_jobs j ON j.number = c.job;
+            DROP TABLE codes; DROP TABLE code_jobs; ALTER TABLE codes_v2 RENAME TO codes;
+            UPDATE schema_version SET version = 2;
+            """);
+
+        var store = test.Reopen();
+        await before.CheckAsync(store, test.Dir);
+        Assert.Equal([1L, 2L], Query(test, "SELECT number FROM code_jobs ORDER BY job_id"));
+        Assert.Equal([3L], Query(test, "SELECT version FROM schema_version"));
+        Assert.Equal([0L], Query(test, "SELECT COUNT(*) FROM pragma_table_info('codes') WHERE name = 'campaign_id'"));
+        var listed = (await store.ListCodesAsync(other.Id, null, null, 10)).Items;
+        Assert.Equal(otherCodes.Select(c => (olderJob, c.Index, c.Hash)), listed.Select(e => (e.JobId, e.Index, e.Hash)));
+        Assert.Equal(CodeStatus.Available, Assert.Single(await ListAsync(store, other.Id, CodeStatus.Available, new CodeCursor(olderJob, 1))).Status);
+    }
+
+    private static async Task<IReadOnlyList<CodeEntry>> ListAsync(EmbeddedCouponStore store, Guid campaignId, CodeStatus status, CodeCursor after) =>
+        (await store.ListCodesAsync(campaignId, status, after, 10)).Items;
+
+    private static void Execute(TestStore test, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={test.Options(null).DatabasePath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static List<long> Query(TestStore test, string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={test.Options(null).DatabasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<long>();
+        while (reader.Read())
+        {
+            values.Add(reader.GetInt64(0));
+        }
+
+        return values;
     }
 
     /// <summary>A store's codes after a few of each kind of change, and what it must answer after a restart.</summary>

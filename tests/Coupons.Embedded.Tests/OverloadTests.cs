@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Coupons.Conformance;
 using Coupons.Core;
+using Coupons.Core.Codes;
 
 namespace Coupons.Embedded.Tests;
 
@@ -151,6 +153,40 @@ public sealed class OverloadTests
         var stats = (await test.Store.GetStatsAsync(campaign.Id))!;
         Assert.Equal((0L, 1L), (stats.Locked, stats.Released));
     }
+
+    [Fact]
+    public async Task A_generation_step_refused_as_overloaded_leaves_none_of_its_codes_behind()
+    {
+        using var test = TestStore.Create(o => o.MaxPendingChanges = 1);
+        var campaign = await test.Store.CreateCampaignAsync(Terms.AmountOff(perUserLimit: 1), 10);
+        var (refusedJob, laterJob) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        var refused = NewCodes(refusedJob, campaign.Id, 20);
+        var later = NewCodes(laterJob, campaign.Id, 5);
+
+        var block = await WriterBlock.StartAsync(test, campaign.Id);
+        await Assert.ThrowsAsync<OverloadedException>(() => test.Store.AddCodesAsync(campaign.Id, refusedJob, refused).AsTask());
+        await block.ReleaseAsync();
+        Assert.Equal(Outcome.CodeNotFound, (await test.Store.ClaimByCodeAsync(refused[5].Hash, "gina", null)).Outcome);
+
+        // Another job's codes are stored meanwhile; the refused step, done again after a restart, is stored whole.
+        Assert.Empty((await test.Store.AddCodesAsync(campaign.Id, laterJob, later)).Clashes);
+        test.Reopen();
+        Assert.Empty((await test.Store.AddCodesAsync(campaign.Id, refusedJob, refused)).Clashes);
+        Assert.Equal(Outcome.Ok, (await test.Store.ClaimByCodeAsync(refused[5].Hash, "gina", null)).Outcome);
+
+        test.Reopen();
+        Assert.Equal(25, (await test.Store.ListCodesAsync(campaign.Id, null, null, 100)).Items.Count);
+        Assert.Equal(Outcome.CodeAlreadyClaimed, (await test.Store.ClaimByCodeAsync(refused[5].Hash, "hugo", null)).Outcome);
+        Assert.Equal(Outcome.Ok, (await test.Store.ClaimByCodeAsync(later[0].Hash, "hugo", null)).Outcome);
+    }
+
+    private static NewCode[] NewCodes(Guid jobId, Guid campaignId, int count) =>
+        [.. Enumerable.Range(0, count).Select(i =>
+        {
+            var buffer = new char[CouponCodes.MaxCodeLength];
+            var code = new string(buffer, 0, CodeDerivation.ForJob(TestCodes.Protector, jobId, i, 0, "PV", 10, buffer));
+            return new NewCode(i, TestCodes.Protector.HashOf(code), TestCodes.Protector.Protect(code, campaignId));
+        })];
 
     private static async Task<IReadOnlyList<Coupon>> ListAsync(EmbeddedCouponStore store, string user) =>
         (await store.ListUserCouponsAsync(user, null, null, StoreLimits.MaxPageSize)).Items;
