@@ -64,6 +64,31 @@ public sealed class CodeGenerationHandlerTests
     }
 
     [Fact]
+    public async Task Steps_made_ahead_give_the_same_codes_whichever_job_or_step_comes_next()
+    {
+        using var protector = new CodeProtector(EncryptionKey, [], LookupKey);
+        var (first, second) = (NewJob(total: 25_000), NewJob(total: 12_000));
+        var store = new FakeCodeStore();
+        var handler = new CodeGenerationHandler(store, protector, 10_000, 3_000);
+
+        // Another job's step between two of the first's, a step redone, a step taken up elsewhere: the
+        // part made ahead is used only by the very step it was made for, and the codes never differ.
+        foreach (var (job, from) in new[] { (first, 0L), (second, 0L), (first, 10_000L), (first, 20_000L), (first, 10_000L), (first, 20_000L), (second, 10_000L) })
+        {
+            var step = await handler.RunStepAsync(job, from, CancellationToken.None);
+            var to = Math.Min(from + 10_000, job.Total);
+            Assert.Equal((from, to, to - from), (step.From, step.To, step.Results[CodeGenerationHandler.Ok]));
+        }
+
+        Assert.Equal(37_000, store.Count);
+        foreach (var job in new[] { first, second })
+        {
+            var sample = Enumerable.Range(0, (int)job.Total).Where(i => i % 997 == 0 || i % 10_000 is < 3 or > 2_996 and < 3_003);
+            Assert.All(sample, index => Assert.Equal(protector.HashOf(Code(protector, job, index, 0)), store.HashAt(job.Id, index)));
+        }
+    }
+
+    [Fact]
     public async Task A_campaign_refused_midway_ends_the_job_with_its_outcome()
     {
         using var protector = new CodeProtector(EncryptionKey, [], LookupKey);
@@ -91,8 +116,9 @@ public sealed class CodeGenerationHandlerTests
     /// <summary>A code store in memory that keeps codes as stores must, and checks it is called one call at a time.</summary>
     private sealed class FakeCodeStore : ICodeStore
     {
-        private readonly Dictionary<CodeHash, long> _byHash = [];
-        private readonly Dictionary<long, CodeHash> _byIndex = [];
+        private readonly Dictionary<CodeHash, (Guid Job, long Index)> _byHash = [];
+        private readonly Dictionary<(Guid Job, long Index), CodeHash> _byIndex = [];
+        private Guid _lastJob;
         private int _inCall;
 
         public List<List<long>> Calls { get; } = [];
@@ -101,9 +127,12 @@ public sealed class CodeGenerationHandlerTests
 
         public int Count => _byIndex.Count;
 
-        public void Take(CodeHash hash) => _byHash.Add(hash, -1);
+        public void Take(CodeHash hash) => _byHash.Add(hash, (Guid.Empty, -1));
 
-        public CodeHash HashAt(int index) => _byIndex[index];
+        /// <summary>The hash stored at <paramref name="index"/> of the job stored last.</summary>
+        public CodeHash HashAt(int index) => _byIndex[(_lastJob, index)];
+
+        public CodeHash HashAt(Guid jobId, int index) => _byIndex[(jobId, index)];
 
         public async ValueTask<AddCodesResult> AddCodesAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CancellationToken cancellationToken = default)
         {
@@ -117,13 +146,14 @@ public sealed class CodeGenerationHandlerTests
                 return new AddCodesResult(Outcome.CampaignEnded, []);
             }
 
+            _lastJob = jobId;
             for (var i = 0; i < codes.Count; i++)
             {
-                if (_byHash.TryAdd(codes[i].Hash, codes[i].Index))
+                if (_byHash.TryAdd(codes[i].Hash, (jobId, codes[i].Index)))
                 {
-                    _byIndex.Add(codes[i].Index, codes[i].Hash);
+                    _byIndex.Add((jobId, codes[i].Index), codes[i].Hash);
                 }
-                else if (_byHash[codes[i].Hash] != codes[i].Index)
+                else if (_byHash[codes[i].Hash] != (jobId, codes[i].Index))
                 {
                     clashes.Add(i);
                 }
