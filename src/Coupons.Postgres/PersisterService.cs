@@ -41,7 +41,7 @@ internal sealed class PersisterService(
         meter.CreateObservableGauge("coupons.persister.lag", () => Volatile.Read(ref _lag), "{entry}", "Events in the Redis streams not yet stored in PostgreSQL");
         meter.CreateObservableCounter("coupons.persister.stored", () => _persister?.Stored ?? 0, "{row}", "Rows this node's persister wrote to PostgreSQL");
         await ApplySchemaAsync(stoppingToken).ConfigureAwait(false);
-        await using var persister = new Persister(redis, keys, postgres.Value, settings.Value);
+        await using var persister = new Persister(redis, keys, postgres.Value, settings.Value, time);
         _persister = persister;
         long? lagMeasuredAt = null;
         while (!stoppingToken.IsCancellationRequested)

@@ -51,8 +51,11 @@ public readonly record struct CodeClaim(bool Claimed, long AtMs, Guid? CouponId,
 /// <summary>The events of codes in a code partition's stream, and their fields.</summary>
 public static class CodeEvents
 {
-    /// <summary>A generation step's codes that fell in one partition (addcodes.lua): hashes concatenated, indexes and sealed forms comma-separated.</summary>
+    /// <summary>Part of a generation step's codes, listed (listcodes.lua): hashes concatenated, indexes and sealed forms comma-separated.</summary>
     public const string Added = "codes";
+
+    /// <summary>How many codes one <see cref="Added"/> event holds at most (about 100 KB).</summary>
+    public const int MaxCodesPerEvent = 1_000;
 
     /// <summary>A generated code claimed (completecode.lua), with its whole row.</summary>
     public const string Claimed = "code-claimed";

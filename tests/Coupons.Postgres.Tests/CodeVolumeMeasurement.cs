@@ -37,7 +37,13 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         var campaign = await store.CreateCampaignAsync(new CampaignDefinition { Name = "Volume", Discount = Discount.AmountOffOf(100), Validity = Validity.Relative(5) }, 10);
         await using var persister = new Persister(redis, store.Keys, postgres, new PersisterSettings { Consumer = "volume", BatchSize = 512 });
         using var stop = new CancellationTokenSource();
-        if (Environment.GetEnvironmentVariable("XP_AOFMIN") is { } aofMin) { await redis.GetServers()[0].ConfigSetAsync("auto-aof-rewrite-min-size", aofMin); }
+        if (Environment.GetEnvironmentVariable("CODES_MEASURE_AOF_REWRITE_MIN") is { } rewriteMin)
+        {
+            // Redis rewrites its AOF each time it doubles: e.g. "4gb" leaves the rewrites out of the measurement.
+            await redis.GetServers()[0].ConfigSetAsync("auto-aof-rewrite-min-size", rewriteMin);
+        }
+
+        var (ownCpu, postgresCpu) = (Process.GetCurrentProcess().TotalProcessorTime, ProcessCpu.PostgresSeconds(servers.Postgres.DataDir));
         var persist = Environment.GetEnvironmentVariable("CODES_MEASURE_PERSIST") != "0";
         var persisting = persist ? Task.Run(() => PersistAsync(persister, stop.Token)) : Task.CompletedTask;
 
@@ -64,6 +70,9 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         await stop.CancelAsync();
         await persisting;
         var cpu = (await redis.GetServers()[0].InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => double.Parse(p.Value, CultureInfo.InvariantCulture));
+        output.WriteLine(
+            $"CPU: this process (derive, seal, client, persister) {(Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds:F1} s, " +
+            $"PostgreSQL {ProcessCpu.PostgresSeconds(servers.Postgres.DataDir) - postgresCpu:F1} s");
         output.WriteLine(
             $"Redis CPU: {cpu["used_cpu_user"]:F1} s user, {cpu["used_cpu_sys"]:F1} s system, {cpu["used_cpu_user_children"] + cpu["used_cpu_sys_children"]:F1} s in children (AOF rewrites)");
         output.WriteLine(

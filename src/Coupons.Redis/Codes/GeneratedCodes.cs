@@ -8,15 +8,17 @@ namespace Coupons.Redis;
 
 /// <summary>
 /// Generated codes: each in its code partition's index (addcodes.lua: stored, kept when a redone step
-/// writes it again, or a clash), and listed in its campaign's list for <see cref="ListAsync"/>.
+/// writes it again, or a clash), then in its campaign's list and on the way to PostgreSQL
+/// (listcodes.lua), for <see cref="ListAsync"/>.
 /// </summary>
 /// <remarks>
 /// A step's codes are grouped by partition (at most 1,024 slots, however many codes) and every
-/// group's script is sent in one pipeline; each script appends one event with all its codes to its
-/// slot's stream, so a million codes are about a thousand events per hundred thousand, not a million.
-/// The campaign's list is written after the index, as the user's list is after a claim: a read aid.
-/// A node that dies in between leaves codes in the index that the list lacks until the job redoes
-/// the step, which lists the kept codes again.
+/// group's script is sent in one pipeline. Once all have answered, one script in the campaign's slot
+/// writes the stored codes in the list's chunks and appends them to the slot's stream, a thousand
+/// codes an event: a million codes are a thousand events, not a million. A node that dies between
+/// the two leaves codes in the index that neither the list nor PostgreSQL has; the job's step was not
+/// committed, so it is redone and lists them. Such a code claimed meanwhile reaches PostgreSQL with
+/// its claim, which carries the code's whole row.
 /// </remarks>
 internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
 {
@@ -43,8 +45,10 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
         }
 
         await ListStreamsAsync(codes).ConfigureAwait(false);
-        var clashes = await StoreAsync(campaignId, jobId, codes).ConfigureAwait(false);
-        await ListAsync(campaignId, jobId, codes, clashes).ConfigureAwait(false);
+        // As text once, for both the partitions and the list.
+        var texts = codes.Select(c => new CodeText(c.Hash.ToText(), c.Index.ToString(CultureInfo.InvariantCulture), Convert.ToBase64String(c.Sealed))).ToArray();
+        var clashes = await StoreAsync(campaignId, jobId, codes, texts).ConfigureAwait(false);
+        await ListAsync(campaignId, jobId, codes, texts, clashes).ConfigureAwait(false);
         return new AddCodesResult(Outcome.Ok, clashes);
     }
 
@@ -147,7 +151,7 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
     }
 
     /// <summary>Runs addcodes.lua for every partition the codes fall in, all in one pipeline; returns the clashes' positions, in order.</summary>
-    private async Task<List<int>> StoreAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes)
+    private async Task<List<int>> StoreAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CodeText[] texts)
     {
         var (campaign, job) = (RedisKeys.Id(campaignId), RedisKeys.Id(jobId));
         var batch = db.CreateBatch();
@@ -160,13 +164,13 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
                 (values[0], values[1]) = (campaign, job);
                 for (var i = 0; i < positions.Length; i++)
                 {
-                    var code = codes[positions[i]];
-                    values[2 + (i * 3)] = code.Hash.ToText();
-                    values[3 + (i * 3)] = code.Index.ToString(CultureInfo.InvariantCulture);
-                    values[4 + (i * 3)] = Convert.ToBase64String(code.Sealed);
+                    var text = texts[positions[i]];
+                    values[2 + (i * 3)] = text.Hash;
+                    values[3 + (i * 3)] = text.Index;
+                    values[4 + (i * 3)] = text.Sealed;
                 }
 
-                calls.Add(([.. positions], Script.AddCodes.RunAsync(batch, [keys.Codes(group.Key), keys.Events(group.Key)], values, retryOn: db)));
+                calls.Add(([.. positions], Script.AddCodes.RunAsync(batch, [keys.Codes(group.Key)], values, retryOn: db)));
             }
         }
 
@@ -181,16 +185,40 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
         return clashes;
     }
 
-    /// <summary>Writes the stored codes (new and kept) in their slots of the campaign's list, and names their chunks, in one pipeline.</summary>
-    private async Task ListAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, List<int> clashes)
+    /// <summary>
+    /// Writes the stored codes (new and kept) in their slots of the campaign's list, names their
+    /// chunks and appends them to the campaign slot's stream for the persisters (listcodes.lua).
+    /// </summary>
+    private async Task ListAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CodeText[] texts, List<int> clashes)
     {
         var clashed = clashes.ToHashSet();
-        var runs = CodeList.Runs(Enumerable.Range(0, codes.Count).Where(i => !clashed.Contains(i)).Select(i => (codes[i].Index, codes[i].Hash)));
-        var batch = db.CreateBatch();
-        var writes = runs.Select(run => (Task)batch.StringSetRangeAsync(keys.CampaignCodeChunk(campaignId, jobId, run.Chunk), run.Offset, run.Slots)).ToList();
-        var chunks = runs.Select(run => run.Chunk).Distinct().Select(chunk => new SortedSetEntry(CodeList.Member(jobId, chunk), 0)).ToArray();
-        writes.Add(batch.SortedSetAddAsync(keys.CampaignCodes(campaignId), chunks));
-        batch.Execute();
-        await Task.WhenAll(writes).ConfigureAwait(false);
+        var stored = Enumerable.Range(0, codes.Count).Where(i => !clashed.Contains(i)).ToList();
+        if (stored.Count == 0)
+        {
+            return;
+        }
+
+        var runs = CodeList.Runs(stored.Select(i => (codes[i].Index, codes[i].Hash)));
+        var keyList = new List<RedisKey> { keys.CampaignCodes(campaignId), keys.Events(RedisKeys.CampaignSlot(campaignId)) };
+        var values = new List<RedisValue> { RedisKeys.Id(campaignId), RedisKeys.Id(jobId), runs.Count };
+        foreach (var (chunk, offset, slots) in runs)
+        {
+            keyList.Add(keys.CampaignCodeChunk(campaignId, jobId, chunk));
+            values.AddRange([offset, slots, CodeList.Member(jobId, chunk)]);
+        }
+
+        foreach (var part in stored.Chunk(CodeEvents.MaxCodesPerEvent))
+        {
+            values.AddRange([
+                string.Concat(part.Select(i => texts[i].Hash)),
+                string.Join(',', part.Select(i => texts[i].Index)),
+                string.Join(',', part.Select(i => texts[i].Sealed)),
+            ]);
+        }
+
+        await Script.ListCodes.RunAsync(db, [.. keyList], [.. values]).ConfigureAwait(false);
     }
 }
+
+/// <summary>A code as the scripts and events write it: its hash (base64url), index and sealed form (base64).</summary>
+internal readonly record struct CodeText(string Hash, string Index, string Sealed);
