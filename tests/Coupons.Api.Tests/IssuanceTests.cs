@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Coupons.Api.Tests.Infrastructure;
 
@@ -25,7 +24,7 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         Assert.Equal($"/v1/jobs/{job.Str("id")}", response.Headers.Location?.OriginalString);
         Assert.Equal("issuance", job.Str("kind"));
 
-        var done = await WaitForAsync(job.Str("id"));
+        var done = await Admin.WaitForJobAsync(job.Str("id"));
         Assert.Equal("succeeded", done.Str("status"));
         Assert.Equal(5, done.Long("total"));
         Assert.Equal(5, done.Long("done"));
@@ -51,7 +50,7 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         var csv = string.Join("\r\n", users.Append(users[0])) + "\n\n";
         using var response = await Service.PostRawAsync($"/v1/campaigns/{campaign}/issuances", csv, "text/csv");
         var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
-        var done = await WaitForAsync(job.Str("id"));
+        var done = await Admin.WaitForJobAsync(job.Str("id"));
         Assert.Equal(41, done.Long("total"));
         Assert.Equal(41, done.GetProperty("results").Long("ok"));
         Assert.Equal(40, (await StatsAsync(campaign)).Long("issued"));
@@ -80,7 +79,7 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         var job = await first.AssertStatusAsync(HttpStatusCode.Accepted);
         using var again = await Admin.SendAsync(request());
         Assert.Equal(job.Str("id"), (await again.AssertStatusAsync(HttpStatusCode.OK)).Str("id"));
-        await WaitForAsync(job.Str("id"));
+        await Admin.WaitForJobAsync(job.Str("id"));
         Assert.Equal(2, (await StatsAsync(campaign)).Long("issued"));
     }
 
@@ -123,7 +122,7 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         using var pusher = Factory.ClientFor(creator, "service");
         using var response = await pusher.PostRawAsync($"/v1/campaigns/{campaign}/issuances", """{"userIds":["audit-1","audit-2"]}""");
         var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
-        await WaitForAsync(job.Str("id"));
+        await Admin.WaitForJobAsync(job.Str("id"));
 
         using var audit = await Admin.GetPathAsync($"/v1/audit?actor={creator}&action=coupon.claimed");
         var entries = (await audit.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().ToList();
@@ -142,26 +141,9 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         var campaign = await NewCampaignAsync();
         using var response = await Admin.PostRawAsync($"/v1/campaigns/{campaign}/issuances", """{"userIds":["c-1"]}""");
         var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
-        await WaitForAsync(job.Str("id"));
+        await Admin.WaitForJobAsync(job.Str("id"));
         using var cancel = await Admin.PostEmptyAsync($"/v1/jobs/{job.Str("id")}/cancel");
         await cancel.AssertProblemAsync(HttpStatusCode.Conflict, "job_finished");
-    }
-
-    private async Task<JsonElement> WaitForAsync(string jobId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            using var response = await Admin.GetPathAsync($"/v1/jobs/{jobId}");
-            var job = await response.AssertStatusAsync(HttpStatusCode.OK);
-            if (job.Str("status") is "succeeded" or "failed" or "cancelled")
-            {
-                return job;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} did not finish in 30 s: {job}");
-            await Task.Delay(50);
-        }
     }
 }
 

@@ -25,24 +25,7 @@ internal static class CodeSteps
         using var response = await admin.PostJsonAsync($"/v1/campaigns/{campaign}/codes", body);
         var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
         Assert.Equal("codes", job.Str("kind"));
-        return await WaitForJobAsync(admin, job.Str("id"));
-    }
-
-    public static async Task<JsonElement> WaitForJobAsync(HttpClient admin, string jobId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            using var response = await admin.GetPathAsync($"/v1/jobs/{jobId}");
-            var job = await response.AssertStatusAsync(HttpStatusCode.OK);
-            if (job.Str("status") is "succeeded" or "failed" or "cancelled")
-            {
-                return job;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} did not finish in 60 s: {job}");
-            await Task.Delay(50);
-        }
+        return await admin.WaitForJobAsync(job.Str("id"));
     }
 
     public static async Task<List<JsonElement>> AllCodesAsync(HttpClient admin, string campaign, string? status = null, int limit = 200)
