@@ -159,6 +159,32 @@ public abstract class CodeTests<TFactory>(TFactory factory) : ApiTestBase<TFacto
     }
 
     [Fact]
+    public async Task The_export_keeps_a_user_id_that_looks_like_a_formula_from_running_in_a_spreadsheet()
+    {
+        var campaign = await NewCampaignAsync(CampaignBody(totalStock: 10));
+        await CodeSteps.GenerateAsync(Admin, campaign, 3);
+        var codes = (await CodeSteps.AllCodesAsync(Admin, campaign)).Select(c => c.Str("code")).ToList();
+        var users = new[] { "=HYPERLINK(\"http://evil.example\",\"x\")-" + Unique(), "+1-" + Unique(), "@SUM(A1)-" + Unique() };
+        for (var i = 0; i < users.Length; i++)
+        {
+            using var claimed = await CodeSteps.ClaimAsync(Factory.ClientFor(users[i]), codes[i]);
+            await claimed.AssertStatusAsync(HttpStatusCode.Created);
+        }
+
+        using var export = new HttpRequestMessage(HttpMethod.Get, $"/v1/campaigns/{campaign}/codes");
+        export.Headers.Add("Accept", "text/csv");
+        using var csv = await Admin.SendAsync(export);
+        var text = await csv.Content.ReadAsStringAsync();
+        Assert.Contains($",claimed,\"'{users[0].Replace("\"", "\"\"", StringComparison.Ordinal)}\",", text, StringComparison.Ordinal);
+        Assert.Contains($",claimed,'{users[1]},", text, StringComparison.Ordinal);
+        Assert.Contains($",claimed,'{users[2]},", text, StringComparison.Ordinal);
+
+        // The JSON listing gives them as they are.
+        var listed = await CodeSteps.AllCodesAsync(Admin, campaign, status: "claimed");
+        Assert.Equal(users.Order(StringComparer.Ordinal), listed.Select(c => c.Str("userId")).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task A_refused_claim_leaves_the_code_available_and_a_typo_is_not_found()
     {
         var campaign = await NewCampaignAsync(CampaignBody(totalStock: 1));
