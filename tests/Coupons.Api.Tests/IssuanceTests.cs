@@ -63,22 +63,28 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
     }
 
     [Fact]
-    public async Task The_same_idempotency_key_gives_the_same_job_without_reading_the_list_again()
+    public async Task The_same_idempotency_key_gives_the_same_job_without_taking_the_list_again()
     {
         var campaign = await NewCampaignAsync(CampaignBody(totalStock: 10));
-        var request = () =>
+        var request = (string body, string mediaType) =>
         {
             var message = new HttpRequestMessage(HttpMethod.Post, $"/v1/campaigns/{campaign}/issuances")
             {
-                Content = new StringContent("""{"userIds":["a-1","a-2"]}""", Encoding.UTF8, "application/json"),
+                Content = new StringContent(body, Encoding.UTF8, mediaType),
             };
             message.Headers.Add("Idempotency-Key", "push-" + campaign);
             return message;
         };
-        using var first = await Admin.SendAsync(request());
+        using var first = await Admin.SendAsync(request("""{"userIds":["a-1","a-2"]}""", "application/json"));
         var job = await first.AssertStatusAsync(HttpStatusCode.Accepted);
-        using var again = await Admin.SendAsync(request());
+        using var again = await Admin.SendAsync(request("""{"userIds":["a-1","a-2"]}""", "application/json"));
         Assert.Equal(job.Str("id"), (await again.AssertStatusAsync(HttpStatusCode.OK)).Str("id"));
+        using var csv = await Admin.SendAsync(request("a-3\na-4\n", "text/csv"));
+        Assert.Equal(job.Str("id"), (await csv.AssertStatusAsync(HttpStatusCode.OK)).Str("id"));
+
+        // A JSON body is checked before the key is looked up, as every JSON body is.
+        using var bad = await Admin.SendAsync(request("""{"userIds":[null]}""", "application/json"));
+        await bad.AssertValidationAsync("userIds[0]");
         await Admin.WaitForJobAsync(job.Str("id"));
         Assert.Equal(2, (await StatsAsync(campaign)).Long("issued"));
     }
