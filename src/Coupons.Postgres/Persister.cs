@@ -8,7 +8,7 @@ namespace Coupons.Postgres;
 /// <summary>
 /// Drains the Redis event streams into PostgreSQL. Each stream is read through one consumer group
 /// shared by every persister; a batch is written to its shards, one transaction per shard
-/// (<see cref="EventRows"/>), and acknowledged only after every transaction committed. Entries
+/// (<see cref="EventRows"/>), and acknowledged (and deleted) only after every transaction committed. Entries
 /// another persister read and never acknowledged (it died) are taken over once idle for
 /// <see cref="PersisterSettings.TakeOverAfter"/>.
 /// </summary>
@@ -74,15 +74,28 @@ public sealed class Persister : IAsyncDisposable
 
             await StoreAsync(events, cancellationToken).ConfigureAwait(false);
             await IndexClaimsAsync(events.Select(e => e.Event)).ConfigureAwait(false);
-            var batch = _redis.CreateBatch();
-            var acknowledged = read.Where(r => r.Entries.Length > 0)
-                .Select(r => batch.StreamAcknowledgeAsync(r.Stream, Group, [.. r.Entries.Select(e => e.Id)])).ToList();
-            batch.Execute();
-            await Task.WhenAll(acknowledged).ConfigureAwait(false);
+            await AcknowledgeAsync(read).ConfigureAwait(false);
             handled += events.Count;
         }
 
         return handled;
+    }
+
+    /// <summary>
+    /// Acknowledges the entries stored and deletes them from their streams, in one pipeline: the
+    /// group is the streams' only reader, so an entry in PostgreSQL needs no memory in Redis (a
+    /// million generated codes are a hundred megabytes of entries until then).
+    /// </summary>
+    private async Task AcknowledgeAsync(List<(string Stream, StreamEntry[] Entries)> read)
+    {
+        var batch = _redis.CreateBatch();
+        var done = read.Where(r => r.Entries.Length > 0).SelectMany(r =>
+        {
+            RedisValue[] ids = [.. r.Entries.Select(e => e.Id)];
+            return new Task[] { batch.StreamAcknowledgeAsync(r.Stream, Group, ids), batch.StreamDeleteAsync(r.Stream, ids) };
+        }).ToList();
+        batch.Execute();
+        await Task.WhenAll(done).ConfigureAwait(false);
     }
 
     /// <summary>Entries not yet stored: those no persister has read, and those read but not acknowledged.</summary>
@@ -100,8 +113,9 @@ public sealed class Persister : IAsyncDisposable
             foreach (var (key, groups) in infos)
             {
                 var group = (await groups.ConfigureAwait(false)).Single(g => g.Name == Group);
-                // Redis 7 gives the unread count as "lag"; it is null when Redis cannot tell (entries deleted).
-                lag += group.PendingMessageCount + (group.Lag ?? await _redis.StreamLengthAsync(key).ConfigureAwait(false));
+                // Redis 7 gives the unread count as "lag"; it is null when Redis cannot tell (entries
+                // deleted), and then the stream's length is the lag: only stored entries are deleted.
+                lag += group.Lag is { } unread ? group.PendingMessageCount + unread : await _redis.StreamLengthAsync(key).ConfigureAwait(false);
             }
         }
 

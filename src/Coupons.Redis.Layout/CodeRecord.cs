@@ -25,23 +25,6 @@ public readonly record struct CodeRecord(CodeKind Kind, Guid CampaignId, Guid Jo
             _ => throw new FormatException("not a code record"),
         };
     }
-
-    /// <summary>
-    /// A generated code's member in its campaign's list (<see cref="RedisKeys.CampaignCodes"/>): job,
-    /// index (16 hex digits, so text order is number order), hash; so the list reads by job, then index.
-    /// </summary>
-    public static string ListMember(Guid jobId, long index, CodeHash hash) => ListPrefix(jobId, index) + hash.ToText();
-
-    public static (Guid JobId, long Index, CodeHash Hash) ParseListMember(string member)
-    {
-        ArgumentNullException.ThrowIfNull(member);
-        return (RedisKeys.ParseId(member[..32]), long.Parse(member.AsSpan(32, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture), CodeHash.ParseText(member[48..]));
-    }
-
-    /// <summary>The member every code after <paramref name="cursor"/> sorts at or after.</summary>
-    public static string ListStartAfter(CodeCursor cursor) => ListPrefix(cursor.JobId, cursor.Index + 1);
-
-    private static string ListPrefix(Guid jobId, long index) => RedisKeys.Id(jobId) + index.ToString("x16", CultureInfo.InvariantCulture);
 }
 
 /// <summary>

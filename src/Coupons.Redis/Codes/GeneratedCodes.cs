@@ -21,8 +21,6 @@ namespace Coupons.Redis;
 internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
 {
     private const int MaxCodesPerScript = 512;
-    private const int MaxMembersPerAdd = 1_024;
-
     /// <summary>How many codes one page of a filtered listing looks at, at most.</summary>
     private const int MaxExaminedPerPage = 1_000;
 
@@ -54,15 +52,20 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         var found = new List<CodeEntry>();
-        var last = after;
-        for (var examined = 0; examined < MaxExaminedPerPage;)
+        var (job, index) = after is { } cursor ? (cursor.JobId, cursor.Index + 1) : (Guid.Empty, 0L);
+        // A page of every code reads as many slots as it needs (empty ones only from clashes or a step in flight).
+        var budget = MaxExaminedPerPage + (status is null ? limit + 1 : 0);
+        for (var examined = 0; examined < budget;)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var take = status is null ? limit + 1 : Math.Min(Math.Max(limit + 1, 64), MaxExaminedPerPage - examined);
-            RedisValue from = last is { } cursor ? CodeRecord.ListStartAfter(cursor) : default;
-            var members = await db.SortedSetRangeByValueAsync(keys.CampaignCodes(campaignId), from, default, Exclude.None, Order.Ascending, 0, take).ConfigureAwait(false);
-            var entries = await ReadAsync(members).ConfigureAwait(false);
-            foreach (var entry in entries.Where(e => status is null || e.Status == status))
+            var take = status is null ? limit + 1 - found.Count : Math.Min(Math.Max(limit + 1, 64), budget - examined);
+            var (listed, last, looked) = await ReadListAsync(campaignId, job, index, take).ConfigureAwait(false);
+            if (last is not { } lastSlot)
+            {
+                return new CodePage(found, null);
+            }
+
+            foreach (var entry in (await ReadAsync(listed).ConfigureAwait(false)).Where(e => status is null || e.Status == status))
             {
                 found.Add(entry);
                 if (found.Count > limit)
@@ -72,24 +75,42 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
                 }
             }
 
-            if (members.Length < take)
-            {
-                return new CodePage(found, null);
-            }
-
-            examined += members.Length;
-            last = entries[^1].Cursor;
+            examined += looked;
+            (job, index) = (lastSlot.JobId, lastSlot.Index + 1);
         }
 
         // Looked at as many as a page may: the page ends short, and the next goes on from there.
-        return new CodePage(found, last);
+        return new CodePage(found, new CodeCursor(job, index - 1));
     }
 
-    /// <summary>The codes of list members, read from their partitions (records and claims) in one pipeline.</summary>
-    private async Task<List<CodeEntry>> ReadAsync(RedisValue[] members)
+    /// <summary>
+    /// Up to <paramref name="take"/> slots of the list from (<paramref name="job"/>, <paramref name="index"/>)
+    /// on, within one chunk: the codes in them, the last slot passed (null: the list ends before) and how many were read.
+    /// </summary>
+    private async Task<(List<(Guid JobId, long Index, CodeHash Hash)> Codes, CodeCursor? Last, int Looked)> ReadListAsync(Guid campaignId, Guid job, long index, int take)
+    {
+        var members = await db.SortedSetRangeByValueAsync(keys.CampaignCodes(campaignId), CodeList.Member(job, CodeList.ChunkOf(index)), default, Exclude.None, Order.Ascending, 0, 1).ConfigureAwait(false);
+        if (members.Length == 0)
+        {
+            return ([], null, 0);
+        }
+
+        var (chunkJob, chunk) = CodeList.ParseMember(members[0].ToString());
+        var first = chunkJob == job && chunk == CodeList.ChunkOf(index) ? index : chunk * CodeList.ChunkSize;
+        var slots = (int)Math.Min(take, ((chunk + 1) * CodeList.ChunkSize) - first);
+        var offset = CodeList.OffsetOf(first);
+        var read = (byte[])(await db.StringGetRangeAsync(keys.CampaignCodeChunk(campaignId, chunkJob, chunk), offset, offset + (slots * CodeList.SlotBytes) - 1).ConfigureAwait(false))!;
+
+        // A chunk written only in part ends early: the rest of its slots are empty, passed over for nothing.
+        var lastIndex = read.Length < slots * CodeList.SlotBytes ? ((chunk + 1) * CodeList.ChunkSize) - 1 : first + slots - 1;
+        return ([.. CodeList.Read(first, read).Select(c => (chunkJob, c.Index, c.Hash))], new CodeCursor(chunkJob, lastIndex), Math.Max(1, read.Length / CodeList.SlotBytes));
+    }
+
+    /// <summary>The codes listed, read from their partitions (records and claims) in one pipeline.</summary>
+    private async Task<List<CodeEntry>> ReadAsync(List<(Guid JobId, long Index, CodeHash Hash)> listed)
     {
         var batch = db.CreateBatch();
-        var reads = members.Select(m => CodeRecord.ParseListMember(m.ToString())).Select(m =>
+        var reads = listed.Select(m =>
         {
             var (slot, field) = (RedisKeys.CodeSlot(m.Hash), m.Hash.ToText());
             return (m.Hash, Record: batch.HashGetAsync(keys.Codes(slot), field), Claim: batch.HashGetAsync(keys.CodeClaims(slot), field));
@@ -160,15 +181,16 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
         return clashes;
     }
 
-    /// <summary>Adds the stored codes (new and kept) to the campaign's list, in one pipeline.</summary>
+    /// <summary>Writes the stored codes (new and kept) in their slots of the campaign's list, and names their chunks, in one pipeline.</summary>
     private async Task ListAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, List<int> clashes)
     {
         var clashed = clashes.ToHashSet();
-        var members = Enumerable.Range(0, codes.Count).Where(i => !clashed.Contains(i))
-            .Select(i => new SortedSetEntry(CodeRecord.ListMember(jobId, codes[i].Index, codes[i].Hash), 0));
+        var runs = CodeList.Runs(Enumerable.Range(0, codes.Count).Where(i => !clashed.Contains(i)).Select(i => (codes[i].Index, codes[i].Hash)));
         var batch = db.CreateBatch();
-        var adds = members.Chunk(MaxMembersPerAdd).Select(chunk => batch.SortedSetAddAsync(keys.CampaignCodes(campaignId), chunk)).ToList();
+        var writes = runs.Select(run => (Task)batch.StringSetRangeAsync(keys.CampaignCodeChunk(campaignId, jobId, run.Chunk), run.Offset, run.Slots)).ToList();
+        var chunks = runs.Select(run => run.Chunk).Distinct().Select(chunk => new SortedSetEntry(CodeList.Member(jobId, chunk), 0)).ToArray();
+        writes.Add(batch.SortedSetAddAsync(keys.CampaignCodes(campaignId), chunks));
         batch.Execute();
-        await Task.WhenAll(adds).ConfigureAwait(false);
+        await Task.WhenAll(writes).ConfigureAwait(false);
     }
 }
