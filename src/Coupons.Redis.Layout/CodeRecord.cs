@@ -54,8 +54,11 @@ public static class CodeEvents
     /// <summary>Part of a generation step's codes, listed (listcodes.lua): hashes concatenated, indexes and sealed forms comma-separated.</summary>
     public const string Added = "codes";
 
-    /// <summary>How many codes one <see cref="Added"/> event holds at most (about 100 KB).</summary>
-    public const int MaxCodesPerEvent = 1_000;
+    /// <summary>
+    /// How many codes one <see cref="Added"/> event holds at most: about 50 KB, so that no field, read
+    /// as text, is a large object for .NET's collector (85,000 bytes and over).
+    /// </summary>
+    public const int MaxCodesPerEvent = 500;
 
     /// <summary>A generated code claimed (completecode.lua), with its whole row.</summary>
     public const string Claimed = "code-claimed";

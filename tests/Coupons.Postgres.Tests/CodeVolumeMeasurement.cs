@@ -44,6 +44,7 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         }
 
         var (ownCpu, postgresCpu) = (Process.GetCurrentProcess().TotalProcessorTime, ProcessCpu.PostgresSeconds(servers.Postgres.DataDir));
+        var (allocated, pauses, gen2) = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), GC.CollectionCount(2));
         var persist = Environment.GetEnvironmentVariable("CODES_MEASURE_PERSIST") != "0";
         var persisting = persist ? Task.Run(() => PersistAsync(persister, stop.Token)) : Task.CompletedTask;
 
@@ -72,7 +73,8 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         var cpu = (await redis.GetServers()[0].InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => double.Parse(p.Value, CultureInfo.InvariantCulture));
         output.WriteLine(
             $"CPU: this process (derive, seal, client, persister) {(Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds:F1} s, " +
-            $"PostgreSQL {ProcessCpu.PostgresSeconds(servers.Postgres.DataDir) - postgresCpu:F1} s");
+            $"PostgreSQL {ProcessCpu.PostgresSeconds(servers.Postgres.DataDir) - postgresCpu:F1} s; this process allocated " +
+            $"{(GC.GetTotalAllocatedBytes() - allocated) / 1e6:N0} MB, paused {(GC.GetTotalPauseDuration() - pauses).TotalSeconds:F1} s in {GC.CollectionCount(2) - gen2} full collections");
         output.WriteLine(
             $"Redis CPU: {cpu["used_cpu_user"]:F1} s user, {cpu["used_cpu_sys"]:F1} s system, {cpu["used_cpu_user_children"] + cpu["used_cpu_sys_children"]:F1} s in children (AOF rewrites)");
         output.WriteLine(

@@ -14,8 +14,8 @@ namespace Coupons.Redis;
 /// <remarks>
 /// A step's codes are grouped by partition (at most 1,024 slots, however many codes) and every
 /// group's script is sent in one pipeline. Once all have answered, one script in the campaign's slot
-/// writes the stored codes in the list's chunks and appends them to the slot's stream, a thousand
-/// codes an event: a million codes are a thousand events, not a million. A node that dies between
+/// writes the stored codes in the list's chunks and appends them to the slot's stream, five
+/// hundred codes an event: a million codes are two thousand events, not a million. A node that dies between
 /// the two leaves codes in the index that neither the list nor PostgreSQL has; the job's step was not
 /// committed, so it is redone and lists them. Such a code claimed meanwhile reaches PostgreSQL with
 /// its claim, which carries the code's whole row.
