@@ -45,8 +45,10 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
 
         var (ownCpu, postgresCpu) = (Process.GetCurrentProcess().TotalProcessorTime, ProcessCpu.PostgresSeconds(servers.Postgres.DataDir));
         var (allocated, pauses, gen2) = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), GC.CollectionCount(2));
-        var persist = Environment.GetEnvironmentVariable("CODES_MEASURE_PERSIST") != "0";
-        var persisting = persist ? Task.Run(() => PersistAsync(persister, stop.Token)) : Task.CompletedTask;
+        // CODES_MEASURE_PERSIST: unset, while storing; "0", never; "after", once every code is in Redis.
+        var mode = Environment.GetEnvironmentVariable("CODES_MEASURE_PERSIST");
+        var persist = mode != "0";
+        var persisting = persist && mode != "after" ? Task.Run(() => PersistAsync(persister, stop.Token)) : Task.CompletedTask;
 
         var job = Guid.CreateVersion7();
         var (derive, storeTime, total) = (new Stopwatch(), new Stopwatch(), Stopwatch.StartNew());
@@ -62,6 +64,12 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         }
 
         var stored = total.Elapsed;
+        var cpuStored = Process.GetCurrentProcess().TotalProcessorTime;
+        if (mode == "after")
+        {
+            persisting = Task.Run(() => PersistAsync(persister, stop.Token));
+        }
+
         while (persist && await persister.LagAsync() > 0)
         {
             await Task.Delay(50);
@@ -72,7 +80,8 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         await persisting;
         var cpu = (await redis.GetServers()[0].InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => double.Parse(p.Value, CultureInfo.InvariantCulture));
         output.WriteLine(
-            $"CPU: this process (derive, seal, client, persister) {(Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds:F1} s, " +
+            $"CPU: this process (derive, seal, client, persister) {(Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds:F1} s " +
+            $"({(Process.GetCurrentProcess().TotalProcessorTime - cpuStored).TotalSeconds:F1} s after the last code was in Redis), " +
             $"PostgreSQL {ProcessCpu.PostgresSeconds(servers.Postgres.DataDir) - postgresCpu:F1} s; this process allocated " +
             $"{(GC.GetTotalAllocatedBytes() - allocated) / 1e6:N0} MB, paused {(GC.GetTotalPauseDuration() - pauses).TotalSeconds:F1} s in {GC.CollectionCount(2) - gen2} full collections");
         output.WriteLine(
