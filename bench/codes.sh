@@ -3,7 +3,7 @@
 # AES-GCM, indexed by HMAC, durable) and times the job from the request to its end; then exports
 # the codes as CSV and checks that there are N, all distinct.
 #   bench/codes.sh [count=1000000]                  # embedded store, a fresh data dir
-#   STORE=cluster bench/codes.sh [count=1000000]    # deploy/local-cluster.sh: Redis Cluster (AOF,
+#   STORE=cluster bench/codes.sh [count=1000000]    # deploy/local-cluster.sh (API_NODES=1 for one node): Redis Cluster (AOF,
 #                                                   # fsync always) + PostgreSQL, two API nodes
 # On the cluster it also waits until the persisters have written every code to PostgreSQL and
 # prints that time too.

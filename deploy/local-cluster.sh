@@ -11,6 +11,7 @@
 #   CODE_ENCRYPTION_KEY, CODE_LOOKUP_KEY (base64 of 32 bytes; fixed development keys by default):
 #   both nodes must share them, so they are given here rather than created per node.
 #   TAKE_OVER_AFTER: how long a dead node's unstored events wait for the other's persister (00:00:30).
+#   API_NODES: how many API nodes (2; each BASE_PORT+1.., all behind nginx).
 #   API_ARGS: more settings for both API nodes, e.g. "--Coupons:Protection:Ip:Limit=0" to load-test
 #   from this one address (the nodes trust nginx's X-Forwarded-For, so the client address counts).
 # Needs redis-server, redis-cli, PostgreSQL's binaries and nginx (Debian: redis-server postgresql nginx).
@@ -22,7 +23,8 @@ key=${SIGNING_KEY:-local-cluster-signing-key-0123456789abcdef}
 code_key=${CODE_ENCRYPTION_KEY:-bG9jYWwtY2x1c3Rlci1jb2RlLWVuY3J5cHRpb24tazA=}
 lookup_key=${CODE_LOOKUP_KEY:-bG9jYWwtY2x1c3Rlci1jb2RlLWxvb2t1cC1rZXktazA=}
 take_over=${TAKE_OVER_AFTER:-00:00:30}
-nginx_port=$base; api_ports=($((base + 1)) $((base + 2))); redis_ports=($((base + 11)) $((base + 12)) $((base + 13))); pg_port=$((base + 20))
+api_nodes=${API_NODES:-2}
+nginx_port=$base; api_ports=($(seq $((base + 1)) $((base + api_nodes)))); redis_ports=($((base + 11)) $((base + 12)) $((base + 13))); pg_port=$((base + 20))
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 shard() { echo "Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=$1"; }
@@ -59,7 +61,7 @@ start() {
     -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$state/pg" start >/dev/null
   for db in shard0 shard1; do as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres "$db"; done
 
-  for i in 0 1; do
+  for i in "${!api_ports[@]}"; do
     port=${api_ports[$i]}
     nohup dotnet "$state/api/Coupons.Api.dll" --urls "http://127.0.0.1:$port" --Coupons:Store=redis \
       --Coupons:Redis:Configuration="$(redis_config)" \
@@ -86,8 +88,7 @@ http {
   uwsgi_temp_path $state/nginx/uwsgi;
   scgi_temp_path $state/nginx/scgi;
   upstream coupons {
-    server 127.0.0.1:${api_ports[0]} max_fails=1 fail_timeout=5s;
-    server 127.0.0.1:${api_ports[1]} max_fails=1 fail_timeout=5s;
+$(for port in "${api_ports[@]}"; do echo "    server 127.0.0.1:$port max_fails=1 fail_timeout=5s;"; done)
     keepalive 128;
   }
   server {

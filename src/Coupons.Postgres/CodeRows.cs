@@ -5,23 +5,26 @@ using NpgsqlTypes;
 namespace Coupons.Postgres;
 
 /// <summary>
-/// What the code events become (on shard 0, with the campaigns): the generated codes of every
-/// event of a batch inserted by one statement (arrays: a million codes are a few hundred
-/// statements, not a million), never over a code already stored; a claim upserted with the code's
-/// whole row, so it lands whichever of the two events is stored first.
+/// What the code events become (on shard 0, with the campaigns): the generated codes of every event
+/// of a batch copied in by one binary COPY (a million codes are a few hundred copies, not a million
+/// statements), or, when one of them is already stored (an event delivered again), inserted by one
+/// statement that passes over those; a claim upserted with the code's whole row, so it lands
+/// whichever of the two events is stored first.
 /// </summary>
 internal static class CodeRows
 {
+    private const string Copy = "COPY codes (hash, campaign_id, job_id, index, sealed) FROM STDIN (FORMAT BINARY)";
+
     private const string InsertCodes = """
         INSERT INTO codes (hash, campaign_id, job_id, index, sealed)
         SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::bigint[], $5::bytea[])
-        ON CONFLICT (hash) DO NOTHING
+        ON CONFLICT (campaign_id, job_id, index) DO NOTHING
         """;
 
     private const string UpsertClaim = """
         INSERT INTO codes (hash, campaign_id, job_id, index, sealed, user_id, coupon_id, claimed_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        ON CONFLICT (hash) DO UPDATE SET user_id = excluded.user_id, coupon_id = excluded.coupon_id, claimed_at = excluded.claimed_at
+        ON CONFLICT (campaign_id, job_id, index) DO UPDATE SET user_id = excluded.user_id, coupon_id = excluded.coupon_id, claimed_at = excluded.claimed_at
         WHERE codes.coupon_id IS NULL
         """;
 
@@ -54,7 +57,26 @@ internal static class CodeRows
         commands.Add(claim);
     }
 
-    /// <summary>The one statement inserting every generated code of a batch.</summary>
+    /// <summary>Copies in every generated code of a batch; fails (unique violation) if any is already stored.</summary>
+    public static async Task CopyAsync(NpgsqlConnection connection, List<(string Hash, Guid Campaign, Guid Job, long Index, byte[] Sealed)> codes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(codes);
+        await using var copy = await connection.BeginBinaryImportAsync(Copy, cancellationToken).ConfigureAwait(false);
+        foreach (var (hash, campaign, job, index, sealedCode) in codes)
+        {
+            await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(hash, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(campaign, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(job, NpgsqlDbType.Uuid, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(index, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+            await copy.WriteAsync(sealedCode, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+        }
+
+        await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The one statement inserting every generated code of a batch not stored yet.</summary>
     public static NpgsqlBatchCommand Insert(List<(string Hash, Guid Campaign, Guid Job, long Index, byte[] Sealed)> codes)
     {
         var command = new NpgsqlBatchCommand(InsertCodes);
@@ -67,7 +89,7 @@ internal static class CodeRows
     }
 }
 
-/// <summary>What one shard's transaction of a batch holds: its rows' commands, and the generated codes inserted first by one statement.</summary>
+/// <summary>What one shard's transaction of a batch holds: its rows' commands, and the generated codes, stored first.</summary>
 internal sealed class ShardCommands
 {
     private readonly List<NpgsqlBatchCommand> _commands = [];
@@ -76,5 +98,6 @@ internal sealed class ShardCommands
 
     public void Add(NpgsqlBatchCommand command) => _commands.Add(command);
 
-    public IEnumerable<NpgsqlBatchCommand> Finish() => Codes.Count == 0 ? _commands : [CodeRows.Insert(Codes), .. _commands];
+    /// <summary>The commands, with the codes' insert first unless they were copied in.</summary>
+    public IEnumerable<NpgsqlBatchCommand> Finish(bool codesCopied) => Codes.Count == 0 || codesCopied ? _commands : [CodeRows.Insert(Codes), .. _commands];
 }

@@ -8,7 +8,7 @@ namespace Coupons.Postgres;
 /// <summary>
 /// Drains the Redis event streams into PostgreSQL. Each stream is read through one consumer group
 /// shared by every persister; a batch is written to its shards, one transaction per shard
-/// (<see cref="EventRows"/>), and acknowledged only after every transaction committed. Entries
+/// (<see cref="EventRows"/>), and acknowledged (and deleted) only after every transaction committed. Entries
 /// another persister read and never acknowledged (it died) are taken over once idle for
 /// <see cref="PersisterSettings.TakeOverAfter"/>.
 /// </summary>
@@ -29,10 +29,20 @@ public sealed class Persister : IAsyncDisposable
     private readonly NpgsqlDataSource[] _shards;
     private readonly PersisterSettings _settings;
     private readonly HashSet<string> _groupsMade = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+
+    /// <summary>Whether entries this persister read may be left unstored (it started, or a round failed): read again first.</summary>
+    private bool _mineLeft = true;
+
+    private long? _tookOverAt;
+
+    /// <summary>Whether a read of this round, of its own entries or of others', filled a whole batch: more may be left.</summary>
+    private bool _leftMore;
 
     /// <param name="redis">The Redis the store keeps its state in.</param>
     /// <param name="keys">The store's key layout (its prefix), where the streams are listed.</param>
-    public Persister(IConnectionMultiplexer redis, RedisKeys keys, PostgresOptions postgres, PersisterSettings settings)
+    /// <param name="time">When to look for entries others left (<see cref="PersisterSettings.TakeOverAfter"/>); the system's clock by default.</param>
+    public Persister(IConnectionMultiplexer redis, RedisKeys keys, PostgresOptions postgres, PersisterSettings settings, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
         ArgumentNullException.ThrowIfNull(keys);
@@ -47,6 +57,7 @@ public sealed class Persister : IAsyncDisposable
         _keys = keys;
         _shards = [.. postgres.Shards.Select(s => NpgsqlDataSource.Create(s))];
         _settings = settings;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Rows written to PostgreSQL since this persister started (including rows a higher version had already passed).</summary>
@@ -62,10 +73,12 @@ public sealed class Persister : IAsyncDisposable
     {
         var handled = 0;
         var streams = (await _redis.SetMembersAsync(_keys.Streams).ConfigureAwait(false)).Select(s => (string)s!).ToList();
+        var (mine, takeOver) = (_mineLeft, _tookOverAt is not { } at || _time.GetElapsedTime(at) >= _settings.TakeOverAfter / 4);
+        (_mineLeft, _leftMore) = (true, false);
         foreach (var round in streams.Chunk(StreamsPerRound))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var read = await ReadAsync(round).ConfigureAwait(false);
+            var read = await ReadAsync(round, mine, takeOver).ConfigureAwait(false);
             var events = read.SelectMany(r => r.Entries.Select(e => (r.Stream, Event: StreamEvent.Of(e)))).ToList();
             if (events.Count == 0)
             {
@@ -74,15 +87,32 @@ public sealed class Persister : IAsyncDisposable
 
             await StoreAsync(events, cancellationToken).ConfigureAwait(false);
             await IndexClaimsAsync(events.Select(e => e.Event)).ConfigureAwait(false);
-            var batch = _redis.CreateBatch();
-            var acknowledged = read.Where(r => r.Entries.Length > 0)
-                .Select(r => batch.StreamAcknowledgeAsync(r.Stream, Group, [.. r.Entries.Select(e => e.Id)])).ToList();
-            batch.Execute();
-            await Task.WhenAll(acknowledged).ConfigureAwait(false);
+            await AcknowledgeAsync(read).ConfigureAwait(false);
             handled += events.Count;
         }
 
+        // Every stream's entries this persister read were stored: none of its own is left to read
+        // again, and none of others' older than the last look, unless a batch was full.
+        _mineLeft = _leftMore && mine;
+        _tookOverAt = takeOver && !_leftMore ? _time.GetTimestamp() : _tookOverAt;
         return handled;
+    }
+
+    /// <summary>
+    /// Acknowledges the entries stored and deletes them from their streams, in one pipeline: the
+    /// group is the streams' only reader, so an entry in PostgreSQL needs no memory in Redis (a
+    /// million generated codes are a hundred megabytes of entries until then).
+    /// </summary>
+    private async Task AcknowledgeAsync(List<(string Stream, StreamEntry[] Entries)> read)
+    {
+        var batch = _redis.CreateBatch();
+        var done = read.Where(r => r.Entries.Length > 0).SelectMany(r =>
+        {
+            RedisValue[] ids = [.. r.Entries.Select(e => e.Id)];
+            return new Task[] { batch.StreamAcknowledgeAsync(r.Stream, Group, ids), batch.StreamDeleteAsync(r.Stream, ids) };
+        }).ToList();
+        batch.Execute();
+        await Task.WhenAll(done).ConfigureAwait(false);
     }
 
     /// <summary>Entries not yet stored: those no persister has read, and those read but not acknowledged.</summary>
@@ -100,8 +130,9 @@ public sealed class Persister : IAsyncDisposable
             foreach (var (key, groups) in infos)
             {
                 var group = (await groups.ConfigureAwait(false)).Single(g => g.Name == Group);
-                // Redis 7 gives the unread count as "lag"; it is null when Redis cannot tell (entries deleted).
-                lag += group.PendingMessageCount + (group.Lag ?? await _redis.StreamLengthAsync(key).ConfigureAwait(false));
+                // Redis 7 gives the unread count as "lag"; it is null when Redis cannot tell (entries
+                // deleted), and then the stream's length is the lag: only stored entries are deleted.
+                lag += group.Lag is { } unread ? group.PendingMessageCount + unread : await _redis.StreamLengthAsync(key).ConfigureAwait(false);
             }
         }
 
@@ -117,24 +148,28 @@ public sealed class Persister : IAsyncDisposable
     }
 
     /// <summary>
-    /// For each stream, first what this persister read and could not store (PostgreSQL was down),
-    /// then what others read and left, then what nobody has read yet: every stream's three reads in
-    /// one pipeline (a node runs each stream's in order).
+    /// For each stream, first what this persister read and could not store (PostgreSQL was down:
+    /// only after a round failed, or at start), then what others read and left (every quarter of
+    /// <see cref="PersisterSettings.TakeOverAfter"/>), then what nobody has read yet: every stream's
+    /// reads in one pipeline (a node runs each stream's in order).
     /// </summary>
-    private async Task<List<(string Stream, StreamEntry[] Entries)>> ReadAsync(string[] streams)
+    private async Task<List<(string Stream, StreamEntry[] Entries)>> ReadAsync(string[] streams, bool mine, bool takeOver)
     {
         await EnsureGroupsAsync(streams).ConfigureAwait(false);
         var batch = _redis.CreateBatch();
+        var none = Task.FromResult(Array.Empty<StreamEntry>());
         var reads = streams.Select(key => (
             Key: key,
-            Mine: batch.StreamReadGroupAsync(key, Group, _settings.Consumer, "0-0", _settings.BatchSize),
-            Taken: batch.StreamAutoClaimAsync(key, Group, _settings.Consumer, (long)_settings.TakeOverAfter.TotalMilliseconds, "0-0", _settings.BatchSize),
+            Mine: mine ? batch.StreamReadGroupAsync(key, Group, _settings.Consumer, "0-0", _settings.BatchSize) : none,
+            Taken: takeOver ? batch.StreamAutoClaimAsync(key, Group, _settings.Consumer, (long)_settings.TakeOverAfter.TotalMilliseconds, "0-0", _settings.BatchSize) : null,
             Fresh: batch.StreamReadGroupAsync(key, Group, _settings.Consumer, ">", _settings.BatchSize))).ToList();
         batch.Execute();
         var result = new List<(string Stream, StreamEntry[] Entries)>(reads.Count);
-        foreach (var (key, mine, taken, fresh) in reads)
+        foreach (var (key, own, taken, fresh) in reads)
         {
-            var entries = (await mine.ConfigureAwait(false)).Concat((await taken.ConfigureAwait(false)).ClaimedEntries).Concat(await fresh.ConfigureAwait(false));
+            var (left, takenOver) = (await own.ConfigureAwait(false), taken is null ? [] : (await taken.ConfigureAwait(false)).ClaimedEntries);
+            _leftMore |= left.Length >= _settings.BatchSize || takenOver.Length >= _settings.BatchSize;
+            var entries = left.Concat(takenOver).Concat(await fresh.ConfigureAwait(false));
             result.Add((key, [.. entries.Where(e => !e.IsNull).DistinctBy(e => e.Id)]));
         }
 
@@ -180,31 +215,51 @@ public sealed class Persister : IAsyncDisposable
 
     private async Task StoreAsync(List<(string Stream, StreamEvent Event)> events, CancellationToken cancellationToken)
     {
-        var byShard = new ShardCommands?[_shards.Length];
+        var byShard = events.GroupBy(e => EventRows.ShardOf(e.Event, _shards.Length)).OrderBy(g => g.Key);
+        foreach (var shard in byShard)
+        {
+            try
+            {
+                await StoreAsync(shard.Key, shard, copyCodes: true, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                // A code copied in was stored already (its event delivered again): the same rows, passing over those.
+                await StoreAsync(shard.Key, shard, copyCodes: false, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>One shard's events in one transaction: generated codes first (copied in, or inserted), then every other row.</summary>
+    private async Task StoreAsync(int shard, IEnumerable<(string Stream, StreamEvent Event)> events, bool copyCodes, CancellationToken cancellationToken)
+    {
+        var commands = new ShardCommands();
         foreach (var (stream, change) in events)
         {
             // The change's audit entry goes in the same transaction as its row.
-            EventRows.AddTo(byShard[EventRows.ShardOf(change, _shards.Length)] ??= new ShardCommands(), stream, change);
+            EventRows.AddTo(commands, stream, change);
         }
 
-        for (var shard = 0; shard < _shards.Length; shard++)
+        await using var connection = await _shards[shard].OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var copied = copyCodes && commands.Codes.Count > 0;
+        if (copied)
         {
-            if (byShard[shard] is not { } commands)
-            {
-                continue;
-            }
-
-            await using var connection = await _shards[shard].OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using var batch = new NpgsqlBatch(connection, transaction);
-            foreach (var command in commands.Finish())
-            {
-                batch.BatchCommands.Add(command);
-            }
-
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            Stored += batch.BatchCommands.Count;
+            await CodeRows.CopyAsync(connection, commands.Codes, cancellationToken).ConfigureAwait(false);
         }
+
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var command in commands.Finish(copied))
+        {
+            batch.BatchCommands.Add(command);
+        }
+
+        if (batch.BatchCommands.Count > 0)
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        Stored += batch.BatchCommands.Count + (copied ? commands.Codes.Count : 0);
     }
 }

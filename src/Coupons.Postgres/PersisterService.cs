@@ -22,7 +22,12 @@ internal sealed class PersisterService(
     TimeProvider time,
     ILogger<PersisterService> logger) : BackgroundService
 {
+    /// <summary>
+    /// The pause after a round that found nothing, doubled after each such round up to
+    /// <see cref="MostIdle"/>: a round reads every stream, so an idle persister costs Redis little.
+    /// </summary>
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MostIdle = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan AfterFailure = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LagEvery = TimeSpan.FromSeconds(1);
 
@@ -41,9 +46,10 @@ internal sealed class PersisterService(
         meter.CreateObservableGauge("coupons.persister.lag", () => Volatile.Read(ref _lag), "{entry}", "Events in the Redis streams not yet stored in PostgreSQL");
         meter.CreateObservableCounter("coupons.persister.stored", () => _persister?.Stored ?? 0, "{row}", "Rows this node's persister wrote to PostgreSQL");
         await ApplySchemaAsync(stoppingToken).ConfigureAwait(false);
-        await using var persister = new Persister(redis, keys, postgres.Value, settings.Value);
+        await using var persister = new Persister(redis, keys, postgres.Value, settings.Value, time);
         _persister = persister;
         long? lagMeasuredAt = null;
+        var idle = Idle;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -55,10 +61,14 @@ internal sealed class PersisterService(
                     lagMeasuredAt = time.GetTimestamp();
                 }
 
-                if (handled == 0)
+                if (handled > 0)
                 {
-                    await Task.Delay(Idle, time, stoppingToken).ConfigureAwait(false);
+                    idle = Idle;
+                    continue;
                 }
+
+                await Task.Delay(idle, time, stoppingToken).ConfigureAwait(false);
+                idle = TimeSpan.FromTicks(Math.Min(idle.Ticks * 2, MostIdle.Ticks));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

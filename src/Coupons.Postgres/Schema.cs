@@ -72,6 +72,14 @@ public static class Schema
         );
         CREATE INDEX codes_by_campaign ON codes (campaign_id, job_id, index);
         """,
+        """
+        -- Generated codes keyed as they are made, by campaign, job and index: a job's rows arrive in
+        -- that order, so a million are appended at the end of one index instead of scattered over a
+        -- hash's. Nothing reads a code here by its hash (Redis answers lookups); Redis keeps hashes unique.
+        ALTER TABLE codes DROP CONSTRAINT codes_pkey;
+        DROP INDEX codes_by_campaign;
+        ALTER TABLE codes ADD PRIMARY KEY (campaign_id, job_id, index);
+        """,
     ];
 
     /// <summary>The latest migration's number: a shard with every migration applied has this many.</summary>

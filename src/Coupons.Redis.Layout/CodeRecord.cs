@@ -25,23 +25,6 @@ public readonly record struct CodeRecord(CodeKind Kind, Guid CampaignId, Guid Jo
             _ => throw new FormatException("not a code record"),
         };
     }
-
-    /// <summary>
-    /// A generated code's member in its campaign's list (<see cref="RedisKeys.CampaignCodes"/>): job,
-    /// index (16 hex digits, so text order is number order), hash; so the list reads by job, then index.
-    /// </summary>
-    public static string ListMember(Guid jobId, long index, CodeHash hash) => ListPrefix(jobId, index) + hash.ToText();
-
-    public static (Guid JobId, long Index, CodeHash Hash) ParseListMember(string member)
-    {
-        ArgumentNullException.ThrowIfNull(member);
-        return (RedisKeys.ParseId(member[..32]), long.Parse(member.AsSpan(32, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture), CodeHash.ParseText(member[48..]));
-    }
-
-    /// <summary>The member every code after <paramref name="cursor"/> sorts at or after.</summary>
-    public static string ListStartAfter(CodeCursor cursor) => ListPrefix(cursor.JobId, cursor.Index + 1);
-
-    private static string ListPrefix(Guid jobId, long index) => RedisKeys.Id(jobId) + index.ToString("x16", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -68,8 +51,14 @@ public readonly record struct CodeClaim(bool Claimed, long AtMs, Guid? CouponId,
 /// <summary>The events of codes in a code partition's stream, and their fields.</summary>
 public static class CodeEvents
 {
-    /// <summary>A generation step's codes that fell in one partition (addcodes.lua): hashes concatenated, indexes and sealed forms comma-separated.</summary>
+    /// <summary>Part of a generation step's codes, listed (listcodes.lua): hashes concatenated, indexes and sealed forms comma-separated.</summary>
     public const string Added = "codes";
+
+    /// <summary>
+    /// How many codes one <see cref="Added"/> event holds at most: about 50 KB, so that no field, read
+    /// as text, is a large object for .NET's collector (85,000 bytes and over).
+    /// </summary>
+    public const int MaxCodesPerEvent = 500;
 
     /// <summary>A generated code claimed (completecode.lua), with its whole row.</summary>
     public const string Claimed = "code-claimed";

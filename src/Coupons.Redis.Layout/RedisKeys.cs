@@ -115,8 +115,12 @@ public sealed class RedisKeys
     /// <summary>The index of the own codes of the coupons of a slot (hash: code hash to coupon id); the slot is the codes' route.</summary>
     public string OwnCodes(int slot) => Slot(slot) + "own-codes";
 
-    /// <summary>A campaign's generated codes (sorted set of equal scores read by lex: <see cref="CodeRecord.ListMember"/>), in its slot.</summary>
+    /// <summary>The chunks of a campaign's list of generated codes (sorted set of equal scores read by lex: <see cref="CodeList.Member"/>), in its slot.</summary>
     public string CampaignCodes(Guid campaignId) => Slot(CampaignSlot(campaignId)) + "codes-of:" + Id(campaignId);
+
+    /// <summary>One chunk of a campaign's list of generated codes (string: <see cref="CodeList"/>), in the campaign's slot.</summary>
+    public string CampaignCodeChunk(Guid campaignId, Guid jobId, long chunk) =>
+        Slot(CampaignSlot(campaignId)) + "codes-of:" + Id(campaignId) + ":" + Id(jobId) + ":" + chunk.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The stream of audit entries for changes kept outside the store (the blocklist, fraud flags).</summary>
     public string AuditEvents => Events(HashSlots.Of("audit"));

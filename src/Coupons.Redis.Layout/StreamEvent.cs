@@ -24,7 +24,7 @@ public enum EventKind
     /// <summary><c>audit</c>: the audit entry of a change kept outside the store (<see cref="AuditStream"/>).</summary>
     Audit = 6,
 
-    /// <summary><c>codes</c>: a generation step's codes in one code partition (addcodes.lua; <see cref="CodeEvents"/>).</summary>
+    /// <summary><c>codes</c>: up to <see cref="CodeEvents.MaxCodesPerEvent"/> of a generation step's codes, in the campaign's slot (listcodes.lua; <see cref="CodeEvents"/>).</summary>
     CodesAdded = 7,
 
     /// <summary><c>code-claimed</c>: a generated code claimed (completecode.lua), with its whole row.</summary>

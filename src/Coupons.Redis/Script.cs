@@ -36,6 +36,7 @@ internal sealed class Script
     public static readonly Script JobAppend = Load("jobappend");
     public static readonly Script JobStore = Load("jobstore");
     public static readonly Script AddCodes = Load("addcodes");
+    public static readonly Script ListCodes = Load("listcodes");
     public static readonly Script SharedCode = Load("sharedcode");
     public static readonly Script ClaimCode = Load("claimcode");
     public static readonly Script CompleteCode = Load("completecode");

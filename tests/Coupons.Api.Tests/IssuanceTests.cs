@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Coupons.Api.Tests.Infrastructure;
 
@@ -25,7 +24,7 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         Assert.Equal($"/v1/jobs/{job.Str("id")}", response.Headers.Location?.OriginalString);
         Assert.Equal("issuance", job.Str("kind"));
 
-        var done = await WaitForAsync(job.Str("id"));
+        var done = await Admin.WaitForJobAsync(job.Str("id"));
         Assert.Equal("succeeded", done.Str("status"));
         Assert.Equal(5, done.Long("total"));
         Assert.Equal(5, done.Long("done"));
@@ -51,7 +50,7 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         var csv = string.Join("\r\n", users.Append(users[0])) + "\n\n";
         using var response = await Service.PostRawAsync($"/v1/campaigns/{campaign}/issuances", csv, "text/csv");
         var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
-        var done = await WaitForAsync(job.Str("id"));
+        var done = await Admin.WaitForJobAsync(job.Str("id"));
         Assert.Equal(41, done.Long("total"));
         Assert.Equal(41, done.GetProperty("results").Long("ok"));
         Assert.Equal(40, (await StatsAsync(campaign)).Long("issued"));
@@ -64,23 +63,29 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
     }
 
     [Fact]
-    public async Task The_same_idempotency_key_gives_the_same_job_without_reading_the_list_again()
+    public async Task The_same_idempotency_key_gives_the_same_job_without_taking_the_list_again()
     {
         var campaign = await NewCampaignAsync(CampaignBody(totalStock: 10));
-        var request = () =>
+        var request = (string body, string mediaType) =>
         {
             var message = new HttpRequestMessage(HttpMethod.Post, $"/v1/campaigns/{campaign}/issuances")
             {
-                Content = new StringContent("""{"userIds":["a-1","a-2"]}""", Encoding.UTF8, "application/json"),
+                Content = new StringContent(body, Encoding.UTF8, mediaType),
             };
             message.Headers.Add("Idempotency-Key", "push-" + campaign);
             return message;
         };
-        using var first = await Admin.SendAsync(request());
+        using var first = await Admin.SendAsync(request("""{"userIds":["a-1","a-2"]}""", "application/json"));
         var job = await first.AssertStatusAsync(HttpStatusCode.Accepted);
-        using var again = await Admin.SendAsync(request());
+        using var again = await Admin.SendAsync(request("""{"userIds":["a-1","a-2"]}""", "application/json"));
         Assert.Equal(job.Str("id"), (await again.AssertStatusAsync(HttpStatusCode.OK)).Str("id"));
-        await WaitForAsync(job.Str("id"));
+        using var csv = await Admin.SendAsync(request("a-3\na-4\n", "text/csv"));
+        Assert.Equal(job.Str("id"), (await csv.AssertStatusAsync(HttpStatusCode.OK)).Str("id"));
+
+        // A JSON body is checked before the key is looked up, as every JSON body is.
+        using var bad = await Admin.SendAsync(request("""{"userIds":[null]}""", "application/json"));
+        await bad.AssertValidationAsync("userIds[0]");
+        await Admin.WaitForJobAsync(job.Str("id"));
         Assert.Equal(2, (await StatsAsync(campaign)).Long("issued"));
     }
 
@@ -123,7 +128,7 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         using var pusher = Factory.ClientFor(creator, "service");
         using var response = await pusher.PostRawAsync($"/v1/campaigns/{campaign}/issuances", """{"userIds":["audit-1","audit-2"]}""");
         var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
-        await WaitForAsync(job.Str("id"));
+        await Admin.WaitForJobAsync(job.Str("id"));
 
         using var audit = await Admin.GetPathAsync($"/v1/audit?actor={creator}&action=coupon.claimed");
         var entries = (await audit.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().ToList();
@@ -142,26 +147,9 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         var campaign = await NewCampaignAsync();
         using var response = await Admin.PostRawAsync($"/v1/campaigns/{campaign}/issuances", """{"userIds":["c-1"]}""");
         var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
-        await WaitForAsync(job.Str("id"));
+        await Admin.WaitForJobAsync(job.Str("id"));
         using var cancel = await Admin.PostEmptyAsync($"/v1/jobs/{job.Str("id")}/cancel");
         await cancel.AssertProblemAsync(HttpStatusCode.Conflict, "job_finished");
-    }
-
-    private async Task<JsonElement> WaitForAsync(string jobId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            using var response = await Admin.GetPathAsync($"/v1/jobs/{jobId}");
-            var job = await response.AssertStatusAsync(HttpStatusCode.OK);
-            if (job.Str("status") is "succeeded" or "failed" or "cancelled")
-            {
-                return job;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} did not finish in 30 s: {job}");
-            await Task.Delay(50);
-        }
     }
 }
 

@@ -24,7 +24,7 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public int Port { get; private set; }
 
-    private string DataDir => Path.Combine(Dir, "data");
+    public string DataDir => Path.Combine(Dir, "data");
 
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port.ToString(CultureInfo.InvariantCulture)};Username=postgres;Database={database};Pooling=true";

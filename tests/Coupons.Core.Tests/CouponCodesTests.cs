@@ -182,6 +182,10 @@ public sealed class CouponCodesTests
     [InlineData("SALE", false)] // L is not a symbol
     [InlineData("WELCOME", false)]
     [InlineData("SUM-", false)]
+    [InlineData("=A", false)] // what a spreadsheet reads as a formula never starts a code (the CSV export)
+    [InlineData("+A", false)]
+    [InlineData("-A", false)]
+    [InlineData("@A", false)]
     public void A_generation_prefix_is_up_to_8_symbols_in_any_case(string? prefix, bool valid)
     {
         var errors = CouponCodes.ValidateGeneration(1, prefix, CouponCodes.DefaultLength);

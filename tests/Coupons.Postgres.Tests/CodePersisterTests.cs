@@ -81,15 +81,13 @@ public sealed class CodePersisterTests(Servers servers) : IAsyncLifetime
             (await _store.ClaimAsync(campaign.Id, "user-d", null)).Coupon!,
         };
 
+        var db = _redis.GetDatabase();
+        var replay = await StreamReplay.KeepAsync(db, new RedisKeys(_redisOptions.KeyPrefix));
         await DrainAsync("first");
         await AssertStoredAsync(campaign.Id, job, codes, coupons, sealedShared);
 
         // Every entry delivered again, and the claims' events before the codes' (as a persister taking over may).
-        var db = _redis.GetDatabase();
-        foreach (var stream in await db.SetMembersAsync(new RedisKeys(_redisOptions.KeyPrefix).Streams))
-        {
-            await db.ExecuteAsync("XGROUP", "SETID", (string)stream!, Persister.Group, "0");
-        }
+        await replay.AppendAgainAsync(db, reversed: true);
 
         await using (var shard0 = new NpgsqlConnection(_postgres.Shards[0]))
         {

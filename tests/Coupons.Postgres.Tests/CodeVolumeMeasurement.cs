@@ -20,7 +20,7 @@ namespace Coupons.Postgres.Tests;
 [Collection(ServersCollection.Name)]
 public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper output)
 {
-    private const int StepSize = 10_000;
+    private static readonly int StepSize = int.TryParse(Environment.GetEnvironmentVariable("CODES_MEASURE_STEP"), CultureInfo.InvariantCulture, out var step) ? step : 10_000;
 
     [Fact]
     public async Task Generate_store_and_persist_codes()
@@ -33,11 +33,22 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         var postgres = await ShardsAsync();
         var options = new RedisStoreOptions { Configuration = servers.Redis.Configuration, KeyPrefix = "m" + Guid.NewGuid().ToString("N")[..8] + ":" };
         using var store = await RedisCouponStore.ConnectAsync(options, TimeProvider.System, TestCodes.Own);
-        using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis.Configuration);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis.Configuration + ",allowAdmin=true");
         var campaign = await store.CreateCampaignAsync(new CampaignDefinition { Name = "Volume", Discount = Discount.AmountOffOf(100), Validity = Validity.Relative(5) }, 10);
         await using var persister = new Persister(redis, store.Keys, postgres, new PersisterSettings { Consumer = "volume", BatchSize = 512 });
         using var stop = new CancellationTokenSource();
-        var persisting = Environment.GetEnvironmentVariable("CODES_MEASURE_PERSIST") == "0" ? Task.CompletedTask : Task.Run(() => PersistAsync(persister, stop.Token));
+        if (Environment.GetEnvironmentVariable("CODES_MEASURE_AOF_REWRITE_MIN") is { } rewriteMin)
+        {
+            // Redis rewrites its AOF each time it doubles: e.g. "4gb" leaves the rewrites out of the measurement.
+            await redis.GetServers()[0].ConfigSetAsync("auto-aof-rewrite-min-size", rewriteMin);
+        }
+
+        var (ownCpu, postgresCpu) = (Process.GetCurrentProcess().TotalProcessorTime, ProcessCpu.PostgresSeconds(servers.Postgres.DataDir));
+        var (allocated, pauses, gen2) = (GC.GetTotalAllocatedBytes(), GC.GetTotalPauseDuration(), GC.CollectionCount(2));
+        // CODES_MEASURE_PERSIST: unset, while storing; "0", never; "after", once every code is in Redis.
+        var mode = Environment.GetEnvironmentVariable("CODES_MEASURE_PERSIST");
+        var persist = mode != "0";
+        var persisting = persist && mode != "after" ? Task.Run(() => PersistAsync(persister, stop.Token)) : Task.CompletedTask;
 
         var job = Guid.CreateVersion7();
         var (derive, storeTime, total) = (new Stopwatch(), new Stopwatch(), Stopwatch.StartNew());
@@ -53,7 +64,13 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         }
 
         var stored = total.Elapsed;
-        while (await persister.LagAsync() > 0)
+        var cpuStored = Process.GetCurrentProcess().TotalProcessorTime;
+        if (mode == "after")
+        {
+            persisting = Task.Run(() => PersistAsync(persister, stop.Token));
+        }
+
+        while (persist && await persister.LagAsync() > 0)
         {
             await Task.Delay(50);
         }
@@ -61,6 +78,14 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         var persisted = total.Elapsed;
         await stop.CancelAsync();
         await persisting;
+        var cpu = (await redis.GetServers()[0].InfoAsync("cpu")).SelectMany(g => g).ToDictionary(p => p.Key, p => double.Parse(p.Value, CultureInfo.InvariantCulture));
+        output.WriteLine(
+            $"CPU: this process (derive, seal, client, persister) {(Process.GetCurrentProcess().TotalProcessorTime - ownCpu).TotalSeconds:F1} s " +
+            $"({(Process.GetCurrentProcess().TotalProcessorTime - cpuStored).TotalSeconds:F1} s after the last code was in Redis), " +
+            $"PostgreSQL {ProcessCpu.PostgresSeconds(servers.Postgres.DataDir) - postgresCpu:F1} s; this process allocated " +
+            $"{(GC.GetTotalAllocatedBytes() - allocated) / 1e6:N0} MB, paused {(GC.GetTotalPauseDuration() - pauses).TotalSeconds:F1} s in {GC.CollectionCount(2) - gen2} full collections");
+        output.WriteLine(
+            $"Redis CPU: {cpu["used_cpu_user"]:F1} s user, {cpu["used_cpu_sys"]:F1} s system, {cpu["used_cpu_user_children"] + cpu["used_cpu_sys_children"]:F1} s in children (AOF rewrites)");
         output.WriteLine(
             $"{count:N0} codes in steps of {StepSize:N0}: derived and sealed {derive.Elapsed.TotalSeconds:F1} s, stored in Redis {storeTime.Elapsed.TotalSeconds:F1} s, " +
             $"all in Redis after {stored.TotalSeconds:F1} s, all in PostgreSQL after {persisted.TotalSeconds:F1} s; {clashes} clashes; {await CountAsync(postgres):N0} rows");

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
@@ -24,6 +25,9 @@ public static class CampaignCodesApi
     private static readonly Refusals Generating = new(Outcome.CampaignNotFound, Outcome.CampaignEnded);
     private static readonly Refusals Listing = new(Outcome.CampaignNotFound);
 
+    /// <summary>What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).</summary>
+    private static readonly SearchValues<char> FormulaStarts = SearchValues.Create("=+-@\t\r");
+
     public static RouteGroupBuilder MapCampaignCodesApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapApiGroup("/v1/campaigns", "Codes").RequireRole(AuthExtensions.Admin);
@@ -40,7 +44,7 @@ public static class CampaignCodesApi
                 {
                     ok.Content?.Add(CsvType, new Microsoft.OpenApi.OpenApiMediaType
                     {
-                        Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Description = "A header line code,status,userId,couponId,claimedAt, then one line a code." },
+                        Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.String, Description = "A header line code,status,userId,couponId,claimedAt, then one line a code (RFC 4180). A userId that starts with =, +, -, @, a tab or a carriage return is written with a leading apostrophe ('), so that a spreadsheet does not run it as a formula; the JSON listing gives it as it is." },
                     });
                 }
 
@@ -186,11 +190,24 @@ public static class CampaignCodesApi
         while (after is not null);
     }
 
-    /// <summary>A field as RFC 4180 writes it: quoted, quotes doubled, when it holds a comma, a quote or a line break.</summary>
-    internal static string Csv(string? value) =>
-        value is null ? string.Empty
-        : value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
-        : value;
+    /// <summary>
+    /// A field as RFC 4180 writes it: quoted, quotes doubled, when it holds a comma, a quote or a line
+    /// break. A field a spreadsheet would take for a formula (one that starts with =, +, -, @, a tab
+    /// or a carriage return) is led by an apostrophe, as OWASP advises against CSV injection: codes
+    /// and their prefixes are of the code alphabet, but a user id is whatever a token's subject says,
+    /// so a user could be named <c>=HYPERLINK(...)</c> for the admin who opens the export. The JSON
+    /// listing gives every value as it is.
+    /// </summary>
+    internal static string Csv(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return string.Empty;
+        }
+
+        var text = FormulaStarts.Contains(value[0]) ? "'" + value : value;
+        return text.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+    }
 
     private static bool WantsCsv(HttpRequest request) =>
         request.GetTypedHeaders().Accept.Any(accept => accept.MediaType.Equals(CsvType, StringComparison.OrdinalIgnoreCase));

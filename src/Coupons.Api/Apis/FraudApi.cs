@@ -25,15 +25,17 @@ public static class FraudApi
         return api;
     }
 
+    private static ProblemHttpResult UnknownSignal() => Problems.Validation("signal", "must be one of " + string.Join(", ", FraudFlag.Signals));
+
     private static async Task<Results<Ok<PageResponse<FraudFlag>>, ProblemHttpResult>> List(
         FraudSignals fraud,
-        [Description("Only flags of this signal: device_accounts, ip_accounts, claim_burst, code_guessing.")] string? signal,
+        [Description("Only flags of this signal.")] string? signal,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor)
     {
         if (signal is not null && FraudFlag.KindOf(signal) is null)
         {
-            return Problems.Validation("signal", "must be one of device_accounts, ip_accounts, claim_burst, code_guessing");
+            return UnknownSignal();
         }
 
         if (KeyPaging.Check(limit, cursor, out var pageSize, out var after) is { } problem)
@@ -52,7 +54,7 @@ public static class FraudApi
     {
         if (FraudFlag.KindOf(signal) is null)
         {
-            return Problems.Validation("signal", "must be one of device_accounts, ip_accounts, claim_burst, code_guessing");
+            return UnknownSignal();
         }
 
         if (string.IsNullOrEmpty(value) || value.Length > 256)

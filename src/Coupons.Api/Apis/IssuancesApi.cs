@@ -28,7 +28,7 @@ public static class IssuancesApi
         app.MapApiGroup("/v1/campaigns", "Campaigns").RequireRole(AuthExtensions.ServiceOrAdmin)
             .MapPost("/{id}/issuances", Create).Refuses(Issuing).WithJsonBody<RouteHandlerBuilder, IssuanceRequest>()
             .Answers(202, "The issuance job; Location is its path. Follow it at GET /v1/jobs/{id}.")
-            .Answers(200, "The job an earlier call with this Idempotency-Key created; the body was not read.")
+            .Answers(200, "The job an earlier call with this Idempotency-Key created; nothing new was started (a JSON list is still checked, a CSV list is not read).")
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 operation.RequestBody?.Content?.Add("text/csv", new Microsoft.OpenApi.OpenApiMediaType
@@ -48,7 +48,19 @@ public static class IssuancesApi
         [FromHeader(Name = "Idempotency-Key")][Description("Repeat the call safely: the same key gives the same job.")] string? idempotencyKey,
         CancellationToken ct)
     {
+        // A JSON list (2 MiB at most) is read and checked first, as every JSON body is, even when the
+        // key gives an earlier job; a CSV list is read only into a new job, as it streams in.
         var csv = context.Request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) == true;
+        IReadOnlyList<string>? listed = null;
+        if (!csv)
+        {
+            (listed, var invalid) = await ReadJsonAsync(context).ConfigureAwait(false);
+            if (invalid is not null)
+            {
+                return invalid;
+            }
+        }
+
         if (IdempotencyKeys.Problem(idempotencyKey) is { } badKey)
         {
             return badKey;
@@ -66,13 +78,11 @@ public static class IssuancesApi
             return TypedResults.Ok(JobResponse.From(job));
         }
 
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        if (listed is not null)
         {
-            limit.MaxRequestBodySize = csv ? MaxCsvBytes : MaxJsonBytes;
+            await jobs.AppendInputsAsync(job.Id, listed, ct).ConfigureAwait(false);
         }
-
-        var problem = csv ? await AppendCsvAsync(context.Request, jobs, job.Id, ct).ConfigureAwait(false) : await AppendJsonAsync(context.Request, jobs, job.Id, ct).ConfigureAwait(false);
-        if (problem is not null)
+        else if (await AppendCsvAsync(context, jobs, job.Id, ct).ConfigureAwait(false) is { } problem)
         {
             // The job never ran: its inputs were not sealed. Cancelled, so nothing is half-applied.
             await jobs.CancelAsync(job.Id, CancellationToken.None).ConfigureAwait(false);
@@ -83,35 +93,36 @@ public static class IssuancesApi
         return TypedResults.Accepted($"/v1/jobs/{Ids.Format(job.Id)}", JobResponse.From(sealedJob));
     }
 
-    private static async Task<ProblemHttpResult?> AppendJsonAsync(HttpRequest request, IJobStore jobs, Guid jobId, CancellationToken ct)
+    /// <summary>The users of a JSON body (unknown and repeated fields refused, as the document says), or why it is refused.</summary>
+    private static async Task<(IReadOnlyList<string>? Users, ProblemHttpResult? Problem)> ReadJsonAsync(HttpContext context)
     {
-        // Read as every body is (unknown and repeated fields refused, as the document says), with room for 10,000 ids.
-        var (body, problem) = await JsonBody.ReadAsync<IssuanceRequest>(request, MaxJsonBytes).ConfigureAwait(false);
+        RaiseBodyLimit(context, MaxJsonBytes);
+        var (body, problem) = await JsonBody.ReadAsync<IssuanceRequest>(context.Request, MaxJsonBytes).ConfigureAwait(false);
         if (problem is not null)
         {
-            return problem;
+            return (null, problem);
         }
 
         if (body!.UserIds is not { Count: > 0 and <= IssuanceRequest.MaxUsers } users)
         {
-            return Problems.Validation("userIds", $"must list 1 to {IssuanceRequest.MaxUsers} users");
+            return (null, Problems.Validation("userIds", $"must list 1 to {IssuanceRequest.MaxUsers} users"));
         }
 
         for (var i = 0; i < users.Count; i++)
         {
             if (!IsUserId(users[i]))
             {
-                return Problems.Validation($"userIds[{i}]", $"must be 1 to {StoreLimits.MaxUserIdLength} characters, not only white space, without control characters");
+                return (null, Problems.Validation($"userIds[{i}]", $"must be 1 to {StoreLimits.MaxUserIdLength} characters, not only white space, without control characters"));
             }
         }
 
-        await jobs.AppendInputsAsync(jobId, users, ct).ConfigureAwait(false);
-        return null;
+        return (users, null);
     }
 
-    private static async Task<ProblemHttpResult?> AppendCsvAsync(HttpRequest request, IJobStore jobs, Guid jobId, CancellationToken ct)
+    private static async Task<ProblemHttpResult?> AppendCsvAsync(HttpContext context, IJobStore jobs, Guid jobId, CancellationToken ct)
     {
-        using var reader = new StreamReader(request.Body, leaveOpen: true);
+        RaiseBodyLimit(context, MaxCsvBytes);
+        using var reader = new StreamReader(context.Request.Body, leaveOpen: true);
         var batch = new List<string>(Batch);
         var line = 0;
         var users = 0L;
@@ -154,6 +165,15 @@ public static class IssuancesApi
         return users == 0 ? Problems.Validation("body", "lists no user") : null;
     }
 
-    private static bool IsUserId(string value) =>
-        value.Length is > 0 and <= StoreLimits.MaxUserIdLength && !string.IsNullOrWhiteSpace(value) && !value.Any(char.IsControl);
+    /// <summary>Lets this request's body be larger than the server's limit for every other route (where the server allows it: Kestrel).</summary>
+    private static void RaiseBodyLimit(HttpContext context, long maxBytes)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+    }
+
+    private static bool IsUserId(string? value) =>
+        value is { Length: > 0 and <= StoreLimits.MaxUserIdLength } && !string.IsNullOrWhiteSpace(value) && !value.Any(char.IsControl);
 }

@@ -195,7 +195,7 @@ public sealed partial class FraudSignals
         _time = time;
         _options = options.Value.Fraud;
         _logger = logger;
-        _flagged = meters.Create("Coupons").CreateCounter<long>("coupons.fraud.flagged", "{entity}", "Entities newly flagged by a fraud signal (signal: device_accounts, ip_accounts, claim_burst, code_guessing)");
+        _flagged = meters.Create("Coupons").CreateCounter<long>("coupons.fraud.flagged", "{entity}", "Entities newly flagged by a fraud signal (signal: " + string.Join(", ", FraudFlag.Signals) + ")");
     }
 
     public ISignalStore Store => _store;

@@ -8,21 +8,21 @@ namespace Coupons.Redis;
 
 /// <summary>
 /// Generated codes: each in its code partition's index (addcodes.lua: stored, kept when a redone step
-/// writes it again, or a clash), and listed in its campaign's list for <see cref="ListAsync"/>.
+/// writes it again, or a clash), then in its campaign's list and on the way to PostgreSQL
+/// (listcodes.lua), for <see cref="ListAsync"/>.
 /// </summary>
 /// <remarks>
 /// A step's codes are grouped by partition (at most 1,024 slots, however many codes) and every
-/// group's script is sent in one pipeline; each script appends one event with all its codes to its
-/// slot's stream, so a million codes are about a thousand events per hundred thousand, not a million.
-/// The campaign's list is written after the index, as the user's list is after a claim: a read aid.
-/// A node that dies in between leaves codes in the index that the list lacks until the job redoes
-/// the step, which lists the kept codes again.
+/// group's script is sent in one pipeline. Once all have answered, one script in the campaign's slot
+/// writes the stored codes in the list's chunks and appends them to the slot's stream, five
+/// hundred codes an event: a million codes are two thousand events, not a million. A node that dies between
+/// the two leaves codes in the index that neither the list nor PostgreSQL has; the job's step was not
+/// committed, so it is redone and lists them. Such a code claimed meanwhile reaches PostgreSQL with
+/// its claim, which carries the code's whole row.
 /// </remarks>
 internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
 {
     private const int MaxCodesPerScript = 512;
-    private const int MaxMembersPerAdd = 1_024;
-
     /// <summary>How many codes one page of a filtered listing looks at, at most.</summary>
     private const int MaxExaminedPerPage = 1_000;
 
@@ -45,8 +45,10 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
         }
 
         await ListStreamsAsync(codes).ConfigureAwait(false);
-        var clashes = await StoreAsync(campaignId, jobId, codes).ConfigureAwait(false);
-        await ListAsync(campaignId, jobId, codes, clashes).ConfigureAwait(false);
+        // As text once, for both the partitions and the list.
+        var texts = codes.Select(c => new CodeText(c.Hash.ToText(), c.Index.ToString(CultureInfo.InvariantCulture), Convert.ToBase64String(c.Sealed))).ToArray();
+        var clashes = await StoreAsync(campaignId, jobId, codes, texts).ConfigureAwait(false);
+        await ListAsync(campaignId, jobId, codes, texts, clashes).ConfigureAwait(false);
         return new AddCodesResult(Outcome.Ok, clashes);
     }
 
@@ -54,15 +56,20 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         var found = new List<CodeEntry>();
-        var last = after;
-        for (var examined = 0; examined < MaxExaminedPerPage;)
+        var (job, index) = after is { } cursor ? (cursor.JobId, cursor.Index + 1) : (Guid.Empty, 0L);
+        // A page of every code reads as many slots as it needs (empty ones only from clashes or a step in flight).
+        var budget = MaxExaminedPerPage + (status is null ? limit + 1 : 0);
+        for (var examined = 0; examined < budget;)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var take = status is null ? limit + 1 : Math.Min(Math.Max(limit + 1, 64), MaxExaminedPerPage - examined);
-            RedisValue from = last is { } cursor ? CodeRecord.ListStartAfter(cursor) : default;
-            var members = await db.SortedSetRangeByValueAsync(keys.CampaignCodes(campaignId), from, default, Exclude.None, Order.Ascending, 0, take).ConfigureAwait(false);
-            var entries = await ReadAsync(members).ConfigureAwait(false);
-            foreach (var entry in entries.Where(e => status is null || e.Status == status))
+            var take = status is null ? limit + 1 - found.Count : Math.Min(Math.Max(limit + 1, 64), budget - examined);
+            var (listed, last, looked) = await ReadListAsync(campaignId, job, index, take).ConfigureAwait(false);
+            if (last is not { } lastSlot)
+            {
+                return new CodePage(found, null);
+            }
+
+            foreach (var entry in (await ReadAsync(listed).ConfigureAwait(false)).Where(e => status is null || e.Status == status))
             {
                 found.Add(entry);
                 if (found.Count > limit)
@@ -72,24 +79,42 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
                 }
             }
 
-            if (members.Length < take)
-            {
-                return new CodePage(found, null);
-            }
-
-            examined += members.Length;
-            last = entries[^1].Cursor;
+            examined += looked;
+            (job, index) = (lastSlot.JobId, lastSlot.Index + 1);
         }
 
         // Looked at as many as a page may: the page ends short, and the next goes on from there.
-        return new CodePage(found, last);
+        return new CodePage(found, new CodeCursor(job, index - 1));
     }
 
-    /// <summary>The codes of list members, read from their partitions (records and claims) in one pipeline.</summary>
-    private async Task<List<CodeEntry>> ReadAsync(RedisValue[] members)
+    /// <summary>
+    /// Up to <paramref name="take"/> slots of the list from (<paramref name="job"/>, <paramref name="index"/>)
+    /// on, within one chunk: the codes in them, the last slot passed (null: the list ends before) and how many were read.
+    /// </summary>
+    private async Task<(List<(Guid JobId, long Index, CodeHash Hash)> Codes, CodeCursor? Last, int Looked)> ReadListAsync(Guid campaignId, Guid job, long index, int take)
+    {
+        var members = await db.SortedSetRangeByValueAsync(keys.CampaignCodes(campaignId), CodeList.Member(job, CodeList.ChunkOf(index)), default, Exclude.None, Order.Ascending, 0, 1).ConfigureAwait(false);
+        if (members.Length == 0)
+        {
+            return ([], null, 0);
+        }
+
+        var (chunkJob, chunk) = CodeList.ParseMember(members[0].ToString());
+        var first = chunkJob == job && chunk == CodeList.ChunkOf(index) ? index : chunk * CodeList.ChunkSize;
+        var slots = (int)Math.Min(take, ((chunk + 1) * CodeList.ChunkSize) - first);
+        var offset = CodeList.OffsetOf(first);
+        var read = (byte[])(await db.StringGetRangeAsync(keys.CampaignCodeChunk(campaignId, chunkJob, chunk), offset, offset + (slots * CodeList.SlotBytes) - 1).ConfigureAwait(false))!;
+
+        // A chunk written only in part ends early: the rest of its slots are empty, passed over for nothing.
+        var lastIndex = read.Length < slots * CodeList.SlotBytes ? ((chunk + 1) * CodeList.ChunkSize) - 1 : first + slots - 1;
+        return ([.. CodeList.Read(first, read).Select(c => (chunkJob, c.Index, c.Hash))], new CodeCursor(chunkJob, lastIndex), Math.Max(1, read.Length / CodeList.SlotBytes));
+    }
+
+    /// <summary>The codes listed, read from their partitions (records and claims) in one pipeline.</summary>
+    private async Task<List<CodeEntry>> ReadAsync(List<(Guid JobId, long Index, CodeHash Hash)> listed)
     {
         var batch = db.CreateBatch();
-        var reads = members.Select(m => CodeRecord.ParseListMember(m.ToString())).Select(m =>
+        var reads = listed.Select(m =>
         {
             var (slot, field) = (RedisKeys.CodeSlot(m.Hash), m.Hash.ToText());
             return (m.Hash, Record: batch.HashGetAsync(keys.Codes(slot), field), Claim: batch.HashGetAsync(keys.CodeClaims(slot), field));
@@ -126,7 +151,7 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
     }
 
     /// <summary>Runs addcodes.lua for every partition the codes fall in, all in one pipeline; returns the clashes' positions, in order.</summary>
-    private async Task<List<int>> StoreAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes)
+    private async Task<List<int>> StoreAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CodeText[] texts)
     {
         var (campaign, job) = (RedisKeys.Id(campaignId), RedisKeys.Id(jobId));
         var batch = db.CreateBatch();
@@ -139,13 +164,13 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
                 (values[0], values[1]) = (campaign, job);
                 for (var i = 0; i < positions.Length; i++)
                 {
-                    var code = codes[positions[i]];
-                    values[2 + (i * 3)] = code.Hash.ToText();
-                    values[3 + (i * 3)] = code.Index.ToString(CultureInfo.InvariantCulture);
-                    values[4 + (i * 3)] = Convert.ToBase64String(code.Sealed);
+                    var text = texts[positions[i]];
+                    values[2 + (i * 3)] = text.Hash;
+                    values[3 + (i * 3)] = text.Index;
+                    values[4 + (i * 3)] = text.Sealed;
                 }
 
-                calls.Add(([.. positions], Script.AddCodes.RunAsync(batch, [keys.Codes(group.Key), keys.Events(group.Key)], values, retryOn: db)));
+                calls.Add(([.. positions], Script.AddCodes.RunAsync(batch, [keys.Codes(group.Key)], values, retryOn: db)));
             }
         }
 
@@ -160,15 +185,40 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
         return clashes;
     }
 
-    /// <summary>Adds the stored codes (new and kept) to the campaign's list, in one pipeline.</summary>
-    private async Task ListAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, List<int> clashes)
+    /// <summary>
+    /// Writes the stored codes (new and kept) in their slots of the campaign's list, names their
+    /// chunks and appends them to the campaign slot's stream for the persisters (listcodes.lua).
+    /// </summary>
+    private async Task ListAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CodeText[] texts, List<int> clashes)
     {
         var clashed = clashes.ToHashSet();
-        var members = Enumerable.Range(0, codes.Count).Where(i => !clashed.Contains(i))
-            .Select(i => new SortedSetEntry(CodeRecord.ListMember(jobId, codes[i].Index, codes[i].Hash), 0));
-        var batch = db.CreateBatch();
-        var adds = members.Chunk(MaxMembersPerAdd).Select(chunk => batch.SortedSetAddAsync(keys.CampaignCodes(campaignId), chunk)).ToList();
-        batch.Execute();
-        await Task.WhenAll(adds).ConfigureAwait(false);
+        var stored = Enumerable.Range(0, codes.Count).Where(i => !clashed.Contains(i)).ToList();
+        if (stored.Count == 0)
+        {
+            return;
+        }
+
+        var runs = CodeList.Runs(stored.Select(i => (codes[i].Index, codes[i].Hash)));
+        var keyList = new List<RedisKey> { keys.CampaignCodes(campaignId), keys.Events(RedisKeys.CampaignSlot(campaignId)) };
+        var values = new List<RedisValue> { RedisKeys.Id(campaignId), RedisKeys.Id(jobId), runs.Count };
+        foreach (var (chunk, offset, slots) in runs)
+        {
+            keyList.Add(keys.CampaignCodeChunk(campaignId, jobId, chunk));
+            values.AddRange([offset, slots, CodeList.Member(jobId, chunk)]);
+        }
+
+        foreach (var part in stored.Chunk(CodeEvents.MaxCodesPerEvent))
+        {
+            values.AddRange([
+                string.Concat(part.Select(i => texts[i].Hash)),
+                string.Join(',', part.Select(i => texts[i].Index)),
+                string.Join(',', part.Select(i => texts[i].Sealed)),
+            ]);
+        }
+
+        await Script.ListCodes.RunAsync(db, [.. keyList], [.. values]).ConfigureAwait(false);
     }
 }
+
+/// <summary>A code as the scripts and events write it: its hash (base64url), index and sealed form (base64).</summary>
+internal readonly record struct CodeText(string Hash, string Index, string Sealed);

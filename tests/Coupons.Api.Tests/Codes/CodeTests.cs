@@ -25,24 +25,7 @@ internal static class CodeSteps
         using var response = await admin.PostJsonAsync($"/v1/campaigns/{campaign}/codes", body);
         var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
         Assert.Equal("codes", job.Str("kind"));
-        return await WaitForJobAsync(admin, job.Str("id"));
-    }
-
-    public static async Task<JsonElement> WaitForJobAsync(HttpClient admin, string jobId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            using var response = await admin.GetPathAsync($"/v1/jobs/{jobId}");
-            var job = await response.AssertStatusAsync(HttpStatusCode.OK);
-            if (job.Str("status") is "succeeded" or "failed" or "cancelled")
-            {
-                return job;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} did not finish in 60 s: {job}");
-            await Task.Delay(50);
-        }
+        return await admin.WaitForJobAsync(job.Str("id"));
     }
 
     public static async Task<List<JsonElement>> AllCodesAsync(HttpClient admin, string campaign, string? status = null, int limit = 200)
@@ -173,6 +156,32 @@ public abstract class CodeTests<TFactory>(TFactory factory) : ApiTestBase<TFacto
         Assert.Equal(46, lines.Length);
         Assert.Equal(codes.Select(c => c.Str("code")), lines.Skip(1).Select(line => line.Split(',')[0]));
         Assert.Contains(lines, line => line.StartsWith($"{code},claimed,{alice},{coupon.Str("id")},", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_export_keeps_a_user_id_that_looks_like_a_formula_from_running_in_a_spreadsheet()
+    {
+        var campaign = await NewCampaignAsync(CampaignBody(totalStock: 10));
+        await CodeSteps.GenerateAsync(Admin, campaign, 3);
+        var codes = (await CodeSteps.AllCodesAsync(Admin, campaign)).Select(c => c.Str("code")).ToList();
+        var users = new[] { "=HYPERLINK(\"http://evil.example\",\"x\")-" + Unique(), "+1-" + Unique(), "@SUM(A1)-" + Unique() };
+        for (var i = 0; i < users.Length; i++)
+        {
+            using var claimed = await CodeSteps.ClaimAsync(Factory.ClientFor(users[i]), codes[i]);
+            await claimed.AssertStatusAsync(HttpStatusCode.Created);
+        }
+
+        using var export = new HttpRequestMessage(HttpMethod.Get, $"/v1/campaigns/{campaign}/codes");
+        export.Headers.Add("Accept", "text/csv");
+        using var csv = await Admin.SendAsync(export);
+        var text = await csv.Content.ReadAsStringAsync();
+        Assert.Contains($",claimed,\"'{users[0].Replace("\"", "\"\"", StringComparison.Ordinal)}\",", text, StringComparison.Ordinal);
+        Assert.Contains($",claimed,'{users[1]},", text, StringComparison.Ordinal);
+        Assert.Contains($",claimed,'{users[2]},", text, StringComparison.Ordinal);
+
+        // The JSON listing gives them as they are.
+        var listed = await CodeSteps.AllCodesAsync(Admin, campaign, status: "claimed");
+        Assert.Equal(users.Order(StringComparer.Ordinal), listed.Select(c => c.Str("userId")).Order(StringComparer.Ordinal));
     }
 
     [Fact]

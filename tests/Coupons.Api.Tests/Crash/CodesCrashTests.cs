@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Coupons.Core.Codes;
 using Xunit.Abstractions;
 
@@ -24,61 +22,39 @@ public sealed class CodesCrashTests(ITestOutputHelper output)
     {
         using var overall = new CancellationTokenSource(TimeSpan.FromSeconds(180));
         var ct = overall.Token;
-        var dataDir = Directory.CreateTempSubdirectory("coupons-codes-crash-").FullName;
-        var server = ServerProcess.Start(dataDir, SigningKey);
-        var client = new CrashClient(server.BaseAddress, SigningKey);
-        try
+        using var server = await JobCrashServer.StartAsync("coupons-codes-crash-", SigningKey, ct);
+        var admin = server.Client.Token(CrashClient.AdminUser, "admin");
+        var campaign = await server.Client.SendCheckedAsync(HttpMethod.Post, "/v1/campaigns", admin, new
         {
-            await server.WaitReadyAsync(client.Http, TimeSpan.FromSeconds(30), ct);
-            var admin = client.Token(CrashClient.AdminUser, "admin");
-            var campaign = await client.SendCheckedAsync(HttpMethod.Post, "/v1/campaigns", admin, new
-            {
-                name = "printed codes",
-                discount = new { type = "amount_off", amountOff = 100 },
-                totalStock = 10,
-                validity = new { days = 30 },
-            }, ct);
-            var campaignId = campaign.Text("id")!;
-            var job = await client.SendCheckedAsync(HttpMethod.Post, $"/v1/campaigns/{campaignId}/codes", admin, new { count = Count, prefix = "CRASH" }, ct);
-            var jobId = job.Text("id")!;
+            name = "printed codes",
+            discount = new { type = "amount_off", amountOff = 100 },
+            totalStock = 10,
+            validity = new { days = 30 },
+        }, ct);
+        var campaignId = campaign.Text("id")!;
+        var job = await server.Client.SendCheckedAsync(HttpMethod.Post, $"/v1/campaigns/{campaignId}/codes", admin, new { count = Count, prefix = "CRASH" }, ct);
+        var jobId = job.Text("id")!;
 
-            var before = await WaitAsync(client, admin, jobId, j => j.GetProperty("done").GetInt64() > 0, ct);
-            server.Kill();
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"killed with {before.GetProperty("done").GetInt64()} of {Count} done (committed steps)"));
-            Assert.True(before.GetProperty("done").GetInt64() < Count, "the job finished before the kill; the test needs more codes");
+        var done = await server.KillMidJobAsync(admin, jobId, Count, output, ct);
+        var client = server.Client;
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        Assert.Equal(Count, done.GetProperty("results").GetProperty("ok").GetInt64());
 
-            client.Dispose();
-            server.Dispose();
-            server = ServerProcess.Start(dataDir, SigningKey);
-            client = new CrashClient(server.BaseAddress, SigningKey);
-            await server.WaitReadyAsync(client.Http, TimeSpan.FromSeconds(30), ct);
-            var done = await WaitAsync(client, admin, jobId, j => j.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled", ct);
-            Assert.Equal("succeeded", done.GetProperty("status").GetString());
-            Assert.Equal(Count, done.GetProperty("results").GetProperty("ok").GetInt64());
+        var codes = await ExportAsync(client, admin, campaignId, ct);
+        Assert.Equal(Count, codes.Count);
+        Assert.Equal(Count, codes.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(codes, code => Assert.True(code.StartsWith("CRASH", StringComparison.Ordinal) && CouponCodes.IsWellFormed(code), code));
 
-            var codes = await ExportAsync(client, server.BaseAddress, admin, campaignId, ct);
-            Assert.Equal(Count, codes.Count);
-            Assert.Equal(Count, codes.Distinct(StringComparer.Ordinal).Count());
-            Assert.All(codes, code => Assert.True(code.StartsWith("CRASH", StringComparison.Ordinal) && CouponCodes.IsWellFormed(code), code));
-
-            var user = client.Token("crash-code-user");
-            var claimed = await client.SendCheckedAsync(HttpMethod.Post, "/v1/codes/claim", user, new { code = codes[Count / 2] }, ct);
-            Assert.Equal(201, claimed.Status);
-            var other = await client.SendAsync(HttpMethod.Post, "/v1/codes/claim", client.Token("crash-code-other"), new { code = codes[Count / 2] }, ct);
-            Assert.Equal((409, "code_already_claimed"), (other.Status, other.Code));
-        }
-        finally
-        {
-            client.Dispose();
-            server.Dispose();
-            Directory.Delete(dataDir, recursive: true);
-        }
+        var user = client.Token("crash-code-user");
+        var claimed = await client.SendCheckedAsync(HttpMethod.Post, "/v1/codes/claim", user, new { code = codes[Count / 2] }, ct);
+        Assert.Equal(201, claimed.Status);
+        var other = await client.SendAsync(HttpMethod.Post, "/v1/codes/claim", client.Token("crash-code-other"), new { code = codes[Count / 2] }, ct);
+        Assert.Equal((409, "code_already_claimed"), (other.Status, other.Code));
     }
 
-    private static async Task<List<string>> ExportAsync(CrashClient client, Uri server, string token, string campaignId, CancellationToken ct)
+    private static async Task<List<string>> ExportAsync(CrashClient client, string token, string campaignId, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(server, $"/v1/campaigns/{campaignId}/codes"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var request = client.Request(HttpMethod.Get, $"/v1/campaigns/{campaignId}/codes", token);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
         using var response = await client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         Assert.True(response.IsSuccessStatusCode, response.StatusCode.ToString());
@@ -91,19 +67,5 @@ public sealed class CodesCrashTests(ITestOutputHelper output)
         }
 
         return codes;
-    }
-
-    private static async Task<JsonElement> WaitAsync(CrashClient client, string token, string jobId, Func<JsonElement, bool> until, CancellationToken ct)
-    {
-        while (true)
-        {
-            var reply = await client.SendCheckedAsync(HttpMethod.Get, $"/v1/jobs/{jobId}", token, null, ct);
-            if (reply.IsSuccess && until(reply.Body))
-            {
-                return reply.Body;
-            }
-
-            await Task.Delay(10, ct);
-        }
     }
 }

@@ -81,6 +81,32 @@ internal sealed class CrashClient : IDisposable
         return reply;
     }
 
+    /// <summary>Reads the job until <paramref name="until"/> holds for it (answers that say "try later" read again), and returns it.</summary>
+    public async Task<JsonElement> WaitForJobAsync(string token, string jobId, Func<JsonElement, bool> until, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var reply = await SendCheckedAsync(HttpMethod.Get, $"/v1/jobs/{jobId}", token, null, cancellationToken);
+            if (reply.IsSuccess && until(reply.Body))
+            {
+                return reply.Body;
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
+    /// <summary>Whether the job has finished: succeeded, failed or cancelled.</summary>
+    public static bool IsFinished(JsonElement job) => job.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled";
+
+    /// <summary>A request to this server as <paramref name="token"/>, for what <see cref="SendAsync"/> does not send: CSV bodies, streamed answers.</summary>
+    public HttpRequestMessage Request(HttpMethod method, string path, string token)
+    {
+        var request = new HttpRequestMessage(method, new Uri(_base, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<Reply> SendCoreAsync(HttpMethod method, string path, string token, object? body, string? idempotencyKey, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Xunit.Abstractions;
@@ -22,75 +21,36 @@ public sealed class IssuanceCrashTests(ITestOutputHelper output)
     {
         using var overall = new CancellationTokenSource(TimeSpan.FromSeconds(150));
         var ct = overall.Token;
-        var dataDir = Directory.CreateTempSubdirectory("coupons-issuance-crash-").FullName;
-        var server = ServerProcess.Start(dataDir, SigningKey);
-        var client = new CrashClient(server.BaseAddress, SigningKey);
-        try
+        using var server = await JobCrashServer.StartAsync("coupons-issuance-crash-", SigningKey, ct);
+        var admin = server.Client.Token(CrashClient.AdminUser, "admin");
+        var campaign = await server.Client.SendCheckedAsync(HttpMethod.Post, "/v1/campaigns", admin, new
         {
-            await server.WaitReadyAsync(client.Http, TimeSpan.FromSeconds(30), ct);
-            var admin = client.Token(CrashClient.AdminUser, "admin");
-            var campaign = await client.SendCheckedAsync(HttpMethod.Post, "/v1/campaigns", admin, new
-            {
-                name = "pushed",
-                discount = new { type = "amount_off", amountOff = 100 },
-                totalStock = Users,
-                perUserLimit = 1,
-                validity = new { days = 30 },
-            }, ct);
-            var jobId = await UploadAsync(client, server.BaseAddress, admin, campaign.Text("id")!, ct);
+            name = "pushed",
+            discount = new { type = "amount_off", amountOff = 100 },
+            totalStock = Users,
+            perUserLimit = 1,
+            validity = new { days = 30 },
+        }, ct);
+        var jobId = await UploadAsync(server.Client, admin, campaign.Text("id")!, ct);
 
-            var before = await WaitAsync(client, admin, jobId, job => job.GetProperty("done").GetInt64() > 0, ct);
-            server.Kill();
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"killed with {before.GetProperty("done").GetInt64()} of {Users} done (committed steps)"));
-            Assert.True(before.GetProperty("done").GetInt64() < Users, "the job finished before the kill; the test needs a longer list");
-
-            client.Dispose();
-            server.Dispose();
-            server = ServerProcess.Start(dataDir, SigningKey);
-            client = new CrashClient(server.BaseAddress, SigningKey);
-            await server.WaitReadyAsync(client.Http, TimeSpan.FromSeconds(30), ct);
-            var done = await WaitAsync(client, admin, jobId, job => job.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled", ct);
-
-            Assert.Equal("succeeded", done.GetProperty("status").GetString());
-            Assert.Equal(Users, done.GetProperty("results").GetProperty("ok").GetInt64());
-            var stats = await client.SendCheckedAsync(HttpMethod.Get, $"/v1/campaigns/{campaign.Text("id")}/stats", admin, null, ct);
-            Assert.Equal(Users, stats.Body.GetProperty("issued").GetInt64()); // one per user at most, so one each
-            var failures = await client.SendCheckedAsync(HttpMethod.Get, $"/v1/jobs/{jobId}/failures", admin, null, ct);
-            Assert.Empty(failures.Body.GetProperty("items").EnumerateArray());
-        }
-        finally
-        {
-            client.Dispose();
-            server.Dispose();
-            Directory.Delete(dataDir, recursive: true);
-        }
+        var done = await server.KillMidJobAsync(admin, jobId, Users, output, ct);
+        var client = server.Client;
+        Assert.Equal("succeeded", done.GetProperty("status").GetString());
+        Assert.Equal(Users, done.GetProperty("results").GetProperty("ok").GetInt64());
+        var stats = await client.SendCheckedAsync(HttpMethod.Get, $"/v1/campaigns/{campaign.Text("id")}/stats", admin, null, ct);
+        Assert.Equal(Users, stats.Body.GetProperty("issued").GetInt64()); // one per user at most, so one each
+        var failures = await client.SendCheckedAsync(HttpMethod.Get, $"/v1/jobs/{jobId}/failures", admin, null, ct);
+        Assert.Empty(failures.Body.GetProperty("items").EnumerateArray());
     }
 
-    private static async Task<string> UploadAsync(CrashClient client, Uri server, string token, string campaignId, CancellationToken ct)
+    private static async Task<string> UploadAsync(CrashClient client, string token, string campaignId, CancellationToken ct)
     {
         var csv = string.Join('\n', Enumerable.Range(0, Users).Select(i => "pushed-user-" + i.ToString(CultureInfo.InvariantCulture)));
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, $"/v1/campaigns/{campaignId}/issuances"))
-        {
-            Content = new StringContent(csv, Encoding.UTF8, "text/csv"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var request = client.Request(HttpMethod.Post, $"/v1/campaigns/{campaignId}/issuances", token);
+        request.Content = new StringContent(csv, Encoding.UTF8, "text/csv");
         using var response = await client.Http.SendAsync(request, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         Assert.True(response.IsSuccessStatusCode, body);
         return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
-    }
-
-    private static async Task<JsonElement> WaitAsync(CrashClient client, string token, string jobId, Func<JsonElement, bool> until, CancellationToken ct)
-    {
-        while (true)
-        {
-            var reply = await client.SendCheckedAsync(HttpMethod.Get, $"/v1/jobs/{jobId}", token, null, ct);
-            if (reply.IsSuccess && until(reply.Body))
-            {
-                return reply.Body;
-            }
-
-            await Task.Delay(10, ct);
-        }
     }
 }

@@ -122,6 +122,24 @@ public static class HttpTestExtensions
     public static Task<HttpResponseMessage> GetPathAsync(this HttpClient client, string path) =>
         client.GetAsync(new Uri(path, UriKind.Relative));
 
+    /// <summary>Reads the job (as an admin or the service) until it has finished, and returns it; fails after a minute.</summary>
+    public static async Task<JsonElement> WaitForJobAsync(this HttpClient caller, string jobId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            using var response = await caller.GetPathAsync($"/v1/jobs/{jobId}");
+            var job = await response.AssertStatusAsync(HttpStatusCode.OK);
+            if (job.Str("status") is "succeeded" or "failed" or "cancelled")
+            {
+                return job;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} did not finish in 60 s: {job}");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Asserts the status (showing the body when it is off) and returns the JSON body.</summary>
     public static async Task<JsonElement> AssertStatusAsync(this HttpResponseMessage response, HttpStatusCode expected)
     {
