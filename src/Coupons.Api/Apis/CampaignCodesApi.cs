@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
+using Coupons.Api.Hosting;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Core;
@@ -60,6 +61,7 @@ public static class CampaignCodesApi
         HttpContext context,
         ICouponStore store,
         IJobStore jobs,
+        JobWakeup wakeup,
         [FromHeader(Name = "Idempotency-Key")][Description("Repeat the call safely: the same key gives the same job.")] string? idempotencyKey,
         CancellationToken ct)
     {
@@ -100,6 +102,11 @@ public static class CampaignCodesApi
         var parameters = new CodeGenerationParameters(CouponCodes.NormalizePrefix(body.Prefix), length).ToJson();
         var spec = new JobSpec(JobKinds.Codes, campaignId, Caller.Of(context).UserId, idempotencyKey, parameters, body.Count!.Value);
         var (job, created) = await jobs.CreateAsync(spec, ct).ConfigureAwait(false);
+        if (created)
+        {
+            wakeup.Wake();
+        }
+
         return created
             ? TypedResults.Accepted($"/v1/jobs/{Ids.Format(job.Id)}", JobResponse.From(job))
             : TypedResults.Ok(JobResponse.From(job));

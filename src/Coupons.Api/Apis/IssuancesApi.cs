@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
+using Coupons.Api.Hosting;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Core;
@@ -45,6 +46,7 @@ public static class IssuancesApi
         HttpContext context,
         ICouponStore store,
         IJobStore jobs,
+        JobWakeup wakeup,
         [FromHeader(Name = "Idempotency-Key")][Description("Repeat the call safely: the same key gives the same job.")] string? idempotencyKey,
         CancellationToken ct)
     {
@@ -90,6 +92,7 @@ public static class IssuancesApi
         }
 
         var sealedJob = (await jobs.SealInputsAsync(job.Id, ct).ConfigureAwait(false)).Job!;
+        wakeup.Wake();
         return TypedResults.Accepted($"/v1/jobs/{Ids.Format(job.Id)}", JobResponse.From(sealedJob));
     }
 

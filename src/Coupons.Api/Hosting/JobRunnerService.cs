@@ -6,7 +6,8 @@ namespace Coupons.Api.Hosting;
 
 /// <summary>
 /// Runs jobs on this node in the background: takes a runnable job whose lease is free, runs it step
-/// by step, and looks again. Idle, it looks twice a second. Jobs a node left when it died are taken
+/// by step, and looks again. Idle, it looks twice a second, and at once when a job is made on this
+/// node (<see cref="JobWakeup"/>). Jobs a node left when it died are taken
 /// over once their lease expires.
 /// </summary>
 /// <remarks>
@@ -14,7 +15,7 @@ namespace Coupons.Api.Hosting;
 /// data folder that cannot be used leave the node alive and not ready (as the store does), and the
 /// runner tries again each time it looks.
 /// </remarks>
-internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coupons, IServiceProvider services, JobMetrics metrics, TimeProvider time, ILogger<JobRunnerService> logger) : BackgroundService
+internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coupons, IServiceProvider services, JobMetrics metrics, JobWakeup wakeup, TimeProvider time, ILogger<JobRunnerService> logger) : BackgroundService
 {
     private static readonly TimeSpan Idle = TimeSpan.FromMilliseconds(500);
 
@@ -26,6 +27,7 @@ internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coup
         {
             try
             {
+                var woken = wakeup.Next;
                 if (coupons.IsReady)
                 {
                     runner ??= new JobRunner(
@@ -37,7 +39,7 @@ internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coup
 
                 if (runner is null || !await runner.RunOnceAsync(stoppingToken).ConfigureAwait(false))
                 {
-                    await Task.Delay(Idle, time, stoppingToken).ConfigureAwait(false);
+                    await IdleAsync(woken, stoppingToken).ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -51,6 +53,16 @@ internal sealed partial class JobRunnerService(IJobStore jobs, ICouponStore coup
                 await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Waits until the next look: <see cref="Idle"/>, or less when a job is made here meanwhile.</summary>
+    private async Task IdleAsync(Task woken, CancellationToken stoppingToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var delay = Task.Delay(Idle, time, idle.Token);
+        await Task.WhenAny(delay, woken).ConfigureAwait(false);
+        await idle.CancelAsync().ConfigureAwait(false);
+        await delay.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A job step failed; the job goes on from its last committed step")]

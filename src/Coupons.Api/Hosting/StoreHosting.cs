@@ -23,6 +23,7 @@ public static class StoreHosting
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
         services.AddSingleton<JobMetrics>();
+        services.AddSingleton<JobWakeup>();
         services.AddHostedService<JobRunnerService>();
         if (StoreChoice.Of(configuration) == StoreKind.Redis)
         {
