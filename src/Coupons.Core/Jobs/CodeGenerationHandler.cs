@@ -32,7 +32,7 @@ public sealed record CodeGenerationParameters(string Prefix, int Length)
 /// commits the step; the next call takes it only if it is for that very job and place, and the
 /// codes are the same either way.
 /// </remarks>
-public sealed class CodeGenerationHandler(ICodeStore codes, CodeProtector protector, int stepSize = 10_000, int partSize = 2_500) : IJobHandler
+public sealed class CodeGenerationHandler(ICodeStore codes, CodeProtector protector, int stepSize = 10_000, int partSize = 5_000) : IJobHandler
 {
     public const string Ok = "ok";
 
