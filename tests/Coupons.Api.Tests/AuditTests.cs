@@ -71,7 +71,7 @@ public abstract class AuditTests<TFactory>(TFactory factory) : ApiTestBase<TFact
             await refused.AssertProblemAsync(HttpStatusCode.UnprocessableEntity, "below_minimum");
         }
 
-        var coupon = await EntriesAsync($"subject={couponId}", expected: 6);
+        var coupon = await AuditEntriesAsync($"subject={couponId}", expected: 6);
         Assert.Equal(
             [
                 ("coupon.released", userId, "user", $"locked by order {second}", "unused"),
@@ -87,7 +87,7 @@ public abstract class AuditTests<TFactory>(TFactory factory) : ApiTestBase<TFact
         var times = coupon.Select(e => e.Time("at")).ToList();
         Assert.Equal(times.OrderByDescending(t => t), times);
 
-        var campaign = await EntriesAsync($"subject={campaignId}", expected: 4);
+        var campaign = await AuditEntriesAsync($"subject={campaignId}", expected: 4);
         Assert.Equal(
             [
                 ("campaign.stock_added", "active, total stock 5", "active, total stock 8"),
@@ -99,7 +99,7 @@ public abstract class AuditTests<TFactory>(TFactory factory) : ApiTestBase<TFact
         Assert.All(campaign, e => Assert.Equal((adminId, "admin"), (e.GetProperty("actor").Str("id"), e.GetProperty("actor").Str("role"))));
 
         // By campaign: its own entries and its coupon's.
-        Assert.Equal(10, (await EntriesAsync($"campaignId={campaignId}&limit=200", expected: 10)).Count);
+        Assert.Equal(10, (await AuditEntriesAsync($"campaignId={campaignId}&limit=200", expected: 10)).Count);
     }
 
     [Fact]
@@ -121,14 +121,14 @@ public abstract class AuditTests<TFactory>(TFactory factory) : ApiTestBase<TFact
             await revoked.AssertStatusAsync(HttpStatusCode.OK);
         }
 
-        var entries = await EntriesAsync($"subject={couponId}", expected: 3);
+        var entries = await AuditEntriesAsync($"subject={couponId}", expected: 3);
         var entry = entries[0];
         Assert.Equal(
             ("coupon.revoked", adminId, "admin", $"locked by order {order}", $"revoked, reason: {reason}"),
             (entry.Str("action"), entry.GetProperty("actor").Str("id"), entry.GetProperty("actor").Str("role"), entry.Str("before"), entry.Str("after")));
         Assert.Equal((order, campaignId, userId), (entry.Str("orderId"), entry.Str("campaignId"), entry.Str("owner")));
         Assert.Equal(["coupon.revoked", "coupon.locked", "coupon.claimed"], entries.Select(e => e.Str("action")));
-        Assert.Equal(entry.Str("id"), Assert.Single(await EntriesAsync($"actor={adminId}&action=coupon.revoked", expected: 1)).Str("id"));
+        Assert.Equal(entry.Str("id"), Assert.Single(await AuditEntriesAsync($"actor={adminId}&action=coupon.revoked", expected: 1)).Str("id"));
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public abstract class AuditTests<TFactory>(TFactory factory) : ApiTestBase<TFact
             Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
         }
 
-        var entries = await EntriesAsync($"subject=user:{target}", expected: 2);
+        var entries = await AuditEntriesAsync($"subject=user:{target}", expected: 2);
         Assert.Equal(
             [("blocklist.removed", "blocked: card testing", null), ("blocklist.added", null, "blocked: card testing")],
             entries.Select(e => (e.Str("action"), e.GetProperty("before").GetString(), e.GetProperty("after").GetString())));
@@ -170,10 +170,10 @@ public abstract class AuditTests<TFactory>(TFactory factory) : ApiTestBase<TFact
             await locked.AssertStatusAsync(HttpStatusCode.OK);
         }
 
-        var all = await EntriesAsync($"owner={userId}&limit=200", expected: 6);
-        Assert.Single(await EntriesAsync($"owner={userId}&action=coupon.locked", expected: 1));
-        Assert.Equal(5, (await EntriesAsync($"actor={userId}&action=coupon.claimed", expected: 5)).Count);
-        Assert.Empty(await EntriesAsync($"owner={userId}&action=coupon.used", expected: 0));
+        var all = await AuditEntriesAsync($"owner={userId}&limit=200", expected: 6);
+        Assert.Single(await AuditEntriesAsync($"owner={userId}&action=coupon.locked", expected: 1));
+        Assert.Equal(5, (await AuditEntriesAsync($"actor={userId}&action=coupon.claimed", expected: 5)).Count);
+        Assert.Empty(await AuditEntriesAsync($"owner={userId}&action=coupon.used", expected: 0));
 
         var seen = new List<string>();
         string? cursor = null;
@@ -192,8 +192,8 @@ public abstract class AuditTests<TFactory>(TFactory factory) : ApiTestBase<TFact
 
         // A time window: everything up to now, nothing from tomorrow on.
         var now = DateTimeOffset.UtcNow.AddDays(1);
-        Assert.Equal(6, (await EntriesAsync($"owner={userId}&to={Uri.EscapeDataString(Iso(now))}", expected: 6)).Count);
-        Assert.Empty(await EntriesAsync($"owner={userId}&from={Uri.EscapeDataString(Iso(now))}", expected: 0));
+        Assert.Equal(6, (await AuditEntriesAsync($"owner={userId}&to={Uri.EscapeDataString(Iso(now))}", expected: 6)).Count);
+        Assert.Empty(await AuditEntriesAsync($"owner={userId}&from={Uri.EscapeDataString(Iso(now))}", expected: 0));
     }
 
     [Theory]
@@ -219,24 +219,6 @@ public abstract class AuditTests<TFactory>(TFactory factory) : ApiTestBase<TFact
         using var anonymous = await Anonymous.GetPathAsync("/v1/audit");
         await anonymous.AssertProblemAsync(HttpStatusCode.Unauthorized, "unauthorized");
     }
-
-    /// <summary>The entries matching <paramref name="query"/>, newest first, once there are <paramref name="expected"/> of them (waiting up to 10 s for a persister).</summary>
-    protected async Task<List<JsonElement>> EntriesAsync(string query, int expected)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            using var response = await Admin.GetPathAsync("/v1/audit?" + query);
-            var items = (await response.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(e => e.Clone()).ToList();
-            if (items.Count >= expected || DateTime.UtcNow > deadline)
-            {
-                Assert.True(items.Count == expected, $"{query}: expected {expected} entries, got {items.Count}: {string.Join("; ", items.Select(e => e.Str("action")))}");
-                return items;
-            }
-
-            await Task.Delay(50);
-        }
-    }
 }
 
 /// <summary>The audit log on the embedded store, on a fake clock: also the clock's own changes, and that the log cannot be edited.</summary>
@@ -258,7 +240,7 @@ public sealed class EmbeddedAuditTests(FakeTimeApiFactory factory) : AuditTests<
 
         Factory.Time.Advance(TimeSpan.FromSeconds(61));
         Factory.Time.Advance(TimeSpan.FromDays(1));
-        var entries = await EntriesAsync($"subject={couponId}", expected: 4);
+        var entries = await AuditEntriesAsync($"subject={couponId}", expected: 4);
         Assert.Equal(
             [("coupon.expired", "system", "unused", "expired"), ("coupon.lock_lapsed", "system", "locked", "unused")],
             entries.Take(2).Select(e => (e.Str("action"), e.GetProperty("actor").Str("id"), e.Str("before").Split(' ')[0], e.Str("after"))));
@@ -287,7 +269,7 @@ public sealed class RedisAuditTests(RedisApiFactory factory) : AuditTests<RedisA
     public async Task The_log_is_append_only_in_postgres()
     {
         await NewCampaignAsync();
-        await EntriesAsync("action=campaign.created&limit=1", expected: 1);
+        await AuditEntriesAsync("action=campaign.created&limit=1", expected: 1);
         await using var connection = new Npgsql.NpgsqlConnection(Factory.Shards[0]);
         await connection.OpenAsync();
         foreach (var sql in new[] { "UPDATE audit SET actor_id = 'someone-else'", "DELETE FROM audit", "TRUNCATE audit" })

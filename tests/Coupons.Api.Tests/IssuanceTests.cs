@@ -130,9 +130,7 @@ public abstract class IssuanceTests<TFactory>(TFactory factory) : ApiTestBase<TF
         var job = await response.AssertStatusAsync(HttpStatusCode.Accepted);
         await Admin.WaitForJobAsync(job.Str("id"));
 
-        using var audit = await Admin.GetPathAsync($"/v1/audit?actor={creator}&action=coupon.claimed");
-        var entries = (await audit.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().ToList();
-        Assert.Equal(2, entries.Count);
+        var entries = await AuditEntriesAsync($"actor={creator}&action=coupon.claimed", expected: 2);
         Assert.All(entries, entry =>
         {
             Assert.Equal(creator, entry.GetProperty("actor").Str("id"));

@@ -103,6 +103,24 @@ public abstract class ApiTestBase<TFactory>(TFactory factory)
         using var response = await client.GetAsync(new Uri($"/v1/coupons/{couponId}", UriKind.Relative));
         return await response.AssertStatusAsync(HttpStatusCode.OK);
     }
+
+    /// <summary>The entries matching <paramref name="query"/>, newest first, once there are <paramref name="expected"/> of them (waiting up to 10 s for a persister).</summary>
+    protected async Task<List<JsonElement>> AuditEntriesAsync(string query, int expected)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            using var response = await Admin.GetPathAsync("/v1/audit?" + query);
+            var items = (await response.AssertStatusAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(e => e.Clone()).ToList();
+            if (items.Count >= expected || DateTime.UtcNow > deadline)
+            {
+                Assert.True(items.Count == expected, $"{query}: expected {expected} entries, got {items.Count}: {string.Join("; ", items.Select(e => e.Str("action")))}");
+                return items;
+            }
+
+            await Task.Delay(50);
+        }
+    }
 }
 
 public static class HttpTestExtensions
