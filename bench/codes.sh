@@ -13,6 +13,21 @@ count=${1:-1000000}
 store=${STORE:-embedded}
 out=$(mktemp -d)
 json() { python3 -c "import sys,json; print(json.load(sys.stdin)$1)"; }
+# CPU seconds (own and reaped children's: AOF rewrites, exited backends) of the processes named $1 (pgrep -f for $2 = f).
+cpu_of() {
+  local total=0 pid f
+  for pid in $(pgrep "-${2:-x}" "$1"); do
+    read -r -a f < <(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    total=$((total + f[11] + f[12] + f[13] + f[14]))
+  done
+  echo "scale=1; $total / $(getconf CLK_TCK)" | bc
+}
+cpu_all() { echo "$(cpu_of Coupons.Api.dll f) $(cpu_of redis-server) $(cpu_of postgres) $(awk '/^cpu /{print ($2+$3+$4+$7+$8)/100}' /proc/stat)"; }
+cpu_report() {
+  read -r api0 redis0 pg0 all0 <<<"$1"
+  read -r api1 redis1 pg1 all1 <<<"$(cpu_all)"
+  echo "CPU meanwhile: API $(echo "$api1 - $api0" | bc) s, Redis $(echo "$redis1 - $redis0" | bc) s (AOF rewrites included), PostgreSQL $(echo "$pg1 - $pg0" | bc) s; the machine $(echo "$all1 - $all0" | bc) s"
+}
 
 if [ "$store" = cluster ]; then
   export STATE=${STATE:-/tmp/coupons-codes-bench} BASE_PORT=${BASE_PORT:-7300}
@@ -37,17 +52,20 @@ admin=$(dotnet "$api" token --sub bench --role admin --Coupons:Auth:SigningKey="
 campaign=$(curl -sf -X POST "$api_url/v1/campaigns" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
   -d '{"name":"printed","discount":{"type":"amount_off","amountOff":100},"totalStock":1000,"validity":{"days":30}}' | json "['id']")
 
+cpu_start=$(cpu_all)
 start=$(date +%s.%N)
 job=$(curl -sf -X POST "$api_url/v1/campaigns/$campaign/codes" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
   -d "{\"count\":$count,\"prefix\":\"BN\"}" | json "['id']")
 while true; do
   state=$(curl -sf "$api_url/v1/jobs/$job" -H "Authorization: Bearer $admin")
-  case $(echo "$state" | json "['status']") in succeeded|failed|cancelled) break ;; esac
+  # Matched in the shell: a python a poll would take a share of the two cores from the job it times.
+  case $state in *'"status":"succeeded"'* | *'"status":"failed"'* | *'"status":"cancelled"'*) break ;; esac
   sleep 0.2
 done
 end=$(date +%s.%N)
 echo "codes $count ($store): job done after $(echo "$end - $start" | bc) s"
 echo "job: $state"
+[ "$store" = cluster ] || cpu_report "$cpu_start"
 
 if [ "$store" = cluster ]; then
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -62,6 +80,7 @@ if [ "$store" = cluster ]; then
   done
   persisted=$(date +%s.%N)
   echo "in PostgreSQL after $(echo "$persisted - $start" | bc) s ($stored rows)"
+  cpu_report "$cpu_start"
 fi
 
 curl -sf "$api_url/v1/campaigns/$campaign/codes" -H "Authorization: Bearer $admin" -H 'Accept: text/csv' >"$out/codes.csv"

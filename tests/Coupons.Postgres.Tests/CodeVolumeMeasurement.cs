@@ -89,6 +89,18 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         output.WriteLine(
             $"{count:N0} codes in steps of {StepSize:N0}: derived and sealed {derive.Elapsed.TotalSeconds:F1} s, stored in Redis {storeTime.Elapsed.TotalSeconds:F1} s, " +
             $"all in Redis after {stored.TotalSeconds:F1} s, all in PostgreSQL after {persisted.TotalSeconds:F1} s; {clashes} clashes; {await CountAsync(postgres):N0} rows");
+        output.WriteLine("Redis commands by CPU (calls, µs): " + string.Join(", ", await CommandsAsync(redis)));
+    }
+
+    /// <summary>The commands Redis spent most time on since it started (INFO commandstats), the costliest first.</summary>
+    private static async Task<IEnumerable<string>> CommandsAsync(ConnectionMultiplexer redis)
+    {
+        var stats = (await redis.GetServers()[0].InfoAsync("commandstats")).SelectMany(g => g).Select(p =>
+        {
+            var fields = p.Value.Split(',').Select(f => f.Split('=')).ToDictionary(f => f[0], f => f[1]);
+            return (Name: p.Key.Replace("cmdstat_", "", StringComparison.Ordinal), Calls: long.Parse(fields["calls"], CultureInfo.InvariantCulture), Usec: long.Parse(fields["usec"], CultureInfo.InvariantCulture));
+        });
+        return stats.OrderByDescending(s => s.Usec).Take(10).Select(s => $"{s.Name} {s.Calls:N0} {s.Usec:N0}");
     }
 
     private static List<NewCode> Derive(Guid campaignId, Guid jobId, int first, int count)

@@ -27,6 +27,13 @@ internal sealed class CodeClaims(IDatabase db, RedisKeys keys, TimeProvider time
     /// <summary>How old a reservation must be before the sweeper finishes it: far longer than a claim takes.</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Which code partitions' streams this node has listed for the persisters: each before the first
+    /// claim it completes there appends to it (listing again changes nothing). Generating codes
+    /// appends nothing to them, so a persister never reads a partition no claim by code has reached.
+    /// </summary>
+    private readonly bool[] _streamsListed = new bool[RedisKeys.CodePartitions];
+
     public async Task<CouponResult> ClaimAsync(CodeHash code, string userId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
@@ -109,6 +116,7 @@ internal sealed class CodeClaims(IDatabase db, RedisKeys keys, TimeProvider time
         if (result.Outcome is Outcome.Ok or Outcome.Replayed && result.Coupon is { } coupon)
         {
             // code_already_claimed here would mean the code went to someone else after a release: the coupon stands without it.
+            await ListStreamAsync(code).ConfigureAwait(false);
             await Script.CompleteCode.RunAsync(
                 db,
                 [keys.Codes(slot), keys.CodeClaims(slot), keys.CodeReservations(slot), keys.Events(slot)],
@@ -132,6 +140,17 @@ internal sealed class CodeClaims(IDatabase db, RedisKeys keys, TimeProvider time
 
         var result = await claims.ClaimAsync(campaignId, userId, CodeRules.IdempotencyKeyOf(CodeKind.Shared, code, idempotencyKey), cancellationToken).ConfigureAwait(false);
         return result.Outcome == Outcome.CampaignNotFound ? new CouponResult(Outcome.CodeNotFound, null) : result;
+    }
+
+    /// <summary>Lists the stream of <paramref name="code"/>'s partition for the persisters, before anything is appended to it.</summary>
+    private async Task ListStreamAsync(CodeHash code)
+    {
+        var partition = RedisKeys.CodePartition(code);
+        if (!Volatile.Read(ref _streamsListed[partition]))
+        {
+            await db.SetAddAsync(keys.Streams, keys.Events(RedisKeys.CodePartitionSlot(partition))).ConfigureAwait(false);
+            Volatile.Write(ref _streamsListed[partition], true);
+        }
     }
 
     private long NowMs() => time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -12,7 +12,7 @@ namespace Coupons.Redis;
 /// (listcodes.lua), for <see cref="ListAsync"/>.
 /// </summary>
 /// <remarks>
-/// A step's codes are grouped by partition (at most 1,024 slots, however many codes) and every
+/// A step's codes are grouped by partition (at most 256 slots, however many codes) and every
 /// group's script is sent in one pipeline. Once all have answered, one script in the campaign's slot
 /// writes the stored codes in the list's chunks and appends them to the slot's stream, five
 /// hundred codes an event: a million codes are two thousand events, not a million. A node that dies between
@@ -25,9 +25,6 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
     private const int MaxCodesPerScript = 512;
     /// <summary>How many codes one page of a filtered listing looks at, at most.</summary>
     private const int MaxExaminedPerPage = 1_000;
-
-    /// <summary>Which code partitions' streams this node has listed for the persisters (each once: listing again changes nothing).</summary>
-    private readonly bool[] _streamsListed = new bool[RedisKeys.CodePartitions];
 
     public async Task<AddCodesResult> AddAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CancellationToken cancellationToken)
     {
@@ -44,7 +41,6 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
             return new AddCodesResult(Outcome.CampaignEnded, []);
         }
 
-        await ListStreamsAsync(codes).ConfigureAwait(false);
         // As text once, for both the partitions and the list.
         var texts = codes.Select(c => new CodeText(c.Hash.ToText(), c.Index.ToString(CultureInfo.InvariantCulture), Convert.ToBase64String(c.Sealed))).ToArray();
         var clashes = await StoreAsync(campaignId, jobId, codes, texts).ConfigureAwait(false);
@@ -131,23 +127,6 @@ internal sealed class GeneratedCodes(IDatabase db, RedisKeys keys)
         }
 
         return entries;
-    }
-
-    /// <summary>Lists the streams of the partitions the codes fall in for the persisters, before anything is appended to them.</summary>
-    private async Task ListStreamsAsync(IReadOnlyList<NewCode> codes)
-    {
-        var partitions = codes.Select(c => RedisKeys.CodePartition(c.Hash))
-            .Where(p => !Volatile.Read(ref _streamsListed[p])).Distinct().ToList();
-        if (partitions.Count == 0)
-        {
-            return;
-        }
-
-        await db.SetAddAsync(keys.Streams, [.. partitions.Select(p => (RedisValue)keys.Events(RedisKeys.CodePartitionSlot(p)))]).ConfigureAwait(false);
-        foreach (var partition in partitions)
-        {
-            Volatile.Write(ref _streamsListed[partition], true);
-        }
     }
 
     /// <summary>Runs addcodes.lua for every partition the codes fall in, all in one pipeline; returns the clashes' positions, in order.</summary>
