@@ -88,10 +88,20 @@ public sealed partial class EmbeddedCouponStore : ICodeStore
     {
         var log = OpenLogOrThrow();
         cancellationToken.ThrowIfCancellationRequested();
-        var ids = await Task.Run(() => ReadCodes(() => _codeReader!.FindCoupons(key.Hash)), cancellationToken).ConfigureAwait(false);
+        List<Guid> ids;
+        try
+        {
+            ids = await _ownCodeIndex.FindAsync(key.Hash, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException exception)
+        {
+            throw new StorageUnavailableException("the own codes could not be read from disk", exception);
+        }
+
         foreach (var id in ids)
         {
-            if (CouponOwnCodes.RouteOf(id) == key.Route && _coupons.TryGetValue(id, out var coupon))
+            // The index keys on 64 bits of the hash: the coupon's own code says whether it is the one.
+            if (CouponOwnCodes.RouteOf(id) == key.Route && _ownCodes.KeyOf(id).Hash == key.Hash && _coupons.TryGetValue(id, out var coupon))
             {
                 var state = CouponRules.Observe(coupon.ReadState(), NowMs());
                 await log.WhenSeenIsDurableAsync(cancellationToken).ConfigureAwait(false);

@@ -169,6 +169,7 @@ public sealed partial class EmbeddedCouponStore
                 // Taken before the coupon is published: from then on its owner may change it.
                 answer = coupon.ToCoupon(state);
                 Publish(claim.Holding, coupon);
+                _ownCodeIndex.Add(ownCode, id);
             }
         }
 

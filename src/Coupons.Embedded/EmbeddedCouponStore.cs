@@ -32,6 +32,7 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
     private readonly CouponIndex _coupons = new();
     private readonly UserIndex _users = new();
     private readonly CodeIndex _codes = new();
+    private readonly OwnCodeIndex _ownCodeIndex = new();
     private readonly Func<CouponOwnCodes> _ownCodesSource;
     private CouponOwnCodes _ownCodes = null!;
     private SqliteCodeReader? _codeReader;
@@ -102,6 +103,8 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
         RecoverCodes(connection);
         _codeReader = new SqliteCodeReader(_options.DatabasePath);
         RecoveryTime = stopwatch.Elapsed;
+        var databasePath = _options.DatabasePath;
+        _ownCodeIndex.Load(add => SqliteCodeReader.ScanOwnCodes(databasePath, add), _coupons.Count);
         // A timer or a wait past int.MaxValue ms throws (on the writer thread that would end the
         // process); the options are checked when a host starts, but a store can be made without one.
         var sweepInterval = TimeSpan.FromMilliseconds(Math.Clamp(_options.SweepInterval.TotalMilliseconds, 1, int.MaxValue));

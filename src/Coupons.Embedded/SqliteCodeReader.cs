@@ -4,16 +4,15 @@ using Microsoft.Data.Sqlite;
 namespace Coupons.Embedded;
 
 /// <summary>
-/// Reads codes from disk for the few operations that need what memory does not hold: a campaign's
-/// codes with their sealed forms (listing), and a coupon by its own code's hash (lookup). One
-/// read-only connection, opened on first use and used under a lock: WAL lets it read while the
-/// writer writes, and it sees every committed change, so everything answered before is there.
+/// Reads codes from disk for what memory does not hold: a campaign's codes with their sealed forms
+/// (listing), on one read-only connection, opened on first use and used under a lock: WAL lets it
+/// read while the writer writes, and it sees every committed change, so everything answered before
+/// is there. And every coupon's own code once at open (<see cref="ScanOwnCodes"/>).
 /// </summary>
 internal sealed class SqliteCodeReader(string databasePath) : IDisposable
 {
     private readonly Lock _gate = new();
     private SqliteConnection? _connection;
-    private SqliteCommand? _findCoupon;
 
     /// <summary>Up to <paramref name="limit"/> of a campaign's codes after <paramref name="after"/>, by job then index.</summary>
     public List<CodeEntry> List(Guid campaignId, CodeStatus? status, CodeCursor? after, int limit)
@@ -54,27 +53,20 @@ internal sealed class SqliteCodeReader(string databasePath) : IDisposable
         }
     }
 
-    /// <summary>The ids of the coupons whose own code has <paramref name="hash"/> (one, but for a one-in-2⁵⁹ chance).</summary>
-    public List<Guid> FindCoupons(CodeHash hash)
+    /// <summary>
+    /// Reads every coupon's own code's hash with its id, on a connection of its own (WAL: it reads
+    /// a snapshot while the writer goes on), for <see cref="OwnCodeIndex.Load"/>.
+    /// </summary>
+    public static void ScanOwnCodes(string databasePath, Action<CodeHash, Guid> add)
     {
-        lock (_gate)
+        ArgumentNullException.ThrowIfNull(add);
+        using var connection = SqliteSchema.OpenReadOnly(databasePath);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, code_hash FROM coupons WHERE code_hash IS NOT NULL";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            if (_findCoupon is null)
-            {
-                _findCoupon = Connection().CreateCommand();
-                _findCoupon.CommandText = "SELECT id FROM coupons WHERE code_hash = $hash";
-                _findCoupon.Parameters.Add("$hash", SqliteType.Blob);
-            }
-
-            _findCoupon.Parameters[0].Value = hash.ToBytes();
-            var ids = new List<Guid>(1);
-            using var reader = _findCoupon.ExecuteReader();
-            while (reader.Read())
-            {
-                ids.Add(SqliteValues.ReadGuid(reader, 0));
-            }
-
-            return ids;
+            add(CodeHash.Read(reader.GetFieldValue<byte[]>(1)), SqliteValues.ReadGuid(reader, 0));
         }
     }
 
@@ -82,9 +74,7 @@ internal sealed class SqliteCodeReader(string databasePath) : IDisposable
     {
         lock (_gate)
         {
-            _findCoupon?.Dispose();
             _connection?.Dispose();
-            _findCoupon = null;
             _connection = null;
         }
     }

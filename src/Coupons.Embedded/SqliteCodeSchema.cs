@@ -16,7 +16,10 @@ namespace Coupons.Embedded;
 /// (<see cref="CodeIndex"/>). A claim fills user, coupon and time in the coupon's transaction.</item>
 /// <item><c>campaigns.code_hash</c>, <c>code_sealed</c>: a campaign's shared code.</item>
 /// <item><c>coupons.code_hash</c>: the lookup hash of the coupon's own code (the code itself is
-/// derived, never stored), indexed for lookups, which read it from disk rather than memory.</item>
+/// derived, never stored), read once at open into memory (<see cref="OwnCodeIndex"/>), where
+/// lookups find it. Not indexed on disk: a B-tree keyed by random hashes dirtied a page for nearly
+/// every coupon a commit added. Only the rows still without one are (<c>coupons_without_code</c>,
+/// empty once <see cref="FillOwnCodes"/> has run, so a claim never writes to it).</item>
 /// </list>
 /// </summary>
 internal static class SqliteCodeSchema
@@ -44,7 +47,8 @@ internal static class SqliteCodeSchema
             CREATE TABLE IF NOT EXISTS code_jobs (number INTEGER PRIMARY KEY, campaign_id BLOB NOT NULL, job_id BLOB NOT NULL, UNIQUE (campaign_id, job_id));
             CREATE TABLE IF NOT EXISTS codes {CodesTable};
             CREATE UNIQUE INDEX IF NOT EXISTS campaigns_by_code ON campaigns (code_hash) WHERE code_hash IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS coupons_by_code ON coupons (code_hash);
+            DROP INDEX IF EXISTS coupons_by_code;
+            CREATE INDEX IF NOT EXISTS coupons_without_code ON coupons (id) WHERE code_hash IS NULL;
             """);
     }
 

@@ -60,7 +60,7 @@ public sealed class CodeDurabilityTests
             connection.Open();
             using var downgrade = connection.CreateCommand();
             downgrade.CommandText = """
-                DROP INDEX coupons_by_code; DROP INDEX campaigns_by_code; DROP TABLE codes; DROP TABLE code_jobs;
+                DROP INDEX coupons_without_code; DROP INDEX campaigns_by_code; DROP TABLE codes; DROP TABLE code_jobs;
                 ALTER TABLE coupons DROP COLUMN code_hash; ALTER TABLE campaigns DROP COLUMN code_hash; ALTER TABLE campaigns DROP COLUMN code_sealed;
                 UPDATE schema_version SET version = 1;
                 """;
