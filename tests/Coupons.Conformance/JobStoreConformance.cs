@@ -185,6 +185,9 @@ public abstract partial class JobStoreConformance : IAsyncLifetime
         Assert.Equal(last.Job.Results, (await Jobs.GetAsync(job.Id))!.Results);
         Assert.Equal(JobOutcome.Finished, (await Jobs.CommitStepAsync(taken, Step(3, 3), 1000)).Outcome);
         Assert.Null(await Jobs.TryLeaseAsync("node-3", 1000));
+        // Finished: its inputs are gone (nothing reads them again), its refused ones kept with their codes.
+        Assert.Empty(await Jobs.ReadInputsAsync(job.Id, 0, 10));
+        Assert.Equal(["b"], (await Jobs.ListFailuresAsync(job.Id, null, 10)).Select(f => f.Input));
     }
 
     [Fact]
@@ -199,6 +202,7 @@ public abstract partial class JobStoreConformance : IAsyncLifetime
         Assert.Equal(JobOutcome.Finished, (await Jobs.CommitStepAsync(lease, Step(0, 1), 1000)).Outcome);
         Assert.Equal(JobOutcome.NotFound, (await Jobs.CancelAsync(Guid.NewGuid())).Outcome);
         Assert.Equal(JobStatus.Cancelled, (await Jobs.GetAsync(job.Id))!.Status);
+        Assert.Empty(await Jobs.ReadInputsAsync(job.Id, 0, 10));
         Time.Advance(TimeSpan.FromSeconds(2));
         Assert.Null(await Jobs.TryLeaseAsync("node-2", 1000));
 

@@ -25,7 +25,7 @@ public interface IJobStore
     /// <summary>Takes a runnable job whose lease is free or expired, for <paramref name="durationMs"/>; null when none is.</summary>
     ValueTask<(Job Job, JobLease Lease)?> TryLeaseAsync(string owner, long durationMs, CancellationToken cancellationToken = default);
 
-    /// <summary>The inputs from index <paramref name="from"/>, at most <paramref name="count"/>.</summary>
+    /// <summary>The inputs from index <paramref name="from"/>, at most <paramref name="count"/>; none once the job is finished (its inputs are deleted then).</summary>
     ValueTask<IReadOnlyList<string>> ReadInputsAsync(Guid jobId, long from, int count, CancellationToken cancellationToken = default);
 
     /// <summary>

@@ -39,7 +39,11 @@ public sealed partial class EmbeddedJobStore
         command.ExecuteNonQuery();
     }
 
-    /// <summary>Writes the job's progress and status, and the lease when one is given (else keeps the stored one).</summary>
+    /// <summary>
+    /// Writes the job's progress and status, and the lease when one is given (else keeps the stored
+    /// one). A job that finishes has its inputs deleted: nothing reads them again (its refused ones
+    /// are kept with their codes), and a million-user list is tens of megabytes.
+    /// </summary>
     private void Update(Job job, SqliteTransaction transaction, JobLease? lease = null)
     {
         using var command = Command(
@@ -62,6 +66,12 @@ public sealed partial class EmbeddedJobStore
         }
 
         command.ExecuteNonQuery();
+        if (job.IsFinished)
+        {
+            using var trim = Command("DELETE FROM job_inputs WHERE job_id = $job", transaction);
+            trim.Parameters.AddWithValue("$job", job.Id.ToByteArray());
+            trim.ExecuteNonQuery();
+        }
     }
 
     private void InsertFailures(Guid jobId, IReadOnlyList<JobFailure> failures, SqliteTransaction transaction)

@@ -43,7 +43,7 @@ internal readonly record struct AppendInputsArguments(Guid JobId, IReadOnlyList<
 }
 
 /// <summary>
-/// jobstore.lua's arguments: KEYS 1 the job, 2 its refused inputs; ARGV 1 the version read, 2 the
+/// jobstore.lua's arguments: KEYS 1 the job, 2 its refused inputs, 3 its inputs (deleted once it is finished); ARGV 1 the version read, 2 the
 /// number of fields, then the fields as field, value pairs, then the refused inputs as score,
 /// member pairs. Answers true when stored, false when the job changed since it was read.
 /// </summary>
@@ -63,6 +63,6 @@ internal readonly record struct StoreJobArguments(Guid JobId, long VersionRead, 
             values[at++] = JobRecord.FailureMember(failure);
         }
 
-        return (long)await Script.JobStore.RunAsync(db, [keys.Job(JobId), keys.JobFailures(JobId)], values).ConfigureAwait(false) == 1;
+        return (long)await Script.JobStore.RunAsync(db, [keys.Job(JobId), keys.JobFailures(JobId), keys.JobInputs(JobId)], values).ConfigureAwait(false) == 1;
     }
 }
