@@ -12,7 +12,7 @@ internal sealed partial class EmbeddedStoreOpener(EmbeddedCouponStore store, IOp
         try
         {
             store.Open();
-            LogRecovered(logger, store.CouponCount, store.RecoveryTime.TotalMilliseconds, Path.GetFullPath(options.Value.DataDir));
+            LogRecovered(logger, store.CouponCount, store.RecoveryTime.TotalMilliseconds, store.RecoverySteps, Path.GetFullPath(options.Value.DataDir));
         }
         catch (Exception exception)
         {
@@ -20,8 +20,8 @@ internal sealed partial class EmbeddedStoreOpener(EmbeddedCouponStore store, IOp
         }
     }, stoppingToken);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded store ready: {Coupons} coupons recovered in {ElapsedMs:F0} ms from {DataDir}")]
-    private static partial void LogRecovered(ILogger logger, int coupons, double elapsedMs, string dataDir);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded store ready: {Coupons} coupons recovered in {ElapsedMs:F0} ms ({Steps}) from {DataDir}")]
+    private static partial void LogRecovered(ILogger logger, int coupons, double elapsedMs, string? steps, string dataDir);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Embedded store could not recover from {DataDir}; the service stays not ready")]
     private static partial void LogRecoveryFailed(ILogger logger, Exception exception, string dataDir);
