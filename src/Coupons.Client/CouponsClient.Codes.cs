@@ -77,9 +77,8 @@ public sealed partial class CouponsClient
     /// <param name="cancellationToken">Cancels the call.</param>
     public async Task<Job> GenerateCodesAsync(Guid campaignId, long count, string? prefix = null, int? length = null, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
-        var key = idempotencyKey ?? (_options.GenerateIdempotencyKeys ? Guid.NewGuid().ToString("N") : null);
         var body = Json(new GenerateCodesBody(count, prefix, length), Contract.GenerateCodesBody);
-        return (await SendAsync(HttpMethod.Post, CampaignPath(campaignId) + "/codes", body, Contract.Job, key, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+        return (await SendAsync(HttpMethod.Post, CampaignPath(campaignId) + "/codes", body, Contract.Job, KeyOrNew(idempotencyKey), cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
     }
 
     /// <summary>One page of a campaign's generated codes (admin): by generation job, oldest first, then in the order made.</summary>

@@ -28,3 +28,8 @@ public sealed record Job(
     IReadOnlyDictionary<string, long> Results,
     DateTimeOffset CreatedAt,
     DateTimeOffset? FinishedAt);
+
+/// <summary>An input a job refused, with why: a user an issuance gave no coupon (<c>sold_out</c>, <c>limit_reached</c>, ...).</summary>
+/// <param name="Input">The input as it was given (a user id).</param>
+/// <param name="Code">The problem code it was refused with.</param>
+public sealed record JobFailure(string Input, string Code);

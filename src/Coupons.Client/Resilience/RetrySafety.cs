@@ -11,9 +11,10 @@ namespace Coupons.Client.Resilience;
 /// a claim sent with an <c>Idempotency-Key</c> (the same key gives the same coupon); a claim by code,
 /// with or without a key (a generated code gives its claimer the same coupon again; a shared code
 /// does so without a key, and with the same key); a code generation sent with an <c>Idempotency-Key</c>
-/// (the same key gives the same job); and adding a blocklist entry (it replaces the entry of the same
+/// (the same key gives the same job), and so an issuance (a JSON list, or a CSV stream the request
+/// can send again: a seekable one); and adding a blocklist entry (it replaces the entry of the same
 /// kind and value). Not: creating a campaign, adding stock, a claim or a code generation without a
-/// key, and the deletes (a repeat of a delete that was done answers <c>not_found</c>).
+/// key, an issuance without a key, and the deletes (a repeat of a delete that was done answers <c>not_found</c>).
 /// </remarks>
 public static class RetrySafety
 {
@@ -42,7 +43,7 @@ public static class RetrySafety
             }
         }
 
-        return path.EndsWith("/claim", StringComparison.Ordinal) || path.EndsWith("/codes", StringComparison.Ordinal)
+        return path.EndsWith("/claim", StringComparison.Ordinal) || path.EndsWith("/codes", StringComparison.Ordinal) || path.EndsWith("/issuances", StringComparison.Ordinal)
             ? request.Headers.Contains(CouponsClient.IdempotencyKeyHeader)
             : path.EndsWith("v1/blocklist", StringComparison.Ordinal);
     }

@@ -14,3 +14,6 @@ internal sealed record CodeBody(string Code);
 
 /// <summary>The body of a code generation.</summary>
 internal sealed record GenerateCodesBody(long Count, string? Prefix, int? Length);
+
+/// <summary>The body of an issuance given as a list.</summary>
+internal sealed record IssueBody(IReadOnlyList<string> UserIds);

@@ -113,7 +113,7 @@ public sealed class ClientCodeTests(CouponsApiFactory factory) : IClassFixture<C
     private CouponsClient User(string userId) => _client.WithBearerToken(CouponsApiFactory.Token(userId));
 
     /// <summary>The job as it ended; the bound only keeps a broken job runner from hanging the run.</summary>
-    private static async Task<Job> WaitAsync(CouponsClient admin, Guid jobId)
+    internal static async Task<Job> WaitAsync(CouponsClient admin, Guid jobId)
     {
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         return await admin.WaitForJobAsync(jobId, TimeSpan.FromMilliseconds(50), bound.Token);

@@ -131,6 +131,9 @@ public sealed class ClientJsonTests
     [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/codes", false, false)]
     [InlineData("GET", "v1/campaigns/00000000-0000-0000-0000-000000000001/codes?status=claimed", false, true)]
     [InlineData("POST", "v1/jobs/00000000-0000-0000-0000-000000000001/cancel", false, true)]
+    [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/issuances", true, true)]
+    [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/issuances", false, false)]
+    [InlineData("GET", "v1/jobs/00000000-0000-0000-0000-000000000001/failures?limit=5", false, true)]
     [InlineData("DELETE", "v1/blocklist/ip?value=1.2.3.4", false, false)]
     public void Only_requests_whose_repeat_does_nothing_more_are_safe_to_retry(string method, string path, bool withKey, bool safe)
     {
