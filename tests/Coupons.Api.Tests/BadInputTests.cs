@@ -158,6 +158,23 @@ public sealed class BadInputTests(CouponsApiFactory factory) : ApiTestBase<Coupo
     }
 
     [Theory]
+    [InlineData("release", "null")]
+    [InlineData("release", "500")]
+    [InlineData("refund", "null")]
+    public async Task An_order_amount_on_a_release_or_refund_is_a_field_they_do_not_take(string action, string amount)
+    {
+        var (_, user, _, couponId) = await UserWithCouponAsync();
+        using (var locked = await PostCouponAsync(user, couponId, "lock", Order("order-a", 2_000)))
+        {
+            await locked.AssertStatusAsync(HttpStatusCode.OK);
+        }
+
+        using var response = await (action == "refund" ? Admin : user).PostRawAsync($"/v1/coupons/{couponId}/{action}", $$"""{"orderId":"order-a","orderAmount":{{amount}}}""");
+        await response.AssertValidationAsync("orderAmount");
+        Assert.Equal("locked", (await GetCouponAsync(user, couponId)).Str("status"));
+    }
+
+    [Theory]
     [InlineData("""{"name":"a","name":"b","discount":{"type":"amount_off","amountOff":500},"totalStock":10,"validity":{"days":30}}""")]
     [InlineData("""{"name":"n","discount":{"type":"amount_off","amountOff":500,"amountOff":1},"totalStock":10,"validity":{"days":30}}""")]
     [InlineData("""{"name":"n","discount":{"type":"amount_off","amountOff":500},"totalStock":10,"totalStock":1000000000,"validity":{"days":30}}""")]

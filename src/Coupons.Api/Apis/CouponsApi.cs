@@ -194,7 +194,11 @@ public static class CouponsApi
 
     private static async Task<(OrderRequest? Order, ProblemHttpResult? Problem)> ReadOrderAsync(HttpRequest request, OrderAmount amount)
     {
-        var (body, problem) = await JsonBody.ReadAsync<OrderRequest>(request).ConfigureAwait(false);
+        // A release or a refund is read as its own shape, so that an orderAmount in it, even null, is
+        // a field the body does not have, as the document says, not one quietly passed over.
+        var (body, problem) = amount == OrderAmount.NotTaken
+            ? await ReadReferenceAsync(request).ConfigureAwait(false)
+            : await JsonBody.ReadAsync<OrderRequest>(request).ConfigureAwait(false);
         if (problem is not null)
         {
             return (null, problem);
@@ -206,16 +210,18 @@ public static class CouponsApi
             errors["orderId"] = $"must be 1 to {StoreLimits.MaxOrderIdLength} characters";
         }
 
-        if (amount == OrderAmount.NotTaken && body.OrderAmount is not null)
-        {
-            errors["orderAmount"] = "is not taken here";
-        }
-        else if (body.OrderAmount is { } given ? !Money.IsValidAmount(given) : amount == OrderAmount.Required)
+        if (body.OrderAmount is { } given ? !Money.IsValidAmount(given) : amount == OrderAmount.Required)
         {
             errors["orderAmount"] = $"must be a whole number of minor units between 0 and {Money.MaxAmount}";
         }
 
         return errors.Count > 0 ? (null, Problems.Validation(errors)) : (body, null);
+    }
+
+    private static async Task<(OrderRequest? Order, ProblemHttpResult? Problem)> ReadReferenceAsync(HttpRequest request)
+    {
+        var (reference, problem) = await JsonBody.ReadAsync<OrderReference>(request).ConfigureAwait(false);
+        return (reference is null ? null : new OrderRequest(reference.OrderId, null), problem);
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ namespace Coupons.Api.Contracts;
 [JsonSerializable(typeof(CreateCampaignRequest))]
 [JsonSerializable(typeof(AddStockRequest))]
 [JsonSerializable(typeof(OrderRequest))]
+[JsonSerializable(typeof(OrderReference))]
 [JsonSerializable(typeof(RevokeRequest))]
 [JsonSerializable(typeof(CampaignResponse))]
 [JsonSerializable(typeof(CouponResponse))]
