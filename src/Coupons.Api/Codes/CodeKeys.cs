@@ -140,35 +140,64 @@ public sealed class CodeKeys
     }
 
     /// <summary>
-    /// Writes a new key to a file only the service's user can read, then moves it into place without
-    /// replacing anything: a crash leaves no half-written key, and when another process (a second
-    /// start) got there first, its key is the one used. False in that case.
+    /// Writes a new key to a file only the service's user can read and moves it into place, holding
+    /// a lock file while it does: a crash leaves no half-written key, and when another start (a
+    /// thread or a process) got there first, its key is the one used. False in that case.
     /// </summary>
+    /// <remarks>
+    /// <see cref="File.Move(string, string, bool)"/> without overwriting checks that the target is
+    /// missing and then renames, so two starts racing could each put their own key in place, one
+    /// after the other (seen in CI). The lock (<see cref="FileShare.None"/>: an exclusive advisory
+    /// lock on Unix) makes "missing, then written" one step. The lock file is deleted once the key
+    /// is in place: a start that still opens it then finds the key and writes nothing.
+    /// </remarks>
     private static bool TryCreate(string path)
     {
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        var text = Convert.ToBase64String(RandomNumberGenerator.GetBytes(CodeProtector.KeyBytes));
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, options))
-        {
-            stream.Write(Encoding.ASCII.GetBytes(text));
-            stream.Flush(flushToDisk: true);
-        }
-
+        var lockPath = path + ".lock";
+        using var held = Lock(lockPath);
         try
         {
+            if (File.Exists(path))
+            {
+                return false;
+            }
+
+            var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+            var text = Convert.ToBase64String(RandomNumberGenerator.GetBytes(CodeProtector.KeyBytes));
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            using (var stream = new FileStream(temporary, options))
+            {
+                stream.Write(Encoding.ASCII.GetBytes(text));
+                stream.Flush(flushToDisk: true);
+            }
+
             File.Move(temporary, path, overwrite: false);
             return true;
         }
-        catch (IOException) when (File.Exists(path))
+        finally
         {
-            File.Delete(temporary);
-            return false;
+            File.Delete(lockPath);
+        }
+    }
+
+    /// <summary>Opens the lock file exclusively, waiting (up to 30 s) while another start holds it.</summary>
+    private static FileStream Lock(string lockPath)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 3_000)
+            {
+                Thread.Sleep(10);
+            }
         }
     }
 
