@@ -88,17 +88,7 @@ public sealed partial class EmbeddedCouponStore : ICodeStore
     {
         var log = OpenLogOrThrow();
         cancellationToken.ThrowIfCancellationRequested();
-        List<Guid> ids;
-        try
-        {
-            ids = await _ownCodeIndex.FindAsync(key.Hash, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SqliteException exception)
-        {
-            throw new StorageUnavailableException("the own codes could not be read from disk", exception);
-        }
-
-        foreach (var id in ids)
+        foreach (var id in await _ownCodeIndex.FindAsync(key.Hash, cancellationToken).ConfigureAwait(false))
         {
             // The index keys on 64 bits of the hash: the coupon's own code says whether it is the one.
             if (CouponOwnCodes.RouteOf(id) == key.Route && _ownCodes.KeyOf(id).Hash == key.Hash && _coupons.TryGetValue(id, out var coupon))

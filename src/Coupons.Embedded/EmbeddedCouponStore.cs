@@ -103,8 +103,9 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
         RecoverCodes(connection);
         _codeReader = new SqliteCodeReader(_options.DatabasePath);
         RecoveryTime = stopwatch.Elapsed;
+        // A database that cannot be read fails the lookups as the store's unavailability, as a failed write does.
         var databasePath = _options.DatabasePath;
-        _ownCodeIndex.Load(add => SqliteCodeReader.ScanOwnCodes(databasePath, add), _coupons.Count);
+        _ownCodeIndex.Load(add => ReadCodes(() => SqliteCodeReader.ScanOwnCodes(databasePath, add)), _coupons.Count);
         // A timer or a wait past int.MaxValue ms throws (on the writer thread that would end the
         // process); the options are checked when a host starts, but a store can be made without one.
         var sweepInterval = TimeSpan.FromMilliseconds(Math.Clamp(_options.SweepInterval.TotalMilliseconds, 1, int.MaxValue));

@@ -55,19 +55,22 @@ internal sealed class SqliteCodeReader(string databasePath) : IDisposable
 
     /// <summary>
     /// Reads every coupon's own code's hash with its id, on a connection of its own (WAL: it reads
-    /// a snapshot while the writer goes on), for <see cref="OwnCodeIndex.Load"/>.
+    /// a snapshot while the writer goes on), for <see cref="OwnCodeIndex.Load"/>; returns how many.
     /// </summary>
-    public static void ScanOwnCodes(string databasePath, Action<CodeHash, Guid> add)
+    public static int ScanOwnCodes(string databasePath, Action<CodeHash, Guid> add)
     {
         ArgumentNullException.ThrowIfNull(add);
         using var connection = SqliteSchema.OpenReadOnly(databasePath);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT id, code_hash FROM coupons WHERE code_hash IS NOT NULL";
         using var reader = command.ExecuteReader();
-        while (reader.Read())
+        var read = 0;
+        for (; reader.Read(); read++)
         {
             add(CodeHash.Read(reader.GetFieldValue<byte[]>(1)), SqliteValues.ReadGuid(reader, 0));
         }
+
+        return read;
     }
 
     public void Dispose()

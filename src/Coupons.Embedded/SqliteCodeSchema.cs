@@ -24,6 +24,8 @@ namespace Coupons.Embedded;
 /// </summary>
 internal static class SqliteCodeSchema
 {
+    private const string JobsTable = "(number INTEGER PRIMARY KEY, campaign_id BLOB NOT NULL, job_id BLOB NOT NULL, UNIQUE (campaign_id, job_id))";
+
     private const string CodesTable = """
         (
             job INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL, sealed BLOB NOT NULL,
@@ -44,7 +46,7 @@ internal static class SqliteCodeSchema
         }
 
         SqliteSchema.Execute(connection, $"""
-            CREATE TABLE IF NOT EXISTS code_jobs (number INTEGER PRIMARY KEY, campaign_id BLOB NOT NULL, job_id BLOB NOT NULL, UNIQUE (campaign_id, job_id));
+            CREATE TABLE IF NOT EXISTS code_jobs {JobsTable};
             CREATE TABLE IF NOT EXISTS codes {CodesTable};
             CREATE UNIQUE INDEX IF NOT EXISTS campaigns_by_code ON campaigns (code_hash) WHERE code_hash IS NOT NULL;
             DROP INDEX IF EXISTS coupons_by_code;
@@ -63,7 +65,7 @@ internal static class SqliteCodeSchema
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"""
-            CREATE TABLE code_jobs (number INTEGER PRIMARY KEY, campaign_id BLOB NOT NULL, job_id BLOB NOT NULL, UNIQUE (campaign_id, job_id));
+            CREATE TABLE code_jobs {JobsTable};
             INSERT INTO code_jobs (campaign_id, job_id) SELECT campaign_id, job_id FROM codes GROUP BY campaign_id, job_id ORDER BY job_id, campaign_id;
             CREATE TABLE codes_numbered {CodesTable};
             INSERT INTO codes_numbered (job, idx, hash, sealed, user_id, coupon_id, claimed_at)

@@ -8,14 +8,8 @@ namespace Coupons.Api.Tests.Client;
 /// run): generated codes made by a job, listed, exported as CSV and claimed once each; a coupon's
 /// own code found by the till; a campaign's shared code.
 /// </summary>
-public sealed class ClientCodeTests(CouponsApiFactory factory) : IClassFixture<CouponsApiFactory>
+public sealed class ClientCodeTests(CouponsApiFactory factory) : ClientTestBase(factory), IClassFixture<CouponsApiFactory>
 {
-    private readonly CouponsClient _client = new(factory.CreateClient());
-
-    private CouponsClient Admin => _client.WithBearerToken(CouponsApiFactory.Token("admin-" + Unique(), "admin"));
-
-    private CouponsClient Service => _client.WithBearerToken(CouponsApiFactory.Token("order-system", "service"));
-
     [Fact]
     public async Task Generated_codes_are_made_by_a_job_listed_exported_and_claimed_once_each()
     {
@@ -110,14 +104,4 @@ public sealed class ClientCodeTests(CouponsApiFactory factory) : IClassFixture<C
         Assert.Equal((404, ProblemCode.CodeNotFound), (unknown.Status, unknown.Code));
     }
 
-    private CouponsClient User(string userId) => _client.WithBearerToken(CouponsApiFactory.Token(userId));
-
-    /// <summary>The job as it ended; the bound only keeps a broken job runner from hanging the run.</summary>
-    internal static async Task<Job> WaitAsync(CouponsClient admin, Guid jobId)
-    {
-        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        return await admin.WaitForJobAsync(jobId, TimeSpan.FromMilliseconds(50), bound.Token);
-    }
-
-    private static string Unique() => Guid.NewGuid().ToString("N")[..12];
 }

@@ -9,12 +9,8 @@ namespace Coupons.Api.Tests.Client;
 /// run): a list and a CSV stream of users each given one coupon, the same key giving the same job,
 /// and the users refused listed as the job's failures with their codes.
 /// </summary>
-public sealed class ClientIssuanceTests(CouponsApiFactory factory) : IClassFixture<CouponsApiFactory>
+public sealed class ClientIssuanceTests(CouponsApiFactory factory) : ClientTestBase(factory), IClassFixture<CouponsApiFactory>
 {
-    private readonly CouponsClient _client = new(factory.CreateClient());
-
-    private CouponsClient Admin => _client.WithBearerToken(CouponsApiFactory.Token("admin-" + Unique(), "admin"));
-
     [Fact]
     public async Task A_list_issues_one_coupon_a_user_and_the_users_refused_are_the_jobs_failures()
     {
@@ -26,7 +22,7 @@ public sealed class ClientIssuanceTests(CouponsApiFactory factory) : IClassFixtu
         Assert.Equal(("issuance", campaign.Id, 3L), (started.Kind, started.CampaignId, started.Total));
         Assert.Equal(started.Id, (await admin.IssueAsync(campaign.Id, users, key)).Id);
 
-        var job = await ClientCodeTests.WaitAsync(admin, started.Id);
+        var job = await WaitAsync(admin, started.Id);
         Assert.Equal((JobStatus.Succeeded, 2L, 1L), (job.Status, job.Results["ok"], job.Results["sold_out"]));
         var failure = Assert.Single(await admin.ListJobFailuresAsync(job.Id, pageSize: 1).ToListAsync());
         Assert.Equal(new JobFailure(users[2], "sold_out"), failure);
@@ -40,12 +36,10 @@ public sealed class ClientIssuanceTests(CouponsApiFactory factory) : IClassFixtu
         var admin = Admin;
         var campaign = await admin.CreateCampaignAsync(new NewCampaign("Pushed CSV", new AmountOffDiscount(300), 10, Validity.ForDays(30)));
         var users = Enumerable.Range(0, 4).Select(i => $"csv-{i}-{Unique()}").ToList();
-        var job = await ClientCodeTests.WaitAsync(admin, (await admin.IssueCsvAsync(campaign.Id, new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', users) + "\n")))).Id);
+        var job = await WaitAsync(admin, (await admin.IssueCsvAsync(campaign.Id, new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', users) + "\n")))).Id);
         Assert.Equal((JobStatus.Succeeded, 4L, 4L), (job.Status, job.Total, job.Results["ok"]));
         Assert.Empty(await admin.ListJobFailuresAsync(job.Id).ToListAsync());
         var refused = await Assert.ThrowsAsync<CouponsApiException>(() => admin.IssueAsync(Guid.NewGuid(), ["nobody"]));
         Assert.Equal(ProblemCode.CampaignNotFound, refused.Code);
     }
-
-    private static string Unique() => Guid.NewGuid().ToString("N")[..12];
 }

@@ -8,15 +8,9 @@ namespace Coupons.Api.Tests.Client;
 /// and run on the embedded store and on the Redis store: what the typed calls send is what the
 /// service takes, and what it answers reads back typed.
 /// </summary>
-public abstract class ClientLifeTests<TFactory>(TFactory factory)
+public abstract class ClientLifeTests<TFactory>(TFactory factory) : ClientTestBase(factory)
     where TFactory : CouponsApiFactory
 {
-    private readonly CouponsClient _client = new(factory.CreateClient());
-
-    private CouponsClient Admin => _client.WithBearerToken(CouponsApiFactory.Token("admin-" + Unique(), "admin"));
-
-    private CouponsClient Service => _client.WithBearerToken(CouponsApiFactory.Token("order-system", "service"));
-
     [Fact]
     public async Task A_coupon_is_claimed_replayed_locked_released_redeemed_and_refunded()
     {
@@ -28,7 +22,7 @@ public abstract class ClientLifeTests<TFactory>(TFactory factory)
         });
         Assert.Equal((new PercentOffDiscount(20, 5_000), CampaignStatus.Active, 5L, 30), (campaign.Discount, campaign.Status, campaign.RemainingStock, campaign.Validity.Days));
 
-        var user = _client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
+        var user = Client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
         var key = "key-" + Unique();
         var claimed = await user.ClaimAsync(campaign.Id, key);
         var replayed = await user.ClaimAsync(campaign.Id, key);
@@ -58,7 +52,7 @@ public abstract class ClientLifeTests<TFactory>(TFactory factory)
     {
         var admin = Admin;
         var campaign = await admin.CreateCampaignAsync(new NewCampaign("Paging", new AmountOffDiscount(500), 10, Validity.ForDays(30)) { PerUserLimit = 5 });
-        var user = _client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
+        var user = Client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
         var claimed = new List<Guid>();
         for (var i = 0; i < 5; i++)
         {
@@ -92,8 +86,8 @@ public abstract class ClientLifeTests<TFactory>(TFactory factory)
     {
         var admin = Admin;
         var campaign = await admin.CreateCampaignAsync(new NewCampaign("One", new AmountOffDiscount(500), 1, Validity.ForDays(30)) { MinOrderAmount = 1_000 });
-        var first = _client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
-        var second = _client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
+        var first = Client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
+        var second = Client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
         var coupon = (await first.ClaimAsync(campaign.Id)).Coupon;
 
         var soldOut = await second.TryClaimAsync(campaign.Id);
@@ -108,7 +102,7 @@ public abstract class ClientLifeTests<TFactory>(TFactory factory)
         Assert.Equal(ProblemCode.NotRedeemed, (await Service.TryRefundAsync(coupon.Id, "order-1")).Code);
         Assert.Equal(ProblemCode.CampaignNotFound, (await Assert.ThrowsAsync<CouponsApiException>(() => admin.GetCampaignAsync(Guid.NewGuid()))).Code);
         Assert.Equal(ProblemCode.Forbidden, (await Assert.ThrowsAsync<CouponsApiException>(() => first.GetStatsAsync(campaign.Id))).Code);
-        Assert.Equal(ProblemCode.Unauthorized, (await Assert.ThrowsAsync<CouponsApiException>(() => _client.ListMyCouponsPageAsync())).Code);
+        Assert.Equal(ProblemCode.Unauthorized, (await Assert.ThrowsAsync<CouponsApiException>(() => Client.ListMyCouponsPageAsync())).Code);
 
         var invalid = await Assert.ThrowsAsync<CouponsApiException>(() =>
             admin.CreateCampaignAsync(new NewCampaign("Bad", new PercentOffDiscount(150), 1, Validity.ForDays(30))));
@@ -124,7 +118,7 @@ public abstract class ClientLifeTests<TFactory>(TFactory factory)
     {
         var admin = Admin;
         var campaign = await admin.CreateCampaignAsync(new NewCampaign("Status", new AmountOffDiscount(100), 1, Validity.ForDays(1)));
-        var user = _client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
+        var user = Client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
 
         Assert.Equal(CampaignStatus.Paused, (await admin.PauseCampaignAsync(campaign.Id)).Status);
         Assert.Equal(ProblemCode.CampaignNotActive, (await user.TryClaimAsync(campaign.Id)).Code);
@@ -142,7 +136,7 @@ public abstract class ClientLifeTests<TFactory>(TFactory factory)
         var admin = Admin;
         var campaign = await admin.CreateCampaignAsync(new NewCampaign("Revoked", new AmountOffDiscount(500), 3, Validity.ForDays(30)) { PerUserLimit = 3 });
         var userId = "user-" + Unique();
-        var user = _client.WithBearerToken(CouponsApiFactory.Token(userId));
+        var user = Client.WithBearerToken(CouponsApiFactory.Token(userId));
         var kept = (await user.ClaimAsync(campaign.Id)).Coupon.Id;
         var taken = (await user.ClaimAsync(campaign.Id)).Coupon.Id;
         var used = (await user.ClaimAsync(campaign.Id)).Coupon.Id;
@@ -174,7 +168,7 @@ public abstract class ClientLifeTests<TFactory>(TFactory factory)
         var admin = Admin;
         var open = await admin.CreateCampaignAsync(new NewCampaign("Open", new AmountOffDiscount(100), 5, Validity.ForDays(1)));
         var paused = await admin.PauseCampaignAsync((await admin.CreateCampaignAsync(new NewCampaign("Paused", new AmountOffDiscount(100), 5, Validity.ForDays(1)))).Id);
-        var user = _client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
+        var user = Client.WithBearerToken(CouponsApiFactory.Token("user-" + Unique()));
 
         var listed = await user.ListCampaignsAsync(CampaignStatus.Active, pageSize: 1).ToListAsync();
         Assert.Contains(listed, c => c.Id == open.Id);
@@ -184,8 +178,6 @@ public abstract class ClientLifeTests<TFactory>(TFactory factory)
         Assert.Equal(ProblemCode.Forbidden, (await Assert.ThrowsAsync<CouponsApiException>(() => user.ListCampaignsPageAsync())).Code);
         Assert.Equal(ProblemCode.Forbidden, (await Assert.ThrowsAsync<CouponsApiException>(() => user.ListCampaignsPageAsync(CampaignStatus.Ended))).Code);
     }
-
-    private static string Unique() => Guid.NewGuid().ToString("N")[..12];
 }
 
 /// <summary>The client against the service on its embedded store.</summary>
