@@ -288,6 +288,17 @@ public sealed class BadInputTests(CouponsApiFactory factory) : ApiTestBase<Coupo
     }
 
     [Fact]
+    public async Task A_body_sent_in_parts_without_a_content_length_is_read_whole()
+    {
+        var (_, user, _, couponId) = await UserWithCouponAsync();
+        var body = "{\"orderId\":\"o1\",   " + new string(' ', 40_000) + "\"orderAmount\":2000}";
+        using var content = new PartedContent(Encoding.UTF8.GetBytes(body), parts: 5);
+        using var response = await user.PostAsync(new Uri($"/v1/coupons/{couponId}/lock", UriKind.Relative), content);
+        var locked = await response.AssertStatusAsync(HttpStatusCode.OK);
+        Assert.Equal(("o1", "locked"), (locked.GetProperty("coupon").Str("orderId"), locked.GetProperty("coupon").Str("status")));
+    }
+
+    [Fact]
     public async Task A_body_just_over_64_kib_is_413_and_just_under_is_read()
     {
         var (_, user, _, couponId) = await UserWithCouponAsync();
@@ -431,6 +442,26 @@ public sealed class BadInputTests(CouponsApiFactory factory) : ApiTestBase<Coupo
         if (status >= 400)
         {
             await response.AssertClientErrorAsync();
+        }
+    }
+
+    /// <summary>A body written in <paramref name="parts"/> flushed writes without a Content-Length (chunked).</summary>
+    private sealed class PartedContent(byte[] body, int parts) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            var size = (body.Length + parts - 1) / parts;
+            for (var offset = 0; offset < body.Length; offset += size)
+            {
+                await stream.WriteAsync(body.AsMemory(offset, Math.Min(size, body.Length - offset)));
+                await stream.FlushAsync();
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
         }
     }
 

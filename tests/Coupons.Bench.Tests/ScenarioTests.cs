@@ -103,17 +103,20 @@ public class ScenarioTests(LiveServiceFixture service) : IClassFixture<LiveServi
     }
 
     [Fact]
-    public async Task Codes_compare_runs_claims_by_id_and_by_code_at_the_same_rates_and_gives_their_ratio()
+    public async Task Codes_compare_runs_claims_by_id_without_and_with_a_key_and_by_code_at_the_same_rates_and_gives_their_ratios()
     {
         await using var context = await Context();
 
         var report = await CodesCompare.RunAsync(context, CompareSettings.Short(from: 40, to: 120, sloMs: 10_000), null, CancellationToken.None);
 
         Assert.True(report.Passed, string.Join("; ", report.Failures));
-        Assert.Equal(["r1 id 40/s", "r1 code 40/s", "r1 code 80/s", "r1 id 80/s", "r1 id 120/s", "r1 code 120/s"], report.Steps.Select(step => step.Name));
+        Assert.Equal(
+            ["r1 id+key 40/s", "r1 code 40/s", "r1 id 40/s", "r1 code 80/s", "r1 id 80/s", "r1 id+key 80/s", "r1 id 120/s", "r1 id+key 120/s", "r1 code 120/s"],
+            report.Steps.Select(step => step.Name));
         Assert.All(report.Steps.Where(step => step.Name.Contains("code", StringComparison.Ordinal)), step => Assert.Equal(["201"], step.Result.Answers["claim by code"].Keys));
-        Assert.All(report.Steps.Where(step => step.Name.Contains(" id ", StringComparison.Ordinal)), step => Assert.Equal(["201"], step.Result.Answers["claim"].Keys));
-        Assert.Contains(report.Findings, finding => finding.StartsWith("maximum achieved, mean of 1 round(s): by id ", StringComparison.Ordinal) && finding.Contains("code ÷ id = ", StringComparison.Ordinal));
+        Assert.All(report.Steps.Where(step => step.Name.Contains(" id", StringComparison.Ordinal)), step => Assert.Equal(["201"], step.Result.Answers["claim"].Keys));
+        Assert.Contains(report.Findings, finding => finding.StartsWith("maximum achieved, mean of 1 round(s): by id ", StringComparison.Ordinal)
+            && finding.Contains("code ÷ id = ", StringComparison.Ordinal) && finding.Contains("code ÷ id+key = ", StringComparison.Ordinal));
         Assert.Contains(report.Findings, finding => finding.StartsWith("request shapes: ", StringComparison.Ordinal));
     }
 

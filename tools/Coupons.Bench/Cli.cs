@@ -23,7 +23,7 @@ internal static class Cli
     private static readonly Option<int?> ServerPid = new("--server-pid") { Description = "Process id of the target, to report its memory." };
     private static readonly Option<bool> Quiet = new("--quiet", "-q") { Description = "No live progress line." };
 
-    private static readonly Option<WorkloadKind> Workload = new("--workload", "-w") { Description = "claim (by id), code (by a shared code, a new Idempotency-Key each), mix or constant (the baseline's endpoint).", DefaultValueFactory = _ => WorkloadKind.Claim };
+    private static readonly Option<WorkloadKind> Workload = new("--workload", "-w") { Description = "claim (by id), keyedclaim (by id, a new Idempotency-Key each), code (by a shared code, a new Idempotency-Key each), mix or constant (the baseline's endpoint).", DefaultValueFactory = _ => WorkloadKind.Claim };
     private static readonly Option<string> RatioOption = new("--ratio") { Description = "Claims to redemptions (lock then redeem).", DefaultValueFactory = _ => "3:7" };
     private static readonly Option<string> ConstantPath = new("--path") { Description = "Path of the constant endpoint (with --workload constant).", DefaultValueFactory = _ => "/constant" };
     private static readonly Option<double> Rate = new("--rate", "-r") { Description = "Requests per second.", DefaultValueFactory = _ => 2_000 };

@@ -29,6 +29,12 @@ public static class JsonBody
         where T : class => ReadAsync<T>(request, MaxBytes);
 
     /// <summary>As <see cref="ReadAsync{T}(HttpRequest)"/>, for a route whose bodies may be larger (it raises the server's limit first).</summary>
+    /// <remarks>
+    /// A small body that came with its headers is complete at the first read of the request's pipe:
+    /// it is parsed where it lies, with no copy and no further read. A body that comes in parts is
+    /// copied out as it comes, so the pipe never holds more than one part (a body held unconsumed
+    /// past Kestrel's request buffer would stop the connection's reads, and this one with it).
+    /// </remarks>
     public static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes)
         where T : class
     {
@@ -37,44 +43,36 @@ public static class JsonBody
             return (null, TooLarge(maxBytes));
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        var reader = request.BodyReader;
+        byte[]? parts = null;
+        var length = 0;
         try
         {
-            var length = 0;
             while (true)
             {
-                if (length == buffer.Length)
+                var read = await reader.ReadAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+                var buffer = read.Buffer;
+                if (length + buffer.Length > maxBytes)
                 {
-                    if (length > maxBytes)
-                    {
-                        return (null, TooLarge(maxBytes));
-                    }
-
-                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-
-                length += read;
-                if (length > maxBytes)
-                {
+                    reader.AdvanceTo(buffer.End);
                     return (null, TooLarge(maxBytes));
                 }
-            }
 
-            if (length == 0)
-            {
-                return (null, Problems.Validation("body", "a JSON body is required"));
-            }
+                if (read.IsCompleted && parts is null)
+                {
+                    var whole = buffer.IsEmpty ? (null, Problems.Validation("body", "a JSON body is required")) : Parse<T>(buffer);
+                    reader.AdvanceTo(buffer.End);
+                    return whole;
+                }
 
-            return Parse<T>(buffer.AsSpan(0, length));
+                parts = Append(parts, length, buffer);
+                length += (int)buffer.Length;
+                reader.AdvanceTo(buffer.End);
+                if (read.IsCompleted)
+                {
+                    return length == 0 ? (null, Problems.Validation("body", "a JSON body is required")) : Parse<T>(parts.AsSpan(0, length));
+                }
+            }
         }
         catch (BadHttpRequestException exception)
         {
@@ -82,7 +80,51 @@ public static class JsonBody
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (parts is not null)
+            {
+                ArrayPool<byte>.Shared.Return(parts);
+            }
+        }
+    }
+
+    /// <summary><paramref name="buffer"/> copied after the first <paramref name="length"/> bytes of <paramref name="parts"/>, in a larger pooled array when needed.</summary>
+    private static byte[] Append(byte[]? parts, int length, in ReadOnlySequence<byte> buffer)
+    {
+        var needed = length + (int)buffer.Length;
+        if (parts is null || parts.Length < needed)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(4096, (parts?.Length ?? 0) * 2)));
+            if (parts is not null)
+            {
+                parts.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(parts);
+            }
+
+            parts = larger;
+        }
+
+        buffer.CopyTo(parts.AsSpan(length));
+        return parts;
+    }
+
+    private static (T? Body, ProblemHttpResult? Problem) Parse<T>(in ReadOnlySequence<byte> json)
+        where T : class
+    {
+        if (json.IsSingleSegment)
+        {
+            return Parse<T>(json.FirstSpan);
+        }
+
+        var length = (int)json.Length;
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            json.CopyTo(copy);
+            return Parse<T>(copy.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
         }
     }
 

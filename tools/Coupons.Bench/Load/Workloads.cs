@@ -5,18 +5,25 @@ using Coupons.Client;
 
 namespace Coupons.Bench.Load;
 
-/// <summary>Claims of one campaign, each arrival as the next of a set of users.</summary>
-public sealed class ClaimWorkload(Guid campaignId, CouponsClient[] users) : IWorkload
+/// <summary>Claims of one campaign, each arrival as the next of a set of users; <paramref name="keyed"/>: each with a new Idempotency-Key.</summary>
+public sealed class ClaimWorkload(Guid campaignId, CouponsClient[] users, bool keyed = false) : IWorkload
 {
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+
     public IReadOnlyList<string> Kinds { get; } = ["claim"];
 
     public double RequestsPerOperation => 1;
 
     public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
     {
-        var answer = await users[arrival.Number % users.Length].ClaimAnswerAsync(campaignId, null, cancellationToken);
+        var key = keyed ? KeyOf(_runId, arrival) : null;
+        var answer = await users[arrival.Number % users.Length].ClaimAnswerAsync(campaignId, key, cancellationToken);
         meter.Record(0, arrival.IntendedTimestamp, answer, answer.IsSuccess, arrival.Measured);
     }
+
+    /// <summary>A key no other arrival of any run sends.</summary>
+    internal static string KeyOf(string runId, Arrival arrival) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{runId}-{arrival.Number}");
 }
 
 /// <summary>
@@ -34,8 +41,7 @@ public sealed class CodeClaimWorkload(string code, CouponsClient[] users) : IWor
 
     public async Task RunAsync(Arrival arrival, Meter meter, CancellationToken cancellationToken)
     {
-        var key = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_runId}-{arrival.Number}");
-        var answer = await users[arrival.Number % users.Length].ClaimByCodeAnswerAsync(code, key, cancellationToken);
+        var answer = await users[arrival.Number % users.Length].ClaimByCodeAnswerAsync(code, ClaimWorkload.KeyOf(_runId, arrival), cancellationToken);
         meter.Record(0, arrival.IntendedTimestamp, answer, answer.IsSuccess, arrival.Measured);
     }
 }

@@ -12,17 +12,25 @@ public sealed record CompareSettings(double From, double To, int Steps, TimeSpan
 
 /// <summary>
 /// Claim by id against claim by code in the same run, on the same service: per round a ramp whose
-/// steps alternate between the two at the same rate (which goes first alternates too), so that
-/// whatever else the machine does falls on both alike. Reports each one's maximum achieved rate and
-/// highest rate held within the SLO, their ratio, and the p99s at each rate.
+/// steps go through the kinds at the same rate (which goes first rotates), so that whatever else the
+/// machine does falls on all alike. Claims by code send a new Idempotency-Key each (a shared code
+/// gives a user one coupon without one); claims by id are run twice, without a key (the plain claim)
+/// and with a new key each (the same key work as by code), so the report tells the code's own cost
+/// from the key's. Reports each one's maximum achieved rate and highest rate held within the SLO,
+/// the ratios, and the p99s at each rate.
 /// </summary>
 public static class CodesCompare
 {
-    private static readonly WorkloadKind[] Kinds = [WorkloadKind.Claim, WorkloadKind.Code];
+    private static readonly WorkloadKind[] Kinds = [WorkloadKind.Claim, WorkloadKind.KeyedClaim, WorkloadKind.Code];
 
     private static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
-    private static string Label(WorkloadKind kind) => kind == WorkloadKind.Claim ? "id" : "code";
+    private static string Label(WorkloadKind kind) => kind switch
+    {
+        WorkloadKind.Claim => "id",
+        WorkloadKind.KeyedClaim => "id+key",
+        _ => "code",
+    };
 
     public static async Task<RunReport> RunAsync(BenchContext context, CompareSettings compare, IProgress<string>? progress, CancellationToken cancellationToken)
     {
@@ -39,7 +47,8 @@ public static class CodesCompare
             for (var i = 0; i < compare.Steps; i++)
             {
                 var rate = Math.Round(compare.Steps == 1 ? compare.From : compare.From + (compare.To - compare.From) * i / (compare.Steps - 1));
-                var order = (round + i) % 2 == 1 ? Kinds : [.. Kinds.Reverse()];
+                var first = (round + i) % Kinds.Length;
+                var order = Kinds[first..].Concat(Kinds[..first]);
                 foreach (var kind in order.Where(kind => !compare.StopWhenSaturated || saturated[kind] < 2))
                 {
                     var step = await Scenarios.PhaseAsync(context, factories[kind], $"r{round} {Label(kind)} {F(rate)}/s", rate, compare.StepDuration, clock, progress, cancellationToken);
@@ -59,7 +68,7 @@ public static class CodesCompare
 
         var findings = Findings(compare, byRun);
         var failures = steps.Where(step => step.Result.Errors > 0).Select(step => $"step {step.Name}: {step.Result.Errors} error(s)").ToList();
-        var settings = Scenarios.Settings(context, ("workloads", $"claims by id; {WorkloadFactory.CodeRequestShape}"), ("from", F(compare.From)), ("to", F(compare.To)),
+        var settings = Scenarios.Settings(context, ("workloads", $"claims by id, without and with a key; {WorkloadFactory.CodeRequestShape}"), ("from", F(compare.From)), ("to", F(compare.To)),
             ("steps", compare.Steps.ToString(CultureInfo.InvariantCulture)), ("stepDuration", $"{compare.StepDuration.TotalSeconds}s"),
             ("rounds", compare.Rounds.ToString(CultureInfo.InvariantCulture)), ("sloMs", F(compare.SloMs)));
         return new RunReport("codes-compare", started, context.TargetDescription, MachineInfo.Current(), settings, steps, findings, failures);
@@ -83,9 +92,11 @@ public static class CodesCompare
         var rounds = summaries.Keys.Select(key => key.Round).Distinct().Order().Where(round => Kinds.All(kind => summaries.ContainsKey((round, kind)))).ToList();
         foreach (var round in rounds)
         {
-            var (id, code) = (summaries[(round, WorkloadKind.Claim)], summaries[(round, WorkloadKind.Code)]);
-            findings.Add($"round {round}: max by id {F(id.MaxAchieved)}/s, by code {F(code.MaxAchieved)}/s (code ÷ id {Percent(code.MaxAchieved, id.MaxAchieved)}); " +
-                $"held with p99 ≤ {F(compare.SloMs)} ms by id {Held(id)}, by code {Held(code)}; server CPU µs/req at max by id {Cpu(id)}, by code {Cpu(code)}");
+            var (id, keyed, code) = (summaries[(round, WorkloadKind.Claim)], summaries[(round, WorkloadKind.KeyedClaim)], summaries[(round, WorkloadKind.Code)]);
+            findings.Add($"round {round}: max by id {F(id.MaxAchieved)}/s, by id+key {F(keyed.MaxAchieved)}/s, by code {F(code.MaxAchieved)}/s " +
+                $"(code ÷ id {Percent(code.MaxAchieved, id.MaxAchieved)}, code ÷ id+key {Percent(code.MaxAchieved, keyed.MaxAchieved)}); " +
+                $"held with p99 ≤ {F(compare.SloMs)} ms by id {Held(id)}, by id+key {Held(keyed)}, by code {Held(code)}; " +
+                $"server CPU µs/req at max by id {Cpu(id)}, by id+key {Cpu(keyed)}, by code {Cpu(code)}");
         }
 
         if (rounds.Count == 0)
@@ -93,19 +104,19 @@ public static class CodesCompare
             return findings;
         }
 
-        var idMax = rounds.Average(round => summaries[(round, WorkloadKind.Claim)].MaxAchieved);
-        var codeMax = rounds.Average(round => summaries[(round, WorkloadKind.Code)].MaxAchieved);
-        var ratio = codeMax / Math.Max(1, idMax);
-        findings.Add($"maximum achieved, mean of {rounds.Count} round(s): by id {F(Math.Round(idMax))}/s, by code {F(Math.Round(codeMax))}/s: " +
-            $"code ÷ id = {Percent(codeMax, idMax)} (bar ≥ 90 %: {(ratio >= 0.9 ? "met" : "missed")})" +
-            (byRun.Values.SelectMany(steps => steps).Any(step => !step.Result.Held) ? "" : "; neither saturated, so this compares the top step only: raise --to"));
-        var idHeld = rounds.Select(round => summaries[(round, WorkloadKind.Claim)].HeldWithinSlo ?? 0).Average();
-        var codeHeld = rounds.Select(round => summaries[(round, WorkloadKind.Code)].HeldWithinSlo ?? 0).Average();
-        findings.Add($"highest rate held with p99 ≤ {F(compare.SloMs)} ms, mean of rounds (0 when none): by id {F(Math.Round(idHeld))}/s, by code {F(Math.Round(codeHeld))}/s" +
+        double Mean(WorkloadKind kind, Func<RampSummary, double> value) => rounds.Average(round => value(summaries[(round, kind)]));
+        var (idMax, keyedMax, codeMax) = (Mean(WorkloadKind.Claim, s => s.MaxAchieved), Mean(WorkloadKind.KeyedClaim, s => s.MaxAchieved), Mean(WorkloadKind.Code, s => s.MaxAchieved));
+        findings.Add($"maximum achieved, mean of {rounds.Count} round(s): by id {F(Math.Round(idMax))}/s, by id+key {F(Math.Round(keyedMax))}/s, by code {F(Math.Round(codeMax))}/s: " +
+            $"code ÷ id = {Percent(codeMax, idMax)} ({Bar(codeMax, idMax)}), code ÷ id+key = {Percent(codeMax, keyedMax)} ({Bar(codeMax, keyedMax)})" +
+            (byRun.Values.SelectMany(steps => steps).Any(step => !step.Result.Held) ? "" : "; none saturated, so this compares the top step only: raise --to"));
+        var (idHeld, keyedHeld, codeHeld) = (Mean(WorkloadKind.Claim, s => s.HeldWithinSlo ?? 0), Mean(WorkloadKind.KeyedClaim, s => s.HeldWithinSlo ?? 0), Mean(WorkloadKind.Code, s => s.HeldWithinSlo ?? 0));
+        findings.Add($"highest rate held with p99 ≤ {F(compare.SloMs)} ms, mean of rounds (0 when none): by id {F(Math.Round(idHeld))}/s, by id+key {F(Math.Round(keyedHeld))}/s, by code {F(Math.Round(codeHeld))}/s" +
             (idHeld > 0 ? $": code ÷ id = {Percent(codeHeld, idHeld)}" : ""));
-        findings.Add("p99 by rate, median of rounds (id / code): " + string.Join("; ", P99ByRate(byRun)));
+        findings.Add("p99 by rate, median of rounds (id / id+key / code): " + string.Join("; ", P99ByRate(byRun)));
         return findings;
     }
+
+    private static string Bar(double part, double whole) => part >= 0.9 * whole ? "bar ≥ 90 %: met" : "bar ≥ 90 %: missed";
 
     private static IEnumerable<string> P99ByRate(IReadOnlyDictionary<(int Round, WorkloadKind Kind), List<StepReport>> byRun)
     {
@@ -113,9 +124,7 @@ public static class CodesCompare
             .GroupBy(point => point.Rate).OrderBy(group => group.Key);
         foreach (var rate in p99s)
         {
-            var id = Median(rate.Where(point => point.Kind == WorkloadKind.Claim).Select(point => point.P99Ms));
-            var code = Median(rate.Where(point => point.Kind == WorkloadKind.Code).Select(point => point.P99Ms));
-            yield return $"{F(rate.Key)}/s {(id is { } a ? F(a) : "–")} / {(code is { } b ? F(b) : "–")} ms";
+            yield return $"{F(rate.Key)}/s " + string.Join(" / ", Kinds.Select(kind => Median(rate.Where(point => point.Kind == kind).Select(point => point.P99Ms)) is { } p99 ? F(p99) : "–")) + " ms";
         }
     }
 

@@ -12,6 +12,8 @@ public enum WorkloadKind
     Constant,
     /// <summary>Claims by a shared code with a new Idempotency-Key each: the work of <see cref="Claim"/>, by code.</summary>
     Code,
+    /// <summary>Claims by id with a new Idempotency-Key each: the key work of <see cref="Code"/>, by id.</summary>
+    KeyedClaim,
 }
 
 /// <summary>A ratio such as 3:7 of claims to redemptions.</summary>
@@ -37,7 +39,7 @@ internal sealed class WorkloadFactory
 {
     /// <summary>How a claim by code differs from a claim by id on the wire, for every report that sets them side by side.</summary>
     public const string CodeRequestShape =
-        "claims by shared code (POST /v1/codes/claim, a 29-byte JSON body {\"code\":\"BENCH-…\"} and a new Idempotency-Key each; a claim by id is POST /v1/campaigns/{id}/claim with no body and no key)";
+        "claims by shared code (POST /v1/codes/claim, a 29-byte JSON body {\"code\":\"BENCH-…\"} and a new Idempotency-Key each; a claim by id is POST /v1/campaigns/{id}/claim with no body, with no key or with a new key each)";
 
     private readonly BenchContext _context;
     private readonly WorkloadKind _kind;
@@ -62,6 +64,7 @@ internal sealed class WorkloadFactory
     public string Describe() => _kind switch
     {
         WorkloadKind.Claim => "claims",
+        WorkloadKind.KeyedClaim => "claims with a new Idempotency-Key each",
         WorkloadKind.Mix => $"mix {_ratio} (claims : lock+redeem)",
         WorkloadKind.Code => CodeRequestShape,
         _ => $"POST {_constantPath} (baseline)",
@@ -85,9 +88,9 @@ internal sealed class WorkloadFactory
             _campaignId = await _context.CreateCampaignAsync($"bench {_kind}", 1_000_000_000, 1_000, cancellationToken);
         }
 
-        if (_kind == WorkloadKind.Claim)
+        if (_kind is WorkloadKind.Claim or WorkloadKind.KeyedClaim)
         {
-            return new ClaimWorkload(_campaignId, _users);
+            return new ClaimWorkload(_campaignId, _users, keyed: _kind == WorkloadKind.KeyedClaim);
         }
 
         if (_kind == WorkloadKind.Code)
