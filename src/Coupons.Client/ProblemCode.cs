@@ -120,6 +120,12 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
     /// <summary><c>code_taken</c> — 409: another campaign has this shared code.</summary>
     public static ProblemCode CodeTaken { get; } = new("code_taken");
 
+    /// <summary><c>out_of_scope</c> — 422: none of the order's items is in the coupon's scope (its SKUs and categories).</summary>
+    public static ProblemCode OutOfScope { get; } = new("out_of_scope");
+
+    /// <summary><c>not_combinable</c> — 409: the coupons cannot go on one order together (an exclusive one among others, two of one campaign, more than five).</summary>
+    public static ProblemCode NotCombinable { get; } = new("not_combinable");
+
     /// <summary><c>internal_error</c> — 500: something went wrong on the service's side.</summary>
     public static ProblemCode InternalError { get; } = new("internal_error");
 
@@ -155,6 +161,8 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
         CodeNotFound,
         CodeAlreadyClaimed,
         CodeTaken,
+        OutOfScope,
+        NotCombinable,
         MethodNotAllowed,
         NotAcceptable,
         RequestTimeout,

@@ -12,6 +12,9 @@ public enum DiscountKind : byte
 
     /// <summary>A fixed amount off once the order reaches a threshold.</summary>
     Threshold = 3,
+
+    /// <summary>The shipping amount, optionally capped; nothing off an order without shipping.</summary>
+    FreeShipping = 4,
 }
 
 /// <summary>What a discount comes to for one order amount.</summary>
@@ -44,7 +47,7 @@ public sealed record Discount
     /// <summary>1..100, for <see cref="DiscountKind.PercentOff"/>.</summary>
     public int PercentOff { get; }
 
-    /// <summary>Optional cap, for <see cref="DiscountKind.PercentOff"/>.</summary>
+    /// <summary>Optional cap, for <see cref="DiscountKind.PercentOff"/> and <see cref="DiscountKind.FreeShipping"/>.</summary>
     public long? MaxDiscount { get; }
 
     /// <summary>Smallest order amount the discount applies to, for <see cref="DiscountKind.Threshold"/>.</summary>
@@ -79,12 +82,24 @@ public sealed record Discount
         return new Discount(DiscountKind.Threshold, amountOff, 0, null, threshold);
     }
 
+    public static Discount FreeShippingOf(long? maxDiscount = null)
+    {
+        if (maxDiscount is { } cap)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cap, nameof(maxDiscount));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(cap, Money.MaxAmount, nameof(maxDiscount));
+        }
+
+        return new Discount(DiscountKind.FreeShipping, 0, 0, maxDiscount, 0);
+    }
+
     /// <summary>Rebuilds a discount from stored fields; throws on values no factory would accept.</summary>
     public static Discount Restore(DiscountKind kind, long amountOff, int percentOff, long? maxDiscount, long threshold) => kind switch
     {
         DiscountKind.AmountOff => AmountOffOf(amountOff),
         DiscountKind.PercentOff => PercentOffOf(percentOff, maxDiscount),
         DiscountKind.Threshold => ThresholdOf(threshold, amountOff),
+        DiscountKind.FreeShipping => FreeShippingOf(maxDiscount),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown discount kind"),
     };
 
@@ -120,6 +135,10 @@ public sealed record Discount
                 }
 
                 discount = Math.Min(AmountOff, orderAmount);
+                break;
+            case DiscountKind.FreeShipping:
+                // An order given by its amount has no shipping to take off (checkout prices shipping).
+                discount = 0;
                 break;
             default:
                 throw new UnreachableException();

@@ -51,6 +51,12 @@ public enum Outcome : byte
 
     /// <summary>Another campaign has this shared code.</summary>
     CodeTaken = 34,
+
+    /// <summary>Checkout: none of the order's items is in the coupon's scope (its SKUs and categories).</summary>
+    OutOfScope = 35,
+
+    /// <summary>Checkout: the coupons cannot go on one order together (an exclusive one among others, two of one campaign, more than five).</summary>
+    NotCombinable = 36,
 }
 
 public static class OutcomeCodes
@@ -65,7 +71,7 @@ public static class OutcomeCodes
         Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed,
         Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum,
         Outcome.NotRedeemed, Outcome.CouponRevoked, Outcome.CampaignEnded, Outcome.StockCapExceeded,
-        Outcome.CodeNotFound, Outcome.CodeAlreadyClaimed, Outcome.CodeTaken,
+        Outcome.CodeNotFound, Outcome.CodeAlreadyClaimed, Outcome.CodeTaken, Outcome.OutOfScope, Outcome.NotCombinable,
     ];
 
     public static bool IsSuccess(this Outcome outcome) => outcome is Outcome.Ok or Outcome.Replayed;
@@ -94,6 +100,8 @@ public static class OutcomeCodes
         Outcome.CodeNotFound => "code_not_found",
         Outcome.CodeAlreadyClaimed => "code_already_claimed",
         Outcome.CodeTaken => "code_taken",
+        Outcome.OutOfScope => "out_of_scope",
+        Outcome.NotCombinable => "not_combinable",
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "unknown outcome"),
     };
 }

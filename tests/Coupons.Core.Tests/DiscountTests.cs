@@ -301,6 +301,14 @@ public sealed class DiscountTests
         Assert.Equal((DiscountKind.Threshold, 500L, 0, (long?)null, 3_000L), (threshold.Kind, threshold.AmountOff, threshold.PercentOff, threshold.MaxDiscount, threshold.Threshold));
     }
 
+    [Fact]
+    public void Free_shipping_takes_nothing_off_an_order_given_by_its_amount_and_restores_with_its_cap()
+    {
+        Assert.Equal(new DiscountQuote(true, 0, 2_000), Discount.FreeShippingOf(500).Quote(2_000, minOrderAmount: 1_000));
+        Assert.Equal(new DiscountQuote(false, 0, 999), Discount.FreeShippingOf().Quote(999, minOrderAmount: 1_000));
+        Assert.Equal(Discount.FreeShippingOf(500), Discount.Restore(DiscountKind.FreeShipping, 0, 0, 500, 0));
+    }
+
     [Theory]
     [InlineData(DiscountKind.AmountOff, 0L, 0, null, 0L)]
     [InlineData(DiscountKind.AmountOff, Max + 1, 0, null, 0L)]
@@ -310,7 +318,9 @@ public sealed class DiscountTests
     [InlineData(DiscountKind.Threshold, 0L, 0, null, -1L)]
     [InlineData(DiscountKind.Threshold, 0L, 0, null, 100L)]
     [InlineData((DiscountKind)0, 100L, 10, null, 100L)]
-    [InlineData((DiscountKind)4, 100L, 10, null, 100L)]
+    [InlineData(DiscountKind.FreeShipping, 0L, 0, 0L, 0L)]
+    [InlineData(DiscountKind.FreeShipping, 0L, 0, Max + 1, 0L)]
+    [InlineData((DiscountKind)5, 100L, 10, null, 100L)]
     public void Restore_rejects_what_no_factory_accepts(DiscountKind kind, long amountOff, int percentOff, long? maxDiscount, long threshold)
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Discount.Restore(kind, amountOff, percentOff, maxDiscount, threshold));

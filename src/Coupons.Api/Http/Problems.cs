@@ -48,6 +48,8 @@ public static class Problems
         Outcome.CodeNotFound => new(StatusCodes.Status404NotFound, "No such code."),
         Outcome.CodeAlreadyClaimed => new(StatusCodes.Status409Conflict, "Someone else claimed this code."),
         Outcome.CodeTaken => new(StatusCodes.Status409Conflict, "Another campaign has this code."),
+        Outcome.OutOfScope => new(StatusCodes.Status422UnprocessableEntity, "None of the order's items is in the coupon's scope."),
+        Outcome.NotCombinable => new(StatusCodes.Status409Conflict, "These coupons cannot go on one order together."),
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "not a refusal, or one this table does not answer yet"),
     };
 
