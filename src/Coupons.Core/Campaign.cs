@@ -51,6 +51,15 @@ public sealed record CampaignDefinition
     /// </summary>
     public Codes.SealedCode? Code { get; init; }
 
+    /// <summary>The items its discount applies to at checkout; null for the whole order (<see cref="Checkout.Scope"/>).</summary>
+    public Checkout.Scope? Scope { get; init; }
+
+    /// <summary>Whether its coupons go on an order alone (the default) or with other stackable ones.</summary>
+    public Checkout.Stacking Stacking { get; init; } = Checkout.Stacking.Exclusive;
+
+    /// <summary>What checkout needs of these terms (<see cref="Checkout.CheckoutRules"/>).</summary>
+    public Checkout.CheckoutTerms ToCheckoutTerms() => new(Discount, MinOrderAmount, Scope, Stacking);
+
     /// <summary>
     /// Checks every field; returns the problems by field name (camelCase, as the API names them),
     /// empty when the definition is valid.
@@ -94,6 +103,11 @@ public sealed record CampaignDefinition
         if (LockTtlSeconds is < 1 or > MaxLockTtlSeconds)
         {
             errors["lockTtlSeconds"] = $"must be between 1 and {MaxLockTtlSeconds}";
+        }
+
+        if (!Enum.IsDefined(Stacking))
+        {
+            errors["stacking"] = "must be exclusive or stackable";
         }
 
         ValidateValidity(errors);

@@ -126,10 +126,10 @@ public static class CouponRules
             return Outcome.Replayed;
         }
 
-        quote = terms.Discount.Quote(orderAmount, terms.MinOrderAmount);
-        if (!quote.Applicable)
+        var priced = PriceAmount(terms, orderAmount, out quote);
+        if (priced != Outcome.Ok)
         {
-            return Outcome.BelowMinimum;
+            return priced;
         }
 
         state.Status = CouponStatus.Locked;
@@ -184,10 +184,10 @@ public static class CouponRules
             return Outcome.OrderAmountRequired;
         }
 
-        quote = terms.Discount.Quote(amount, terms.MinOrderAmount);
-        if (!quote.Applicable)
+        var priced = PriceAmount(terms, amount, out quote);
+        if (priced != Outcome.Ok)
         {
-            return Outcome.BelowMinimum;
+            return priced;
         }
 
         state.OrderId = orderId;
@@ -214,6 +214,23 @@ public static class CouponRules
         Debug.Assert(quote.Applicable, "a lock is only taken at an applicable amount");
         MarkUsed(ref state, nowMs, ref events);
         return Outcome.Ok;
+    }
+
+    /// <summary>
+    /// An order given by its amount alone (the single-coupon routes): it has no items, so a scoped
+    /// campaign's coupon is out_of_scope (<see cref="Checkout.CheckoutRules"/> says the same of such a
+    /// cart); otherwise below_minimum or ok with the discount.
+    /// </summary>
+    private static Outcome PriceAmount(CampaignDefinition terms, long orderAmount, out DiscountQuote quote)
+    {
+        if (terms.Scope is not null)
+        {
+            quote = default;
+            return Outcome.OutOfScope;
+        }
+
+        quote = terms.Discount.Quote(orderAmount, terms.MinOrderAmount);
+        return quote.Applicable ? Outcome.Ok : Outcome.BelowMinimum;
     }
 
     private static void MarkUsed(ref CouponState state, long nowMs, ref CouponEvents events)

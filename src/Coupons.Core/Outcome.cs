@@ -52,7 +52,11 @@ public enum Outcome : byte
     /// <summary>Another campaign has this shared code.</summary>
     CodeTaken = 34,
 
-    /// <summary>Checkout: none of the order's items is in the coupon's scope (its SKUs and categories).</summary>
+    /// <summary>
+    /// Checkout: none of the order's items is in the coupon's scope (its SKUs and categories); an
+    /// order given by its amount alone has no items. Checked where below_minimum is, just before it
+    /// (values are never reused, so it took the next free one).
+    /// </summary>
     OutOfScope = 35,
 
     /// <summary>Checkout: the coupons cannot go on one order together (an exclusive one among others, two of one campaign, more than five).</summary>

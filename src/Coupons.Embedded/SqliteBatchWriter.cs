@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Core.Codes;
 using Microsoft.Data.Sqlite;
 
@@ -61,15 +62,15 @@ internal sealed class SqliteBatchWriter : IDisposable
         _upsertCampaign = Prepare("""
             INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold,
                                    min_order_amount, per_user_limit, claim_starts_at, claim_ends_at,
-                                   valid_from, valid_to, valid_days, lock_ttl_seconds, status, total_stock, created_at, code_hash, code_sealed)
+                                   valid_from, valid_to, valid_days, lock_ttl_seconds, status, total_stock, created_at, code_hash, code_sealed, checkout)
             VALUES ($id, $name, $discount_kind, $amount_off, $percent_off, $max_discount, $threshold,
                     $min_order_amount, $per_user_limit, $claim_starts_at, $claim_ends_at,
-                    $valid_from, $valid_to, $valid_days, $lock_ttl_seconds, $status, $total_stock, $created_at, $code_hash, $code_sealed)
+                    $valid_from, $valid_to, $valid_days, $lock_ttl_seconds, $status, $total_stock, $created_at, $code_hash, $code_sealed, $checkout)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_stock = excluded.total_stock
             """,
             "$id", "$name", "$discount_kind", "$amount_off", "$percent_off", "$max_discount", "$threshold",
             "$min_order_amount", "$per_user_limit", "$claim_starts_at", "$claim_ends_at",
-            "$valid_from", "$valid_to", "$valid_days", "$lock_ttl_seconds", "$status", "$total_stock", "$created_at", "$code_hash", "$code_sealed");
+            "$valid_from", "$valid_to", "$valid_days", "$lock_ttl_seconds", "$status", "$total_stock", "$created_at", "$code_hash", "$code_sealed", "$checkout");
         _addCounters = Prepare(
             "UPDATE campaigns SET released = released + $released, refunded = refunded + $refunded WHERE id = $id",
             "$id", "$released", "$refunded");
@@ -278,6 +279,7 @@ internal sealed class SqliteBatchWriter : IDisposable
         values[17].Value = row.CreatedAtMs;
         values[18].Value = (object?)definition.Code?.Hash.ToBytes() ?? DBNull.Value;
         values[19].Value = (object?)definition.Code?.Sealed ?? DBNull.Value;
+        values[20].Value = (object?)CheckoutText.Write(definition.Scope, definition.Stacking) ?? DBNull.Value;
         _upsertCampaign.ExecuteNonQuery();
     }
 

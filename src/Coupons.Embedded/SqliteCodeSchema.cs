@@ -174,7 +174,7 @@ internal static class SqliteCodeSchema
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
-    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string type)
+    internal static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string type)
     {
         if (!HasColumn(connection, table, column))
         {

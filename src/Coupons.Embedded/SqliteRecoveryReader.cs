@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Core.Codes;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -22,12 +23,13 @@ internal static class SqliteRecoveryReader
         command.CommandText = """
             SELECT id, name, discount_kind, amount_off, percent_off, max_discount, threshold, min_order_amount,
                    per_user_limit, claim_starts_at, claim_ends_at, valid_from, valid_to, valid_days,
-                   lock_ttl_seconds, status, total_stock, created_at, released, refunded, rejected, code_hash, code_sealed
+                   lock_ttl_seconds, status, total_stock, created_at, released, refunded, rejected, code_hash, code_sealed, checkout
             FROM campaigns ORDER BY id
             """;
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
+            var (scope, stacking) = CheckoutText.Read(reader.IsDBNull(23) ? null : reader.GetString(23));
             var definition = new CampaignDefinition
             {
                 Name = reader.GetString(1),
@@ -41,6 +43,8 @@ internal static class SqliteRecoveryReader
                 Validity = new Validity(SqliteValues.NullableInt64(reader, 11), SqliteValues.NullableInt64(reader, 12), reader.IsDBNull(13) ? null : reader.GetInt32(13)),
                 LockTtlSeconds = reader.GetInt32(14),
                 Code = reader.IsDBNull(21) ? null : new SealedCode(CodeHash.Read(reader.GetFieldValue<byte[]>(21)), reader.GetString(22)),
+                Scope = scope,
+                Stacking = stacking,
             };
             var row = new CampaignRow(SqliteValues.ReadGuid(reader, 0), definition, (CampaignStatus)reader.GetInt32(15), reader.GetInt64(16), reader.GetInt64(17));
             onCampaign(row, reader.GetInt64(18), reader.GetInt64(19), reader.IsDBNull(20) ? null : reader.GetString(20));

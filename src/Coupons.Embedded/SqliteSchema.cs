@@ -13,9 +13,10 @@ internal static class SqliteSchema
 {
     /// <summary>
     /// 2: codes (the codes table, campaigns' shared codes, coupons' own code hashes); 3: generated
-    /// codes keyed by a job number (<see cref="SqliteCodeSchema"/>). An older database is brought up at open.
+    /// codes keyed by a job number (<see cref="SqliteCodeSchema"/>); 4: campaigns' checkout options
+    /// (<c>checkout</c>, null for the defaults). An older database is brought up at open.
     /// </summary>
-    private const int Version = 3;
+    private const int Version = 4;
 
     /// <summary>The read-write connection the store recovers from and then writes through; created with the folder if missing.</summary>
     public static SqliteConnection OpenReadWrite(EmbeddedStoreOptions options)
@@ -82,7 +83,7 @@ internal static class SqliteSchema
                 valid_from INTEGER, valid_to INTEGER, valid_days INTEGER, lock_ttl_seconds INTEGER NOT NULL,
                 status INTEGER NOT NULL, total_stock INTEGER NOT NULL, created_at INTEGER NOT NULL,
                 released INTEGER NOT NULL DEFAULT 0, refunded INTEGER NOT NULL DEFAULT 0, rejected TEXT,
-                code_hash BLOB, code_sealed TEXT
+                code_hash BLOB, code_sealed TEXT, checkout TEXT
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS coupons (
                 id BLOB PRIMARY KEY, campaign_id BLOB NOT NULL, user_id TEXT NOT NULL, claimed_at INTEGER NOT NULL,
@@ -112,6 +113,7 @@ internal static class SqliteSchema
         }
 
         SqliteCodeSchema.CreateOrUpgrade(connection);
+        SqliteCodeSchema.AddColumnIfMissing(connection, "campaigns", "checkout", "TEXT");
         if (version is DBNull or null || Convert.ToInt32(version, CultureInfo.InvariantCulture) < Version)
         {
             Execute(connection, string.Create(CultureInfo.InvariantCulture, $"DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ({Version});"));

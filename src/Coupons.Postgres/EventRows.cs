@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Redis.Layout;
 using Npgsql;
 
@@ -37,8 +38,8 @@ internal static class EventRows
     private const string UpsertCampaign = """
         INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold, min_order_amount,
                                per_user_limit, claim_starts_at, claim_ends_at, valid_from, valid_to, valid_days,
-                               lock_ttl_seconds, created_at, status, total_stock, version, code_hash, code_sealed)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+                               lock_ttl_seconds, created_at, status, total_stock, version, code_hash, code_sealed, checkout)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_stock = excluded.total_stock, version = excluded.version
         WHERE campaigns.version < excluded.version
         """;
@@ -102,7 +103,8 @@ internal static class EventRows
             UpsertCampaign, campaign.Id, definition.Name, (short)discount.Kind, discount.AmountOff, discount.PercentOff, discount.MaxDiscount,
             discount.Threshold, definition.MinOrderAmount, definition.PerUserLimit, definition.ClaimStartsAtMs, definition.ClaimEndsAtMs,
             definition.Validity.FromMs, definition.Validity.ToMs, definition.Validity.Days, definition.LockTtlSeconds, campaign.CreatedAtMs,
-            WireNames.Of(campaign.Status), campaign.TotalStock, campaign.Version, definition.Code?.Hash.ToText(), definition.Code?.Sealed);
+            WireNames.Of(campaign.Status), campaign.TotalStock, campaign.Version, definition.Code?.Hash.ToText(), definition.Code?.Sealed,
+            CheckoutText.Write(definition.Scope, definition.Stacking));
     }
 
     private static NpgsqlBatchCommand AuditRow(string id, StreamEvent change, AuditField.Decoded audit, CouponRecord? coupon, CampaignRecord? campaignRecord)

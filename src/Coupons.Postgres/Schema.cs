@@ -80,6 +80,10 @@ public static class Schema
         DROP INDEX codes_by_campaign;
         ALTER TABLE codes ADD PRIMARY KEY (campaign_id, job_id, index);
         """,
+        """
+        -- A campaign's checkout options (scope and stacking) as CheckoutText writes them; null for the defaults.
+        ALTER TABLE campaigns ADD COLUMN checkout text;
+        """,
     ];
 
     /// <summary>The latest migration's number: a shard with every migration applied has this many.</summary>

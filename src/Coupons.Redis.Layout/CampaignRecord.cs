@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Core.Codes;
 using StackExchange.Redis;
 
@@ -51,6 +52,7 @@ public sealed record CampaignRecord(
             Fields.LockTtlSeconds, definition.LockTtlSeconds,
             Fields.CodeHash, definition.Code is { } code ? code.Hash.ToText() : RedisValue.EmptyString,
             Fields.CodeSealed, definition.Code?.Sealed ?? RedisValue.EmptyString,
+            Fields.Checkout, CheckoutText.Write(definition.Scope, definition.Stacking) ?? RedisValue.EmptyString,
         ];
     }
 
@@ -63,23 +65,29 @@ public sealed record CampaignRecord(
         (int)(fields.OptionalNumber(Fields.Buckets) ?? 1),
         fields.Number(Fields.Version));
 
-    private static CampaignDefinition ReadDefinition(StoredFields fields) => new()
+    private static CampaignDefinition ReadDefinition(StoredFields fields)
     {
-        Name = fields.Text(Fields.Name),
-        Discount = Discount.Restore(
+        var (scope, stacking) = CheckoutText.Read(fields.OptionalText(Fields.Checkout));
+        return new()
+        {
+            Name = fields.Text(Fields.Name),
+            Discount = Discount.Restore(
             (DiscountKind)fields.Number(Fields.DiscountKind),
             fields.Number(Fields.AmountOff),
             (int)fields.Number(Fields.PercentOff),
             fields.OptionalNumber(Fields.MaxDiscount),
             fields.Number(Fields.Threshold)),
-        MinOrderAmount = fields.Number(Fields.MinOrderAmount),
-        PerUserLimit = (int)fields.Number(Fields.PerUserLimit),
-        ClaimStartsAtMs = fields.OptionalNumber(Fields.ClaimStartsAt),
-        ClaimEndsAtMs = fields.OptionalNumber(Fields.ClaimEndsAt),
-        Validity = new Validity(fields.OptionalNumber(Fields.ValidFrom), fields.OptionalNumber(Fields.ValidTo), (int?)fields.OptionalNumber(Fields.ValidDays)),
-        LockTtlSeconds = (int)fields.Number(Fields.LockTtlSeconds),
-        Code = fields.OptionalText(Fields.CodeHash) is { } hash ? new SealedCode(CodeHash.ParseText(hash), fields.Text(Fields.CodeSealed)) : null,
-    };
+            MinOrderAmount = fields.Number(Fields.MinOrderAmount),
+            PerUserLimit = (int)fields.Number(Fields.PerUserLimit),
+            ClaimStartsAtMs = fields.OptionalNumber(Fields.ClaimStartsAt),
+            ClaimEndsAtMs = fields.OptionalNumber(Fields.ClaimEndsAt),
+            Validity = new Validity(fields.OptionalNumber(Fields.ValidFrom), fields.OptionalNumber(Fields.ValidTo), (int?)fields.OptionalNumber(Fields.ValidDays)),
+            LockTtlSeconds = (int)fields.Number(Fields.LockTtlSeconds),
+            Code = fields.OptionalText(Fields.CodeHash) is { } hash ? new SealedCode(CodeHash.ParseText(hash), fields.Text(Fields.CodeSealed)) : null,
+            Scope = scope,
+            Stacking = stacking,
+        };
+    }
 
     private static RedisValue OrEmpty(long? value) => value is { } number ? number : RedisValue.EmptyString;
 
@@ -98,6 +106,9 @@ public sealed record CampaignRecord(
         public const string MaxDiscount = "maxDiscount";
         public const string Threshold = "threshold";
         public const string MinOrderAmount = "minOrderAmount";
+
+        /// <summary>Scope and stacking (<see cref="CheckoutText"/>); empty or missing for the defaults.</summary>
+        public const string Checkout = "checkout";
         public const string PerUserLimit = "perUserLimit";
         public const string ClaimStartsAt = "claimStartsAt";
         public const string ClaimEndsAt = "claimEndsAt";

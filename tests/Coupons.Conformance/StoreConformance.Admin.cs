@@ -1,5 +1,6 @@
 using System.Globalization;
 using Coupons.Core;
+using Coupons.Core.Checkout;
 
 namespace Coupons.Conformance;
 
@@ -165,6 +166,23 @@ public abstract partial class StoreConformance
         var claim = await Store.ClaimAsync(campaign.Id, user, null);
         Assert.Equal(Outcome.Ok, claim.Outcome);
         return claim.Coupon!;
+    }
+
+    /// <summary>A campaign's checkout options (scope, stacking, free shipping) are kept as given, and a campaign without them reads with the defaults.</summary>
+    [Fact]
+    public async Task A_campaigns_checkout_options_are_kept()
+    {
+        Assert.Empty(Scope.Create(["sku-1", "sku-2"], ["shoes"], out var scope));
+        var terms = Terms() with { Discount = Discount.FreeShippingOf(700), Scope = scope, Stacking = Stacking.Stackable };
+
+        var created = await Store.CreateCampaignAsync(terms, 5);
+        var plain = await Store.CreateCampaignAsync(Terms(), 5);
+
+        var read = (await Store.GetCampaignAsync(created.Id))!.Definition;
+        Assert.Equal((Discount.FreeShippingOf(700), scope, Stacking.Stackable), (read.Discount, read.Scope, read.Stacking));
+        Assert.Equal(terms.ToCheckoutTerms(), read.ToCheckoutTerms());
+        var defaults = (await Store.GetCampaignAsync(plain.Id))!.Definition;
+        Assert.Equal(((Scope?)null, Stacking.Exclusive), (defaults.Scope, defaults.Stacking));
     }
 
     /// <summary>Every campaign the filter lists, page by page: no page over the limit, in id order, each once.</summary>

@@ -210,6 +210,21 @@ public sealed class CouponRulesTests
     }
 
     [Fact]
+    public void An_order_given_by_its_amount_has_no_items_so_a_scoped_coupon_is_out_of_scope_and_free_shipping_takes_nothing()
+    {
+        Assert.Empty(Coupons.Core.Checkout.Scope.Create(["sku-1"], null, out var scope));
+        var scoped = Terms with { Scope = scope };
+        var state = Unused();
+        Assert.Equal(Outcome.OutOfScope, CouponRules.Lock(ref state, scoped, A, Amount, Now, out _, out _));
+        Assert.Equal(Outcome.OutOfScope, CouponRules.Redeem(ref state, scoped, A, Amount, Now, out _, out _));
+        Assert.Equal(CouponStatus.Unused, state.Status);
+
+        var shipping = Terms with { Discount = Discount.FreeShippingOf() };
+        Assert.Equal(Outcome.Ok, CouponRules.Lock(ref state, shipping, A, Amount, Now, out var quote, out _));
+        Assert.Equal(new DiscountQuote(true, 0, Amount), quote);
+    }
+
+    [Fact]
     public void A_lock_lapses_exactly_at_its_expiry_time()
     {
         var state = Unused();

@@ -91,6 +91,7 @@ public sealed class PersisterTests(Servers servers) : IAsyncLifetime
             Discount = Discount.AmountOffOf(500),
             PerUserLimit = 2,
             Validity = Validity.Relative(30),
+            Stacking = Coupons.Core.Checkout.Stacking.Stackable,
         }, 100);
         var coupons = new List<Coupon>();
         for (var i = 0; i < 30; i++)
@@ -151,11 +152,12 @@ public sealed class PersisterTests(Servers servers) : IAsyncLifetime
         var info = (await _store.GetCampaignAsync(campaign.Id))!;
         await using var campaigns = new NpgsqlConnection(_postgres.Shards[0]);
         await campaigns.OpenAsync();
-        await using var query = new NpgsqlCommand("SELECT status, total_stock, name FROM campaigns WHERE id = $1", campaigns);
+        await using var query = new NpgsqlCommand("SELECT status, total_stock, name, checkout FROM campaigns WHERE id = $1", campaigns);
         query.Parameters.Add(new NpgsqlParameter { Value = campaign.Id });
         await using var campaignRow = await query.ExecuteReaderAsync();
         Assert.True(await campaignRow.ReadAsync());
         Assert.Equal((info.Status.ToString().ToLowerInvariant(), info.TotalStock, info.Definition.Name), (campaignRow.GetString(0), campaignRow.GetInt64(1), campaignRow.GetString(2)));
+        Assert.Equal("""{"stacking":"stackable"}""", campaignRow.GetString(3));
     }
 
     [Fact]

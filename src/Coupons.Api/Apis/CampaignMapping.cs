@@ -1,5 +1,6 @@
 using Coupons.Api.Contracts;
 using Coupons.Core;
+using Coupons.Core.Checkout;
 
 namespace Coupons.Api.Apis;
 
@@ -10,6 +11,18 @@ internal static class CampaignMapping
     {
         var errors = new Dictionary<string, string>();
         var discount = ToDiscount(body.Discount, errors);
+        var scope = ToScope(body.Scope, errors);
+        var stacking = body.Stacking switch
+        {
+            null or "exclusive" => Stacking.Exclusive,
+            "stackable" => Stacking.Stackable,
+            _ => (Stacking?)null,
+        };
+        if (stacking is null)
+        {
+            errors["stacking"] = "must be exclusive or stackable";
+        }
+
         if (body.TotalStock is null)
         {
             errors["totalStock"] = "is required";
@@ -35,6 +48,8 @@ internal static class CampaignMapping
             ClaimEndsAtMs = UnixTime.ToMs(body.ClaimEndsAt),
             Validity = new Validity(UnixTime.ToMs(body.Validity!.From), UnixTime.ToMs(body.Validity.To), body.Validity.Days),
             LockTtlSeconds = body.LockTtlSeconds ?? CampaignDefinition.DefaultLockTtlSeconds,
+            Scope = scope,
+            Stacking = stacking!.Value,
         };
         var totalStock = body.TotalStock!.Value;
         var problems = definition.Validate(totalStock);
@@ -73,10 +88,32 @@ internal static class CampaignMapping
                 var threshold = Amount(errors, body.Threshold, "discount.threshold", min: 0);
                 var off = Amount(errors, body.AmountOff, "discount.amountOff", min: 1);
                 return errors.Count == 0 ? Discount.ThresholdOf(threshold, off) : null;
+            case DiscountTerms.FreeShippingType:
+                Forbid(errors, body.AmountOff, "discount.amountOff");
+                Forbid(errors, body.PercentOff, "discount.percentOff");
+                Forbid(errors, body.Threshold, "discount.threshold");
+                long? shippingCap = body.MaxDiscount is null ? null : Amount(errors, body.MaxDiscount, "discount.maxDiscount", min: 1);
+                return errors.Count == 0 ? Discount.FreeShippingOf(shippingCap) : null;
             default:
-                errors["discount.type"] = "must be amount_off, percent_off or threshold";
+                errors["discount.type"] = "must be amount_off, percent_off, threshold or free_shipping";
                 return null;
         }
+    }
+
+    private static Scope? ToScope(ScopeTerms? body, Dictionary<string, string> errors)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+
+        var problems = Scope.Create(body.Skus, body.Categories, out var scope);
+        foreach (var (field, problem) in problems)
+        {
+            errors[field] = problem;
+        }
+
+        return scope;
     }
 
     private static long Amount(Dictionary<string, string> errors, long? value, string field, long min)

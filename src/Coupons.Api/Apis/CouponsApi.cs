@@ -19,14 +19,14 @@ public static class CouponsApi
     // The four changes of a coupon by an order: what each takes, asks the store and answers; the
     // rest is CouponChange's.
     private static readonly CouponChange<Redemption, RedemptionResponse> Locking = new(
-        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.BelowMinimum),
+        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OutOfScope, Outcome.BelowMinimum),
         OrderAmount.Required,
         static (store, couponId, owner, order, ct) => store.LockAsync(couponId, owner, order.OrderId!, order.OrderAmount!.Value, ct),
         static result => result.Outcome,
         ToResponse);
 
     private static readonly CouponChange<Redemption, RedemptionResponse> Redeeming = new(
-        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum),
+        new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.OutOfScope, Outcome.BelowMinimum),
         OrderAmount.Optional,
         static (store, couponId, owner, order, ct) => store.RedeemAsync(couponId, owner, order.OrderId!, order.OrderAmount, ct),
         static result => result.Outcome,

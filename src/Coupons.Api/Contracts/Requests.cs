@@ -27,7 +27,9 @@ public sealed record CreateCampaignRequest(
     [property: Description("Claims open at this time (ISO 8601); at once when left out.")] DateTimeOffset? ClaimStartsAt = null,
     [property: Description("Claims close at this time (ISO 8601), after claimStartsAt.")] DateTimeOffset? ClaimEndsAt = null,
     [property: Range(1, CampaignDefinition.MaxLockTtlSeconds), Description("How long a lock for an order holds before it lapses.")] int? LockTtlSeconds = null,
-    [property: StringLength(Coupons.Core.Codes.SharedCodes.MaxLength, MinimumLength = Coupons.Core.Codes.SharedCodes.MinLength), RegularExpression(CreateCampaignRequest.CodePattern), Description("A shared code anyone may claim this campaign's coupons with (POST /v1/codes/claim): 4 to 32 of A-Z, 0-9 and -, case-insensitive, unique across campaigns (409 code_taken).")] string? Code = null) : IRequestBody
+    [property: StringLength(Coupons.Core.Codes.SharedCodes.MaxLength, MinimumLength = Coupons.Core.Codes.SharedCodes.MinLength), RegularExpression(CreateCampaignRequest.CodePattern), Description("A shared code anyone may claim this campaign's coupons with (POST /v1/codes/claim): 4 to 32 of A-Z, 0-9 and -, case-insensitive, unique across campaigns (409 code_taken).")] string? Code = null,
+    [property: Description("The items the discount applies to at checkout; the whole order when left out. Minimums and thresholds are checked against these items' subtotal.")] ScopeTerms? Scope = null,
+    [property: Description("exclusive (the default): its coupons go on an order alone; stackable: with other stackable coupons, one per campaign, at most 5.")] string? Stacking = null) : IRequestBody
 {
     /// <summary>A shared code as typed: letters of either case, digits and dashes (the service upper-cases it).</summary>
     public const string CodePattern = "^[A-Za-z0-9-]{4,32}$";

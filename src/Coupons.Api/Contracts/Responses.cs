@@ -18,7 +18,9 @@ public sealed record CampaignResponse(
     int LockTtlSeconds,
     string Status,
     DateTimeOffset CreatedAt,
-    string? Code)
+    string? Code,
+    ScopeTerms? Scope,
+    string Stacking)
 {
     /// <summary>The campaign as anyone may see it: its shared code, if any, is only for admins (<see cref="Codes.CampaignCodes"/>).</summary>
     public static CampaignResponse From(CampaignInfo campaign) => From(campaign, null);
@@ -41,7 +43,9 @@ public sealed record CampaignResponse(
             d.LockTtlSeconds,
             WireNames.Of(campaign.Status),
             UnixTime.ToTime(campaign.CreatedAtMs),
-            code);
+            code,
+            ScopeTerms.From(d.Scope),
+            d.Stacking == Core.Checkout.Stacking.Stackable ? "stackable" : "exclusive");
     }
 }
 

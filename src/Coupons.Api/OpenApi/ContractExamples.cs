@@ -36,7 +36,7 @@ internal static class ContractExamples
              "discount": {"type": "percent_off", "percentOff": 20, "maxDiscount": 5000}, "minOrderAmount": 1000,
              "totalStock": 1000, "issued": 1, "remainingStock": 999, "perUserLimit": 2, "claimStartsAt": null, "claimEndsAt": null,
              "validity": {"days": 30}, "lockTtlSeconds": 900, "status": "active", "createdAt": "2026-11-27T08:00:00+00:00",
-             "code": "BLACK-FRIDAY"}
+             "code": "BLACK-FRIDAY", "scope": {"categories": ["shoes", "bags"]}, "stacking": "stackable"}
             """,
         ["Coupon"] = Coupon,
         ["Redemption"] = "{\"coupon\": " + Coupon + ", \"discount\": 2469, \"payable\": 9876}",

@@ -69,12 +69,17 @@ internal static class WireSchemas
             DiscountTerms.ThresholdType,
             ("threshold", Amount("Smallest order amount, in minor units, the discount applies to.", 0), true),
             ("amountOff", Amount("Minor units off; never more than the order.", 1), true)));
+        yield return ("FreeShippingDiscount", Variant(
+            "The order's shipping amount, optionally capped; nothing off an order given without shipping.",
+            DiscountTerms.FreeShippingType,
+            ("maxDiscount", Amount("The most the discount comes to, in minor units; no cap when left out.", 1), false)));
         yield return (Discount, OneOf(
             document,
             "What a coupon takes off an order; type says which kind.",
             ("AmountOffDiscount", DiscountTerms.AmountOffType),
             ("PercentOffDiscount", DiscountTerms.PercentOffType),
-            ("ThresholdDiscount", DiscountTerms.ThresholdType)));
+            ("ThresholdDiscount", DiscountTerms.ThresholdType),
+            ("FreeShippingDiscount", DiscountTerms.FreeShippingType)));
         yield return (Validity, ValiditySchema());
     }
 

@@ -55,7 +55,18 @@ public sealed record Campaign(
     /// a campaign without one.
     /// </summary>
     public string? Code { get; init; }
+
+    /// <summary>The items its discount applies to at checkout; null for the whole order.</summary>
+    public Scope? Scope { get; init; }
+
+    /// <summary><c>exclusive</c> (its coupons go on an order alone) or <c>stackable</c>; null from a service before checkout options.</summary>
+    public string? Stacking { get; init; }
 }
+
+/// <summary>The items a discount applies to: those whose SKU or category is listed (compared exactly).</summary>
+/// <param name="Skus">SKUs, or null.</param>
+/// <param name="Categories">Categories, or null.</param>
+public sealed record Scope(IReadOnlyList<string>? Skus = null, IReadOnlyList<string>? Categories = null);
 
 /// <summary>A campaign to create. Fields left null take the service's defaults.</summary>
 /// <param name="Name">Its name.</param>
@@ -89,6 +100,12 @@ public sealed record NewCampaign(
     /// none when null.
     /// </summary>
     public string? Code { get; init; }
+
+    /// <summary>The items the discount applies to at checkout (at most 100 SKUs and categories in all); the whole order when null.</summary>
+    public Scope? Scope { get; init; }
+
+    /// <summary><c>exclusive</c> (the service's default when null) or <c>stackable</c>: with other stackable coupons, one per campaign, at most 5 on an order.</summary>
+    public string? Stacking { get; init; }
 }
 
 /// <summary>A campaign's live counts.</summary>

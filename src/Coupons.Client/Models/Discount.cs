@@ -14,11 +14,12 @@ namespace Coupons.Client;
 [JsonDerivedType(typeof(AmountOffDiscount), AmountOffDiscount.Kind)]
 [JsonDerivedType(typeof(PercentOffDiscount), PercentOffDiscount.Kind)]
 [JsonDerivedType(typeof(ThresholdDiscount), ThresholdDiscount.Kind)]
+[JsonDerivedType(typeof(FreeShippingDiscount), FreeShippingDiscount.Kind)]
 public abstract record Discount
 {
     private protected Discount(string type) => Type = type;
 
-    /// <summary>The kind as the service spells it: <c>amount_off</c>, <c>percent_off</c>, <c>threshold</c>, or one added later.</summary>
+    /// <summary>The kind as the service spells it: <c>amount_off</c>, <c>percent_off</c>, <c>threshold</c>, <c>free_shipping</c>, or one added later.</summary>
     [JsonIgnore]
     public string Type { get; }
 }
@@ -44,6 +45,13 @@ public sealed record PercentOffDiscount(int PercentOff, long? MaxDiscount = null
 public sealed record ThresholdDiscount(long Threshold, long AmountOff) : Discount(Kind)
 {
     internal const string Kind = "threshold";
+}
+
+/// <summary>The order's shipping, optionally capped: <c>{"type":"free_shipping","maxDiscount":500}</c>. Nothing off an order given without shipping.</summary>
+/// <param name="MaxDiscount">The most it takes off in minor units; null for the whole shipping amount.</param>
+public sealed record FreeShippingDiscount(long? MaxDiscount = null) : Discount(Kind)
+{
+    internal const string Kind = "free_shipping";
 }
 
 /// <summary>
@@ -79,6 +87,7 @@ internal sealed class TolerantDiscountConverter : JsonConverter<Discount>
             AmountOffDiscount.Kind => JsonSerializer.Deserialize(ref reader, context.AmountOffDiscount),
             PercentOffDiscount.Kind => JsonSerializer.Deserialize(ref reader, context.PercentOffDiscount),
             ThresholdDiscount.Kind => JsonSerializer.Deserialize(ref reader, context.ThresholdDiscount),
+            FreeShippingDiscount.Kind => JsonSerializer.Deserialize(ref reader, context.FreeShippingDiscount),
             var other => new UnknownDiscount(other ?? string.Empty, JsonElement.ParseValue(ref reader)),
         };
     }
@@ -127,6 +136,7 @@ internal sealed class TolerantDiscountConverter : JsonConverter<Discount>
         return reader.ValueTextEquals("amount_off"u8) ? AmountOffDiscount.Kind
             : reader.ValueTextEquals("percent_off"u8) ? PercentOffDiscount.Kind
             : reader.ValueTextEquals("threshold"u8) ? ThresholdDiscount.Kind
+            : reader.ValueTextEquals("free_shipping"u8) ? FreeShippingDiscount.Kind
             : reader.GetString();
     }
 }

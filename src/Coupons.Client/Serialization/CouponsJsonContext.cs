@@ -22,6 +22,7 @@ namespace Coupons.Client.Serialization;
 [JsonSerializable(typeof(AmountOffDiscount))]
 [JsonSerializable(typeof(PercentOffDiscount))]
 [JsonSerializable(typeof(ThresholdDiscount))]
+[JsonSerializable(typeof(FreeShippingDiscount))]
 [JsonSerializable(typeof(BlockEntry))]
 [JsonSerializable(typeof(Page<BlockEntry>))]
 [JsonSerializable(typeof(NewBlock))]

@@ -39,12 +39,21 @@ public sealed class ClientJsonTests
     [Fact]
     public void A_discount_of_a_kind_added_later_is_kept_not_refused()
     {
-        var json = """{"type":"free_shipping","maxShipping":900,"carriers":["a","b"]}""";
+        var json = """{"type":"buy_x_get_y","maxShipping":900,"carriers":["a","b"]}""";
         var discount = Assert.IsType<UnknownDiscount>(ReadCoupon(json).Discount);
-        Assert.Equal("free_shipping", discount.Type);
+        Assert.Equal("buy_x_get_y", discount.Type);
         Assert.Equal(900, discount.Json.GetProperty("maxShipping").GetInt32());
         var written = JsonSerializer.Serialize(new NewCampaign("n", discount, 1, Validity.ForDays(1)), Json.NewCampaign);
         Assert.Contains(json, written, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Free_shipping_is_read_and_written_as_its_own_kind()
+    {
+        Assert.Equal(new FreeShippingDiscount(700), ReadCoupon("""{"type":"free_shipping","maxDiscount":700}""").Discount);
+        Assert.Equal(new FreeShippingDiscount(), ReadCoupon("""{"type":"free_shipping"}""").Discount);
+        var written = JsonSerializer.Serialize(new NewCampaign("n", new FreeShippingDiscount(700), 1, Validity.ForDays(1)), Json.NewCampaign);
+        Assert.Contains("""{"type":"free_shipping","maxDiscount":700}""", written, StringComparison.Ordinal);
     }
 
     [Fact]
