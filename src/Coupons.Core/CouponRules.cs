@@ -329,6 +329,28 @@ public static class CouponRules
         return state;
     }
 
+    /// <summary>
+    /// Whether <paramref name="coupon"/> (as a reader saw it) can go on a new order at <paramref name="nowMs"/>:
+    /// a quote's candidate. Refusals in the order a lock checks them: coupon_expired → coupon_revoked →
+    /// coupon_not_yet_valid → already_used → locked_by_other_order → ok.
+    /// </summary>
+    public static Outcome CheckNewOrder(Coupon coupon, long nowMs)
+    {
+        var state = Observe(new CouponState
+        {
+            Status = coupon.Status,
+            ValidFromMs = coupon.ValidFromMs,
+            ValidToMs = coupon.ValidToMs,
+            OrderId = coupon.OrderId,
+            LockExpiresAtMs = coupon.LockExpiresAtMs ?? 0,
+        }, nowMs);
+        var refusal = CheckUsable(in state, nowMs);
+        return refusal != Outcome.Ok ? refusal
+            : state.Status == CouponStatus.Used ? Outcome.AlreadyUsed
+            : state.Status == CouponStatus.Locked ? Outcome.LockedByOtherOrder
+            : Outcome.Ok;
+    }
+
     private static Outcome CheckUsable(in CouponState state, long nowMs)
     {
         if (state.Status == CouponStatus.Expired)

@@ -10,6 +10,8 @@ namespace Coupons.Api.Contracts;
 [JsonSerializable(typeof(OrderRequest))]
 [JsonSerializable(typeof(OrderReference))]
 [JsonSerializable(typeof(RevokeRequest))]
+[JsonSerializable(typeof(QuoteRequest))]
+[JsonSerializable(typeof(QuoteResponse))]
 [JsonSerializable(typeof(CampaignResponse))]
 [JsonSerializable(typeof(CouponResponse))]
 [JsonSerializable(typeof(RedemptionResponse))]

@@ -87,6 +87,7 @@ public static partial class ServiceSetup
         app.MapCampaignsApi();
         app.MapCouponsApi();
         app.MapCodesApi();
+        app.MapCheckoutApi();
         app.MapBlocklistApi();
         app.MapFraudApi();
         app.MapAuditApi();

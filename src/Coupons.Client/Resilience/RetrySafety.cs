@@ -18,7 +18,7 @@ namespace Coupons.Client.Resilience;
 /// </remarks>
 public static class RetrySafety
 {
-    private static readonly string[] IdempotentChanges = ["/lock", "/redeem", "/release", "/refund", "/revoke", "/pause", "/resume", "/end", "/cancel", "v1/codes/claim", "v1/codes/lookup"];
+    private static readonly string[] IdempotentChanges = ["/lock", "/redeem", "/release", "/refund", "/revoke", "/pause", "/resume", "/end", "/cancel", "v1/codes/claim", "v1/codes/lookup", "v1/checkout/quote"];
 
     /// <summary>Whether <paramref name="request"/> may be sent again.</summary>
     public static bool IsSafeToRetry(HttpRequestMessage request)

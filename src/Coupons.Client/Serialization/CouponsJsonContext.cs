@@ -36,6 +36,8 @@ namespace Coupons.Client.Serialization;
 [JsonSerializable(typeof(JobFailure))]
 [JsonSerializable(typeof(Page<JobFailure>))]
 [JsonSerializable(typeof(IssueBody))]
+[JsonSerializable(typeof(QuoteOrder))]
+[JsonSerializable(typeof(Quote))]
 [JsonSerializable(typeof(CouponsProblem))]
 [JsonSerializable(typeof(OrderBody))]
 [JsonSerializable(typeof(StockBody))]

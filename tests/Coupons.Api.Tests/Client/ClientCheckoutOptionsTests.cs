@@ -29,4 +29,27 @@ public sealed class ClientCheckoutOptionsTests(CouponsApiFactory factory) : Clie
         var plain = await admin.CreateCampaignAsync(new NewCampaign("Plain " + Unique(), new AmountOffDiscount(100), 10, Validity.ForDays(5)));
         Assert.Equal(((Scope?)null, "exclusive"), (plain.Scope, plain.Stacking));
     }
+
+    [Fact]
+    public async Task A_quote_through_the_client_picks_prices_and_explains()
+    {
+        var admin = Admin;
+        var userId = "quoter-" + Unique();
+        var user = User(userId);
+        var stackable = await admin.CreateCampaignAsync(new NewCampaign("Ten off " + Unique(), new AmountOffDiscount(1_000), 10, Validity.ForDays(5)) { Stacking = "stackable" });
+        var shipping = await admin.CreateCampaignAsync(new NewCampaign("Ship " + Unique(), new FreeShippingDiscount(), 10, Validity.ForDays(5)) { Stacking = "stackable" });
+        var hats = await admin.CreateCampaignAsync(new NewCampaign("Hats " + Unique(), new AmountOffDiscount(500), 10, Validity.ForDays(5)) { Scope = new Scope(Categories: ["hats"]) });
+        var ten = (await user.ClaimAsync(stackable.Id)).Coupon.Id;
+        var ship = (await user.ClaimAsync(shipping.Id)).Coupon.Id;
+        var hat = (await user.ClaimAsync(hats.Id)).Coupon.Id;
+
+        var quote = await user.QuoteAsync(new QuoteOrder([new OrderItem("shoe-1", "shoes", 2, 3_000)]) { ShippingAmount = 450 });
+
+        Assert.Equal([ten, ship], quote.CouponIds);
+        Assert.Equal((6_000L, 450L, 1_450L, 5_000L), (quote.OrderAmount, quote.ShippingAmount, quote.Discount, quote.Payable));
+        Assert.Equal("out_of_scope", quote.Candidates.Single(c => c.CouponId == hat).Code);
+
+        var forUser = await Service.QuoteAsync(new QuoteOrder(OrderAmount: 2_000) { UserId = userId, CouponIds = [ten] });
+        Assert.Equal([new QuoteLine(ten, 1_000)], forUser.Lines);
+    }
 }

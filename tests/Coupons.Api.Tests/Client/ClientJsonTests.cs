@@ -136,6 +136,7 @@ public sealed class ClientJsonTests
     [InlineData("POST", "v1/codes/claim", false, true)]
     [InlineData("POST", "v1/codes/claim", true, true)]
     [InlineData("POST", "v1/codes/lookup", false, true)]
+    [InlineData("POST", "v1/checkout/quote", false, true)]
     [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/codes", true, true)]
     [InlineData("POST", "v1/campaigns/00000000-0000-0000-0000-000000000001/codes", false, false)]
     [InlineData("GET", "v1/campaigns/00000000-0000-0000-0000-000000000001/codes?status=claimed", false, true)]
