@@ -75,6 +75,11 @@ public sealed partial class EmbeddedCouponStore : ICodeStore
         var decision = CodeRules.Decide(found, target.Kind, claimed?.UserId, claimed?.Id, userId);
         if (!decision.Claims)
         {
+            if (decision.Outcome == Outcome.CodeAlreadyClaimed)
+            {
+                CountRejection(target.Campaign, decision.Outcome);
+            }
+
             var answer = decision.Outcome == Outcome.Replayed ? claimed!.ToCoupon(CouponRules.Observe(claimed.ReadState(), NowMs())) : null;
             await log.WhenSeenIsDurableAsync(cancellationToken).ConfigureAwait(false);
             return new CouponResult(decision.Outcome, answer);

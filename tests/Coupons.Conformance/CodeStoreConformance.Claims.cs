@@ -24,7 +24,8 @@ public abstract partial class CodeStoreConformance
 
         var bob = await Codes.ClaimByCodeAsync(hash, "bob", null);
         Assert.Equal((Outcome.CodeAlreadyClaimed, (Coupon?)null), (bob.Outcome, bob.Coupon));
-        Assert.Equal(1, (await Store.GetStatsAsync(campaign.Id))!.Issued);
+        var stats = (await Store.GetStatsAsync(campaign.Id))!;
+        Assert.Equal((1L, 1L), (stats.Issued, stats.Rejected.GetValueOrDefault("code_already_claimed")));
 
         var listed = Assert.Single(await ListAllAsync(campaign.Id, CodeStatus.Claimed));
         Assert.Equal((jobId, 0L, "alice", (Guid?)claim.Coupon.Id, (long?)claim.Coupon.ClaimedAtMs), (listed.JobId, listed.Index, listed.UserId, listed.CouponId, listed.ClaimedAtMs));

@@ -106,14 +106,19 @@ public static class CheckoutRules
         var prepared = new PreparedOffer[offers.Count];
         var scratch = new long[cart.Lines.Length];
         var rank = 0;
+        PreparedOffer? previous = null;
         for (var i = 0; i < order.Length; i++)
         {
-            if (i > 0 && CheckoutTerms.CompareForApplication(offers[order[i - 1]].Terms, offers[order[i]].Terms) != 0)
+            var offer = offers[order[i]];
+            if (previous is not null && CheckoutTerms.CompareForApplication(previous.Offer.Terms, offer.Terms) == 0)
             {
-                rank++;
+                // Equal terms (coupons of one campaign, say) act alike: what one takes alone, all do.
+                prepared[order[i]] = new PreparedOffer(offer, previous.Lines, rank, previous.Alone) { AloneDiscount = previous.AloneDiscount };
+                continue;
             }
 
-            prepared[order[i]] = Prepare(cart, offers[order[i]], rank, scratch);
+            rank += previous is null ? 0 : 1;
+            prepared[order[i]] = previous = Prepare(cart, offer, rank, scratch);
         }
 
         return prepared;

@@ -112,6 +112,11 @@ public sealed record CheckoutTerms(Discount Discount, long MinOrderAmount = 0, S
     /// </summary>
     internal static int CompareForApplication(CheckoutTerms a, CheckoutTerms b)
     {
+        if (ReferenceEquals(a, b))
+        {
+            return 0;
+        }
+
         var order = a.Phase.CompareTo(b.Phase);
         if (order == 0)
         {

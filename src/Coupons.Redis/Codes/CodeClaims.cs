@@ -54,6 +54,10 @@ internal sealed class CodeClaims(IDatabase db, RedisKeys keys, TimeProvider time
                 // Reserved: from here on the claim is seen through whatever the token says, as any change sent.
                 var reservation = "r|" + (string)answer[2]! + "|" + userId;
                 return await FinishAsync(CodeRecord.Parse((string)answer[1]!).CampaignId, code, userId, reservation).ConfigureAwait(false);
+            case "code_already_claimed":
+                // Counted with the campaign's other refusals (in its first bucket; the stats add the buckets up).
+                await db.HashIncrementAsync(keys.Bucket(CodeRecord.Parse((string)answer[1]!).CampaignId, 0), BucketHashes.RejectedPrefix + Outcome.CodeAlreadyClaimed.ToCode()).ConfigureAwait(false);
+                return new CouponResult(Outcome.CodeAlreadyClaimed, null);
             default:
                 return new CouponResult(ScriptOutcomes.Of(answer[0]), null);
         }

@@ -5,7 +5,7 @@
 -- KEYS: 1 the partition's index, 2 its claims (hash: code hash to r|at|user or c|at|coupon|user),
 --       3 its reservations (sorted set of code hashes by when reserved)
 -- ARGV: 1 the code's hash, 2 user id, 3 now (ms)
--- Returns {'code_not_found'}, {'shared', record}, {'code_already_claimed'},
+-- Returns {'code_not_found'}, {'shared', record}, {'code_already_claimed', record},
 -- {'replayed', coupon id, record} or {'ok', record, reserved at}.
 local hash, user, now = ARGV[1], ARGV[2], ARGV[3]
 local record = redis.call('HGET', KEYS[1], hash)
@@ -23,11 +23,11 @@ if state then
     if claimant == user then
       return {'replayed', coupon, record}
     end
-    return {'code_already_claimed'}
+    return {'code_already_claimed', record}
   end
   local _, reserver = string.match(state, '^r|(%d+)|(.*)$')
   if reserver ~= user then
-    return {'code_already_claimed'}
+    return {'code_already_claimed', record}
   end
 end
 
