@@ -69,14 +69,16 @@ public static class CodesApi
         }
 
         var userId = Caller.Of(context).UserId;
+        var (unique, shared) = CandidateHashes(protector, body!.Code!);
         var result = new CouponResult(Outcome.CodeNotFound, null);
-        foreach (var hash in CandidateHashes(protector, body!.Code!))
+        if (unique is { } asGenerated)
         {
-            result = await codes.ClaimByCodeAsync(hash, userId, idempotencyKey, ct).ConfigureAwait(false);
-            if (result.Outcome != Outcome.CodeNotFound)
-            {
-                break;
-            }
+            result = await codes.ClaimByCodeAsync(asGenerated, userId, idempotencyKey, ct).ConfigureAwait(false);
+        }
+
+        if (result.Outcome == Outcome.CodeNotFound && shared is { } asShared)
+        {
+            result = await codes.ClaimByCodeAsync(asShared, userId, idempotencyKey, ct).ConfigureAwait(false);
         }
 
         if (result.Outcome is Outcome.CodeNotFound or Outcome.CodeAlreadyClaimed)
@@ -122,21 +124,13 @@ public static class CodesApi
     /// <summary>
     /// The hashes a typed code may be stored under: as a generated code (when it is one: alphabet,
     /// length and check character, dashes and spaces dropped), then as a shared code (its dashes
-    /// kept). Nothing for text that can be neither: a typo is refused without a lookup.
+    /// kept). Neither for text that can be neither: a typo is refused without a lookup.
     /// </summary>
-    internal static IEnumerable<CodeHash> CandidateHashes(CodeProtector protector, string typed)
+    internal static (CodeHash? Unique, CodeHash? Shared) CandidateHashes(CodeProtector protector, string typed)
     {
-        CodeHash? unique = null;
-        if (CouponCodes.TryParse(typed, out var code))
-        {
-            unique = protector.HashOf(code);
-            yield return unique.Value;
-        }
-
-        var shared = SharedCodes.Normalize(typed);
-        if (SharedCodes.IsValid(shared) && protector.HashOf(shared) is var hash && hash != unique)
-        {
-            yield return hash;
-        }
+        CodeHash? unique = CouponCodes.TryParse(typed, out var code) ? protector.HashOf(code) : null;
+        var normalized = SharedCodes.Normalize(typed);
+        CodeHash? shared = SharedCodes.IsValid(normalized) && protector.HashOf(normalized) is var hash && hash != unique ? hash : null;
+        return (unique, shared);
     }
 }

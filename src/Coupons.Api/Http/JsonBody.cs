@@ -25,7 +25,7 @@ public static class JsonBody
         NumberHandling = JsonNumberHandling.Strict,
     };
 
-    public static Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request)
+    public static ValueTask<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request)
         where T : class => ReadAsync<T>(request, MaxBytes);
 
     /// <summary>As <see cref="ReadAsync{T}(HttpRequest)"/>, for a route whose bodies may be larger (it raises the server's limit first).</summary>
@@ -35,7 +35,7 @@ public static class JsonBody
     /// copied out as it comes, so the pipe never holds more than one part (a body held unconsumed
     /// past Kestrel's request buffer would stop the connection's reads, and this one with it).
     /// </remarks>
-    public static async Task<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes)
+    public static async ValueTask<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request, int maxBytes)
         where T : class
     {
         if (request.ContentLength > maxBytes)
