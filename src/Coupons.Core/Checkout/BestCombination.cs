@@ -44,11 +44,29 @@ public static class BestCombination
     }
 
     /// <summary>The stackable offers that apply and take something, the best of each campaign, in the order the search tries them.</summary>
-    private static PreparedOffer[] Candidates(PreparedOffer[] prepared, Stacking stacking) =>
-        [.. prepared.Where(offer => offer.Offer.Terms.Stacking == stacking && offer.Alone == Outcome.Ok && offer.AloneDiscount > 0)
-            .GroupBy(offer => offer.Offer.CampaignId)
-            .Select(campaign => campaign.OrderBy(offer => offer.Offer.ValidToMs).ThenBy(offer => offer.Offer.CouponId).First())
-            .OrderByDescending(offer => offer.AloneDiscount).ThenBy(offer => offer.Rank).ThenBy(offer => offer.Offer.ValidToMs).ThenBy(offer => offer.Offer.CouponId)];
+    private static PreparedOffer[] Candidates(PreparedOffer[] prepared, Stacking stacking)
+    {
+        // Coupons of one campaign have equal terms: the one lapsing first (then the lowest id) stands for them all.
+        var best = new Dictionary<Guid, PreparedOffer>();
+        foreach (var offer in prepared)
+        {
+            if (offer.Offer.Terms.Stacking == stacking && offer.Alone == Outcome.Ok && offer.AloneDiscount > 0
+                && (!best.TryGetValue(offer.Offer.CampaignId, out var kept) || (offer.Offer.ValidToMs, offer.Offer.CouponId).CompareTo((kept.Offer.ValidToMs, kept.Offer.CouponId)) < 0))
+            {
+                best[offer.Offer.CampaignId] = offer;
+            }
+        }
+
+        var candidates = best.Values.ToArray();
+        Array.Sort(candidates, static (a, b) =>
+        {
+            var order = b.AloneDiscount.CompareTo(a.AloneDiscount);
+            order = order != 0 ? order : a.Rank.CompareTo(b.Rank);
+            order = order != 0 ? order : a.Offer.ValidToMs.CompareTo(b.Offer.ValidToMs);
+            return order != 0 ? order : a.Offer.CouponId.CompareTo(b.Offer.CouponId);
+        });
+        return candidates;
+    }
 
     private sealed class Search
     {
