@@ -168,10 +168,20 @@ public static class CheckoutApi
                 terms[coupon.CampaignId] = campaignTerms = (await store.GetCampaignAsync(coupon.CampaignId, ct).ConfigureAwait(false))?.Definition.ToCheckoutTerms();
             }
 
-            var usable = campaignTerms is null ? Outcome.CouponNotFound : CouponRules.CheckNewOrder(coupon, nowMs);
-            var offer = campaignTerms is null ? null : new Offer(coupon.Id, coupon.CampaignId, coupon.ValidToMs, campaignTerms);
-            var (outcome, discount) = usable == Outcome.Ok ? CheckoutRules.Assess(cart, offer!) : (usable, 0L);
-            weighed.Add(new Candidate(coupon, offer, outcome, outcome == Outcome.Ok ? discount : 0));
+            var state = campaignTerms is null ? Outcome.CouponNotFound : CouponRules.CheckNewOrder(coupon, nowMs);
+            weighed.Add(new Candidate(coupon, campaignTerms is null ? null : new Offer(coupon.Id, coupon.CampaignId, coupon.ValidToMs, campaignTerms), state, 0));
+        }
+
+        // The usable ones weighed against the cart together, so that coupons of one campaign are weighed once.
+        var assessed = CheckoutRules.Assess(cart, [.. weighed.Where(candidate => candidate.Outcome == Outcome.Ok).Select(candidate => candidate.Offer!)]);
+        var next = 0;
+        for (var i = 0; i < weighed.Count; i++)
+        {
+            if (weighed[i].Outcome == Outcome.Ok)
+            {
+                var (outcome, discount) = assessed[next++];
+                weighed[i] = weighed[i] with { Outcome = outcome, Discount = outcome == Outcome.Ok ? discount : 0 };
+            }
         }
 
         return weighed;

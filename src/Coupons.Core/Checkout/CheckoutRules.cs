@@ -33,14 +33,14 @@ public static class CheckoutRules
     public const int MaxCoupons = 5;
 
     /// <summary>Whether <paramref name="terms"/> apply to <paramref name="cart"/> alone: ok, out_of_scope or below_minimum.</summary>
-    public static Outcome Check(Cart cart, CheckoutTerms terms) => Prepare(cart, new Offer(Guid.Empty, Guid.Empty, 0, terms), 0, new long[cart.Lines.Length]).Alone;
+    public static Outcome Check(Cart cart, CheckoutTerms terms) => Assess(cart, new Offer(Guid.Empty, Guid.Empty, 0, terms)).Outcome;
 
     /// <summary>What <paramref name="offer"/> would take off <paramref name="cart"/> on its own, and whether it applies at all.</summary>
-    public static (Outcome Outcome, long Discount) Assess(Cart cart, Offer offer)
-    {
-        var prepared = Prepare(cart, offer, 0, new long[cart.Lines.Length]);
-        return (prepared.Alone, prepared.AloneDiscount);
-    }
+    public static (Outcome Outcome, long Discount) Assess(Cart cart, Offer offer) => Assess(cart, [offer])[0];
+
+    /// <summary>As <see cref="Assess(Cart, Offer)"/> for each of <paramref name="offers"/>, in their order (equal terms weighed once).</summary>
+    public static (Outcome Outcome, long Discount)[] Assess(Cart cart, IReadOnlyList<Offer> offers) =>
+        Array.ConvertAll(Prepare(cart, offers), offer => (offer.Alone, offer.AloneDiscount));
 
     /// <summary>Whether the coupons can go on one order together: ok or not_combinable (their own applicability aside).</summary>
     public static Outcome CheckCombination(IReadOnlyList<Offer> offers)

@@ -55,7 +55,7 @@ public sealed class BestCombinationTests
     }
 
     [Fact]
-    public void Two_hundred_coupons_of_equal_terms_are_searched_as_one_and_give_the_five_lapsing_first()
+    public void Of_two_hundred_coupons_of_equal_terms_the_five_lapsing_first_are_chosen()
     {
         var cart = Cart.OfAmount(100_000);
         var terms = Terms(Discount.PercentOffOf(10), stacking: Stacking.Stackable);
