@@ -2,27 +2,6 @@ using System.Diagnostics;
 
 namespace Coupons.Core;
 
-/// <summary>What happened to a coupon during one operation, for counters and the durable record.</summary>
-[Flags]
-public enum CouponEvents : byte
-{
-    None = 0,
-
-    /// <summary>A lock passed its lockTtlSeconds; the coupon became unused again.</summary>
-    Lapsed = 1,
-
-    /// <summary>The coupon's validity passed while it was unused or locked.</summary>
-    Expired = 2,
-
-    Locked = 4,
-    Used = 8,
-    Released = 16,
-    Refunded = 32,
-
-    /// <summary>An admin took the coupon back (<see cref="CouponRules.Revoke"/>); a lock it held was dropped.</summary>
-    Revoked = 64,
-}
-
 /// <summary>
 /// The rules of a coupon's life: pure functions on <see cref="CouponState"/>, time passed in.
 /// A store calls them while it holds whatever makes the coupon's change atomic; each checks its
@@ -90,13 +69,23 @@ public static class CouponRules
     }
 
     /// <summary>
-    /// Locks a coupon for an order: coupon_expired / coupon_revoked → coupon_not_yet_valid →
-    /// already_used → locked_by_other_order → order_mismatch → below_minimum → ok. The same order locking again
-    /// at the same amount gets its lock back (<see cref="Outcome.Replayed"/>).
+    /// Locks a coupon for an order given by its amount alone (<see cref="OrderPrice.ForAmount"/>),
+    /// for the campaign's lock TTL: see <see cref="LockUntil"/>.
     /// </summary>
     public static Outcome Lock(ref CouponState state, CampaignDefinition terms, string orderId, long orderAmount, long nowMs, out DiscountQuote quote, out CouponEvents events)
     {
         Debug.Assert(Money.IsValidAmount(orderAmount));
+        return LockUntil(ref state, terms, orderId, OrderPrice.ForAmount(terms, orderAmount), nowMs + (terms.LockTtlSeconds * 1000L), nowMs, out quote, out events);
+    }
+
+    /// <summary>
+    /// Locks a coupon for an order priced as <paramref name="order"/> until <paramref name="lockExpiresAtMs"/>:
+    /// coupon_expired / coupon_revoked → coupon_not_yet_valid → already_used → locked_by_other_order →
+    /// order_mismatch → the price's own refusal (out_of_scope, below_minimum) → ok. The same order
+    /// locking again at the same price gets its lock back (<see cref="Outcome.Replayed"/>).
+    /// </summary>
+    public static Outcome LockUntil(ref CouponState state, CampaignDefinition terms, string orderId, in OrderPrice order, long lockExpiresAtMs, long nowMs, out DiscountQuote quote, out CouponEvents events)
+    {
         events = Normalize(ref state, nowMs);
         quote = default;
         var refusal = CheckUsable(in state, nowMs);
@@ -117,49 +106,57 @@ public static class CouponRules
                 return Outcome.LockedByOtherOrder;
             }
 
-            if (state.OrderAmount != orderAmount)
+            if (!Matches(in state, in order))
             {
                 return Outcome.OrderMismatch;
             }
 
-            quote = terms.Discount.Quote(state.OrderAmount, terms.MinOrderAmount);
+            quote = QuoteOf(in state, terms);
             return Outcome.Replayed;
         }
 
-        var priced = PriceAmount(terms, orderAmount, out quote);
-        if (priced != Outcome.Ok)
+        if (order.Outcome != Outcome.Ok)
         {
-            return priced;
+            quote = order.Quote;
+            return order.Outcome;
         }
 
+        TakeOrder(ref state, orderId, in order);
         state.Status = CouponStatus.Locked;
-        state.OrderId = orderId;
-        state.OrderAmount = orderAmount;
-        state.LockExpiresAtMs = nowMs + (terms.LockTtlSeconds * 1000L);
+        state.LockExpiresAtMs = lockExpiresAtMs;
         events |= CouponEvents.Locked;
+        quote = order.Quote;
         return Outcome.Ok;
     }
 
-    /// <summary>
-    /// Uses a coupon for an order: confirms the order's lock, or locks and uses an unused coupon in
-    /// one step (then <paramref name="orderAmount"/> is required). The same order redeeming again
-    /// gets the same result (<see cref="Outcome.Replayed"/>).
-    /// </summary>
+    /// <summary>Redeem with an order given by its amount alone, or none: see <see cref="RedeemFor"/>.</summary>
     public static Outcome Redeem(ref CouponState state, CampaignDefinition terms, string orderId, long? orderAmount, long nowMs, out DiscountQuote quote, out CouponEvents events)
     {
         Debug.Assert(orderAmount is null || Money.IsValidAmount(orderAmount.Value));
+        OrderPrice? order = orderAmount is { } amount ? OrderPrice.ForAmount(terms, amount) : null;
+        return RedeemFor(ref state, terms, orderId, order, nowMs, out quote, out events);
+    }
+
+    /// <summary>
+    /// Uses a coupon for an order: confirms the order's lock (at the price it was locked at), or locks
+    /// and uses an unused coupon in one step (then <paramref name="order"/> is required). The same
+    /// order redeeming again gets the same result (<see cref="Outcome.Replayed"/>); an order given
+    /// again must come to the same price (else order_mismatch).
+    /// </summary>
+    public static Outcome RedeemFor(ref CouponState state, CampaignDefinition terms, string orderId, OrderPrice? order, long nowMs, out DiscountQuote quote, out CouponEvents events)
+    {
         events = Normalize(ref state, nowMs);
         quote = default;
 
         // A used coupon never expires, so the replay of a redemption is answered before expiry is checked.
         if (state.Status == CouponStatus.Used && state.OrderId == orderId)
         {
-            if (orderAmount is { } repeated && repeated != state.OrderAmount)
+            if (order is { } repeated && !Matches(in state, in repeated))
             {
                 return Outcome.OrderMismatch;
             }
 
-            quote = terms.Discount.Quote(state.OrderAmount, terms.MinOrderAmount);
+            quote = QuoteOf(in state, terms);
             return Outcome.Replayed;
         }
 
@@ -176,28 +173,28 @@ public static class CouponRules
 
         if (state.Status == CouponStatus.Locked)
         {
-            return ConfirmLock(ref state, terms, orderId, orderAmount, nowMs, out quote, ref events);
+            return ConfirmLock(ref state, terms, orderId, order, nowMs, out quote, ref events);
         }
 
-        if (orderAmount is not { } amount)
+        if (order is not { } priced)
         {
             return Outcome.OrderAmountRequired;
         }
 
-        var priced = PriceAmount(terms, amount, out quote);
-        if (priced != Outcome.Ok)
+        if (priced.Outcome != Outcome.Ok)
         {
-            return priced;
+            quote = priced.Quote;
+            return priced.Outcome;
         }
 
-        state.OrderId = orderId;
-        state.OrderAmount = amount;
+        TakeOrder(ref state, orderId, in priced);
         MarkUsed(ref state, nowMs, ref events);
+        quote = priced.Quote;
         return Outcome.Ok;
     }
 
-    /// <summary>Redeem of a locked coupon: locked_by_other_order → order_mismatch → ok (used at the locked amount).</summary>
-    private static Outcome ConfirmLock(ref CouponState state, CampaignDefinition terms, string orderId, long? orderAmount, long nowMs, out DiscountQuote quote, ref CouponEvents events)
+    /// <summary>Redeem of a locked coupon: locked_by_other_order → order_mismatch → ok (used at the price it was locked at).</summary>
+    private static Outcome ConfirmLock(ref CouponState state, CampaignDefinition terms, string orderId, OrderPrice? order, long nowMs, out DiscountQuote quote, ref CouponEvents events)
     {
         quote = default;
         if (state.OrderId != orderId)
@@ -205,32 +202,33 @@ public static class CouponRules
             return Outcome.LockedByOtherOrder;
         }
 
-        if (orderAmount is { } confirmed && confirmed != state.OrderAmount)
+        if (order is { } confirmed && !Matches(in state, in confirmed))
         {
             return Outcome.OrderMismatch;
         }
 
-        quote = terms.Discount.Quote(state.OrderAmount, terms.MinOrderAmount);
-        Debug.Assert(quote.Applicable, "a lock is only taken at an applicable amount");
+        quote = QuoteOf(in state, terms);
+        Debug.Assert(quote.Applicable, "a lock is only taken at an applicable price");
         MarkUsed(ref state, nowMs, ref events);
         return Outcome.Ok;
     }
 
-    /// <summary>
-    /// An order given by its amount alone (the single-coupon routes): it has no items, so a scoped
-    /// campaign's coupon is out_of_scope (<see cref="Checkout.CheckoutRules"/> says the same of such a
-    /// cart); otherwise below_minimum or ok with the discount.
-    /// </summary>
-    private static Outcome PriceAmount(CampaignDefinition terms, long orderAmount, out DiscountQuote quote)
-    {
-        if (terms.Scope is not null)
-        {
-            quote = default;
-            return Outcome.OutOfScope;
-        }
+    /// <summary>What the coupon takes off the order it is locked or used for, and what is left to pay.</summary>
+    public static DiscountQuote QuoteOf(in CouponState state, CampaignDefinition terms) => state.OrderDiscount is { } discount
+        ? new DiscountQuote(true, discount, state.OrderAmount + state.OrderShipping - discount)
+        : terms.Discount.Quote(state.OrderAmount, terms.MinOrderAmount);
 
-        quote = terms.Discount.Quote(orderAmount, terms.MinOrderAmount);
-        return quote.Applicable ? Outcome.Ok : Outcome.BelowMinimum;
+    /// <summary>Whether an order given again is the one the coupon holds: the same amounts, and the same discount where it was stored.</summary>
+    private static bool Matches(in CouponState state, in OrderPrice order) =>
+        state.OrderAmount == order.Amount && state.OrderShipping == order.Shipping && order.Outcome == Outcome.Ok
+        && (state.OrderDiscount is not { } discount || discount == order.Discount);
+
+    private static void TakeOrder(ref CouponState state, string orderId, in OrderPrice order)
+    {
+        state.OrderId = orderId;
+        state.OrderAmount = order.Amount;
+        state.OrderShipping = order.Shipping;
+        state.OrderDiscount = order.Discount;
     }
 
     private static void MarkUsed(ref CouponState state, long nowMs, ref CouponEvents events)
@@ -372,6 +370,8 @@ public static class CouponRules
         state.Status = status;
         state.OrderId = null;
         state.OrderAmount = 0;
+        state.OrderShipping = 0;
+        state.OrderDiscount = null;
         state.LockExpiresAtMs = 0;
         state.UsedAtMs = 0;
     }

@@ -61,6 +61,12 @@ public enum Outcome : byte
 
     /// <summary>Checkout: the coupons cannot go on one order together (an exclusive one among others, two of one campaign, more than five).</summary>
     NotCombinable = 36,
+
+    /// <summary>Checkout: no order of that id (or not the caller's) for an operation that needs one (release, refund, redeem without a body).</summary>
+    OrderNotFound = 37,
+
+    /// <summary>Checkout: another operation on the order is under way (on the Redis store, whose order steps span hash slots); retry shortly.</summary>
+    OrderBusy = 38,
 }
 
 public static class OutcomeCodes
@@ -75,7 +81,7 @@ public static class OutcomeCodes
         Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponNotYetValid, Outcome.AlreadyUsed,
         Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.BelowMinimum,
         Outcome.NotRedeemed, Outcome.CouponRevoked, Outcome.CampaignEnded, Outcome.StockCapExceeded,
-        Outcome.CodeNotFound, Outcome.CodeAlreadyClaimed, Outcome.CodeTaken, Outcome.OutOfScope, Outcome.NotCombinable,
+        Outcome.CodeNotFound, Outcome.CodeAlreadyClaimed, Outcome.CodeTaken, Outcome.OutOfScope, Outcome.NotCombinable, Outcome.OrderNotFound, Outcome.OrderBusy,
     ];
 
     public static bool IsSuccess(this Outcome outcome) => outcome is Outcome.Ok or Outcome.Replayed;
@@ -106,6 +112,8 @@ public static class OutcomeCodes
         Outcome.CodeTaken => "code_taken",
         Outcome.OutOfScope => "out_of_scope",
         Outcome.NotCombinable => "not_combinable",
+        Outcome.OrderNotFound => "order_not_found",
+        Outcome.OrderBusy => "order_busy",
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "unknown outcome"),
     };
 }

@@ -23,6 +23,9 @@ public readonly record struct StatsDelta(int Locked, int Used, int Expired, int 
 
     public bool IsZero => this == default;
 
+    /// <summary>What takes this change back: every gauge and counter moved the other way.</summary>
+    public StatsDelta Reversed => new(-Locked, -Used, -Expired, -Revoked, -Released, -Refunded);
+
     private static int Gauge(CouponStatus status, CouponStatus before, CouponStatus after) =>
         (after == status ? 1 : 0) - (before == status ? 1 : 0);
 }

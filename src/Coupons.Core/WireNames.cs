@@ -17,13 +17,14 @@ public static class WireNames
 
     private static readonly string[] CouponStatuses = ["", "unused", "locked", "used", "expired", "revoked"];
     private static readonly string[] CampaignStatuses = ["", "active", "paused", "ended"];
+    private static readonly string[] OrderStatuses = ["", "locked", "used", "released", "refunded"];
 
     /// <summary>Each event's name, in the order an event list and an audit action name them.</summary>
     private static readonly (CouponEvents Flag, string Name)[] Events =
     [
         (CouponEvents.Locked, "locked"), (CouponEvents.Used, "used"), (CouponEvents.Released, "released"),
         (CouponEvents.Lapsed, "lock_lapsed"), (CouponEvents.Refunded, "refunded"), (CouponEvents.Revoked, "revoked"),
-        (CouponEvents.Expired, "expired"),
+        (CouponEvents.Expired, "expired"), (CouponEvents.Undone, "undone"),
     ];
 
     /// <summary>Every coupon status's name, as the contract lists them.</summary>
@@ -41,6 +42,18 @@ public static class WireNames
         status is >= CampaignStatus.Active and <= CampaignStatus.Ended
             ? CampaignStatuses[(int)status]
             : throw new ArgumentOutOfRangeException(nameof(status), status, "unknown campaign status");
+
+    public static string Of(Checkout.OrderStatus status) =>
+        status is >= Checkout.OrderStatus.Locked and <= Checkout.OrderStatus.Refunded
+            ? OrderStatuses[(int)status]
+            : throw new ArgumentOutOfRangeException(nameof(status), status, "unknown order status");
+
+    /// <summary>A stored order status; an unknown name means the stored data is not ours.</summary>
+    public static Checkout.OrderStatus ParseOrderStatus(string name)
+    {
+        var index = Array.IndexOf(OrderStatuses, name, 1);
+        return index > 0 ? (Checkout.OrderStatus)index : throw new FormatException($"'{name}' is not an order status");
+    }
 
     public static bool TryParse(string? name, out CouponStatus status)
     {

@@ -47,6 +47,8 @@ internal sealed class CouponEntry
             ValidToMs = _validToMs,
             OrderId = _order?.OrderId,
             OrderAmount = _order?.OrderAmount ?? 0,
+            OrderShipping = _order?.OrderShipping ?? 0,
+            OrderDiscount = _order?.OrderDiscount,
             LockExpiresAtMs = _order?.LockExpiresAtMs ?? 0,
             UsedAtMs = _order?.UsedAtMs ?? 0,
             RefundedOrderId = _order?.RefundedOrderId,
@@ -57,7 +59,8 @@ internal sealed class CouponEntry
             _validFromMs = value.ValidFromMs;
             Volatile.Write(ref _validToMs, value.ValidToMs);
             if (_order is null && value.OrderId is null && value.RefundedOrderId is null
-                && value.OrderAmount == 0 && value.LockExpiresAtMs == 0 && value.UsedAtMs == 0)
+                && value.OrderAmount == 0 && value.OrderShipping == 0 && value.OrderDiscount is null
+                && value.LockExpiresAtMs == 0 && value.UsedAtMs == 0)
             {
                 return;
             }
@@ -65,6 +68,8 @@ internal sealed class CouponEntry
             _order ??= new OrderPart();
             _order.OrderId = value.OrderId;
             _order.OrderAmount = value.OrderAmount;
+            _order.OrderShipping = value.OrderShipping;
+            _order.OrderDiscount = value.OrderDiscount;
             _order.LockExpiresAtMs = value.LockExpiresAtMs;
             _order.UsedAtMs = value.UsedAtMs;
             _order.RefundedOrderId = value.RefundedOrderId;
@@ -86,6 +91,8 @@ internal sealed class CouponEntry
     {
         public string? OrderId;
         public long OrderAmount;
+        public long OrderShipping;
+        public long? OrderDiscount;
         public long LockExpiresAtMs;
         public long UsedAtMs;
         public string? RefundedOrderId;

@@ -263,10 +263,16 @@ public sealed partial class EmbeddedCouponStore
     {
         var delta = StatsDelta.Of(before.Status, after.Status, events);
         var sequence = log.Append(LogRecord.ForCoupon(coupon, after, events, delta, before, nowMs, reason));
+        Apply(coupon, before, after, delta);
+        return sequence;
+    }
+
+    /// <summary>A change whose record is appended made visible: the coupon's state, its campaign's stats, the sweeper's queues.</summary>
+    private static void Apply(CouponEntry coupon, in CouponState before, in CouponState after, StatsDelta delta)
+    {
         coupon.State = after;
         coupon.Campaign.Apply(delta);
         Sweeper.Watch(coupon.Campaign, coupon, before, after);
-        return sequence;
     }
 }
 

@@ -101,6 +101,7 @@ public sealed partial class EmbeddedCouponStore : ICouponStore, IDisposable
         Recovery.LoadCampaigns(connection, _campaigns);
         RecoverySteps = Recovery.Run(connection, _options.DatabasePath, [.. _campaigns.Values], _coupons, _users);
         RecoverCodes(connection);
+        LoadOrders(SqliteOrders.ReadAll(connection));
         _codeReader = new SqliteCodeReader(_options.DatabasePath);
         RecoveryTime = stopwatch.Elapsed;
         // A database that cannot be read fails the lookups as the store's unavailability, as a failed write does.

@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Core.Codes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,7 @@ public static class EmbeddedStoreSetup
             sp.GetRequiredService<TimeProvider>(),
             () => new CouponOwnCodes(sp.GetRequiredService<CodeProtector>())));
         services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
+        services.AddSingleton<IOrderStore>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
         services.AddSingleton<ICodeStore>(sp => sp.GetRequiredService<EmbeddedCouponStore>());
         services.AddSingleton<IAuditLog>(sp => sp.GetRequiredService<EmbeddedCouponStore>().AuditLog);
         services.AddHostedService<EmbeddedStoreOpener>();

@@ -105,6 +105,39 @@ internal sealed class GroupCommitLog : IDisposable
         return sequence;
     }
 
+    /// <summary>
+    /// Appends several changes that stand or fall together (an order's coupons and its record): all
+    /// go into the same batch, so one transaction writes them. Returns the last one's sequence number.
+    /// </summary>
+    public long AppendAll(IReadOnlyList<LogRecord> records)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(records.Count);
+        lock (_gate)
+        {
+            ThrowIfFailed();
+            if (_stopping)
+            {
+                throw new StorageUnavailableException("the store is closing");
+            }
+
+            if (_filling.Records.Count >= _maxPending)
+            {
+                throw new OverloadedException("too many changes are waiting for the disk");
+            }
+
+            var wasEmpty = _filling.Records.Count == 0;
+            _filling.Records.AddRange(records);
+            _appended += records.Count;
+            _filling.LastSequence = _appended;
+            if (wasEmpty)
+            {
+                _signal.Release();
+            }
+
+            return _appended;
+        }
+    }
+
     /// <summary>Asks the writer to store a campaign's refusal counters with its next batch.</summary>
     public void MarkCountersDirty(CampaignEntry campaign) => _dirtyCounters.Enqueue(campaign);
 

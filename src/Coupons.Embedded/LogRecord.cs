@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Core.Codes;
 
 namespace Coupons.Embedded;
@@ -41,6 +42,9 @@ internal readonly struct LogRecord
     private LogRecord(CodesAdded codes)
         : this(null, null, default, CouponEvents.None, default, null) => Codes = codes;
 
+    private LogRecord(CheckoutOrder order)
+        : this(null, null, default, CouponEvents.None, default, null) => Order = order;
+
     public CampaignRow? Campaign { get; }
     public CouponEntry? Coupon { get; }
     public CouponState State { get; }
@@ -58,6 +62,9 @@ internal readonly struct LogRecord
 
     /// <summary>A generation step's codes, or null.</summary>
     public CodesAdded? Codes { get; }
+
+    /// <summary>A checkout order's record, or null (its coupons' changes are records of their own, in the same batch).</summary>
+    public CheckoutOrder? Order { get; }
 
     /// <summary>A campaign row, with the audit line of <paramref name="action"/> by the flow's actor.</summary>
     public static LogRecord ForCampaign(CampaignRow row, string action, string? before, long nowMs) =>
@@ -81,6 +88,8 @@ internal readonly struct LogRecord
     }
 
     public static LogRecord ForCodes(CodesAdded codes) => new(codes);
+
+    public static LogRecord ForOrder(CheckoutOrder order) => new(order);
 
     public static LogRecord ForAudit(AuditNote note) => new(null, null, default, CouponEvents.None, default, note);
 }

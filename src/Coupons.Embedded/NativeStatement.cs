@@ -48,6 +48,10 @@ internal sealed unsafe class NativeStatement : IDisposable
 
     public void Bind(int index, long value) => Check(SqliteNative.sqlite3_bind_int64(_statement, index, value));
 
+    /// <summary>A number, or NULL.</summary>
+    public void Bind(int index, long? value) =>
+        Check(value is { } number ? SqliteNative.sqlite3_bind_int64(_statement, index, number) : SqliteNative.sqlite3_bind_null(_statement, index));
+
     /// <summary>Ids are stored big-endian, so that the byte order of version-7 ids is their time order.</summary>
     public void Bind(int index, Guid id)
     {

@@ -31,6 +31,7 @@ internal sealed class SqliteBatchWriter : IDisposable
     private readonly NativeStatement _insertCode;
     private readonly NativeStatement _insertCodes;
     private readonly NativeStatement _claimCode;
+    private readonly NativeStatement _upsertOrder;
     private readonly SqliteCommand _upsertCampaign;
     private readonly SqliteCommand _addCounters;
     private readonly SqliteCommand _setRejected;
@@ -44,11 +45,13 @@ internal sealed class SqliteBatchWriter : IDisposable
         _rollback = new NativeStatement(connection, "ROLLBACK");
         _upsertCoupon = new NativeStatement(connection, """
             INSERT INTO coupons (id, campaign_id, user_id, claimed_at, idempotency_key, status, valid_from, valid_to,
-                                 order_id, order_amount, lock_expires_at, used_at, refunded_order_id, code_hash)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                                 order_id, order_amount, lock_expires_at, used_at, refunded_order_id, code_hash,
+                                 order_shipping, order_discount)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
             ON CONFLICT (id) DO UPDATE SET status = excluded.status, order_id = excluded.order_id,
                 order_amount = excluded.order_amount, lock_expires_at = excluded.lock_expires_at,
-                used_at = excluded.used_at, refunded_order_id = excluded.refunded_order_id
+                used_at = excluded.used_at, refunded_order_id = excluded.refunded_order_id,
+                order_shipping = excluded.order_shipping, order_discount = excluded.order_discount
             """);
         _insertAudit = new NativeStatement(connection, """
             INSERT INTO audit (at, actor_id, actor_role, actor_ip, action, subject, campaign_id, owner, order_id, before, after)
@@ -59,6 +62,7 @@ internal sealed class SqliteBatchWriter : IDisposable
         _insertCode = new NativeStatement(connection, InsertCodes(1));
         _insertCodes = new NativeStatement(connection, InsertCodes(CodesPerInsert));
         _claimCode = new NativeStatement(connection, "UPDATE codes SET user_id = ?1, coupon_id = ?2, claimed_at = ?3 WHERE job = ?4 AND idx = ?5");
+        _upsertOrder = new NativeStatement(connection, SqliteOrders.Upsert);
         _upsertCampaign = Prepare("""
             INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold,
                                    min_order_amount, per_user_limit, claim_starts_at, claim_ends_at,
@@ -104,6 +108,10 @@ internal sealed class SqliteBatchWriter : IDisposable
                 {
                     WriteCodes(codes);
                 }
+                else if (record.Order is { } order)
+                {
+                    WriteOrder(order);
+                }
 
                 if (record.Audit is { } audit)
                 {
@@ -134,6 +142,7 @@ internal sealed class SqliteBatchWriter : IDisposable
         _insertCode.Dispose();
         _insertCodes.Dispose();
         _claimCode.Dispose();
+        _upsertOrder.Dispose();
         _upsertCampaign.Dispose();
         _addCounters.Dispose();
         _setRejected.Dispose();
@@ -172,6 +181,8 @@ internal sealed class SqliteBatchWriter : IDisposable
         upsert.Bind(13, state.RefundedOrderId);
         // Only a claim inserts; a later change leaves the stored hash as it is.
         upsert.Bind(14, record.OwnCode);
+        upsert.Bind(15, state.OrderShipping);
+        upsert.Bind(16, state.OrderDiscount);
         upsert.Execute();
         if (record.CodeClaim is { } code)
         {
@@ -183,6 +194,19 @@ internal sealed class SqliteBatchWriter : IDisposable
             claim.Bind(5, code.Index);
             claim.Execute();
         }
+    }
+
+    private void WriteOrder(CheckoutOrder order)
+    {
+        var upsert = _upsertOrder;
+        upsert.Bind(1, order.Id);
+        upsert.Bind(2, order.UserId);
+        upsert.Bind(3, (long)order.Status);
+        upsert.Bind(4, order.ItemsAmount);
+        upsert.Bind(5, order.ShippingAmount);
+        upsert.Bind(6, CheckoutOrder.FormatLines(order.Lines));
+        upsert.Bind(7, order.UpdatedAtMs);
+        upsert.Execute();
     }
 
     /// <summary>

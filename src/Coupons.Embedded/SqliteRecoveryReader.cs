@@ -99,7 +99,7 @@ internal static class SqliteRecoveryReader
         // Pages read through a memory map are not copied into SQLite's cache: a tenth less time.
         Check(raw.sqlite3_exec(db, "PRAGMA mmap_size=" + new FileInfo(databasePath).Length.ToString(CultureInfo.InvariantCulture)), db);
         var sql = "SELECT id, campaign_id, user_id, claimed_at, idempotency_key, status, valid_from, valid_to, " +
-            "order_id, order_amount, lock_expires_at, used_at, refunded_order_id FROM coupons" +
+            "order_id, order_amount, lock_expires_at, used_at, refunded_order_id, order_shipping, order_discount FROM coupons" +
             (range.From, range.To) switch
             {
                 (null, null) => "",
@@ -151,6 +151,8 @@ internal static class SqliteRecoveryReader
                 LockExpiresAtMs = SqliteNative.sqlite3_column_int64(statement, 10),
                 UsedAtMs = SqliteNative.sqlite3_column_int64(statement, 11),
                 RefundedOrderId = NullableText(statement, 12),
+                OrderShipping = SqliteNative.sqlite3_column_int64(statement, 13),
+                OrderDiscount = SqliteNative.sqlite3_column_type(statement, 14) == raw.SQLITE_NULL ? null : SqliteNative.sqlite3_column_int64(statement, 14),
             };
 
             sink.Add(new CouponRow(

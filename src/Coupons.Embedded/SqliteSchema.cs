@@ -14,9 +14,11 @@ internal static class SqliteSchema
     /// <summary>
     /// 2: codes (the codes table, campaigns' shared codes, coupons' own code hashes); 3: generated
     /// codes keyed by a job number (<see cref="SqliteCodeSchema"/>); 4: campaigns' checkout options
-    /// (<c>checkout</c>, null for the defaults). An older database is brought up at open.
+    /// (<c>checkout</c>, null for the defaults); 5: checkout orders (the <c>orders</c> table, and each
+    /// coupon's <c>order_shipping</c> and <c>order_discount</c>, null for a lock or use stored before, priced
+    /// from the terms). An older database is brought up at open.
     /// </summary>
-    private const int Version = 4;
+    private const int Version = 5;
 
     /// <summary>The read-write connection the store recovers from and then writes through; created with the folder if missing.</summary>
     public static SqliteConnection OpenReadWrite(EmbeddedStoreOptions options)
@@ -89,7 +91,13 @@ internal static class SqliteSchema
                 id BLOB PRIMARY KEY, campaign_id BLOB NOT NULL, user_id TEXT NOT NULL, claimed_at INTEGER NOT NULL,
                 idempotency_key TEXT, status INTEGER NOT NULL, valid_from INTEGER NOT NULL, valid_to INTEGER NOT NULL,
                 order_id TEXT, order_amount INTEGER NOT NULL, lock_expires_at INTEGER NOT NULL,
-                used_at INTEGER NOT NULL, refunded_order_id TEXT, code_hash BLOB
+                used_at INTEGER NOT NULL, refunded_order_id TEXT, code_hash BLOB,
+                order_shipping INTEGER NOT NULL DEFAULT 0, order_discount INTEGER
+            ) WITHOUT ROWID;
+            -- A checkout order: its lines are "couponId:discount" joined by commas, in the order taken.
+            CREATE TABLE IF NOT EXISTS orders (
+                id TEXT PRIMARY KEY, user_id TEXT NOT NULL, status INTEGER NOT NULL, items_amount INTEGER NOT NULL,
+                shipping_amount INTEGER NOT NULL, lines TEXT NOT NULL, updated_at INTEGER NOT NULL
             ) WITHOUT ROWID;
             -- Append-only: rows are inserted with each change and never updated or deleted.
             CREATE TABLE IF NOT EXISTS audit (
@@ -114,6 +122,8 @@ internal static class SqliteSchema
 
         SqliteCodeSchema.CreateOrUpgrade(connection);
         SqliteCodeSchema.AddColumnIfMissing(connection, "campaigns", "checkout", "TEXT");
+        SqliteCodeSchema.AddColumnIfMissing(connection, "coupons", "order_shipping", "INTEGER NOT NULL DEFAULT 0");
+        SqliteCodeSchema.AddColumnIfMissing(connection, "coupons", "order_discount", "INTEGER");
         if (version is DBNull or null || Convert.ToInt32(version, CultureInfo.InvariantCulture) < Version)
         {
             Execute(connection, string.Create(CultureInfo.InvariantCulture, $"DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ({Version});"));

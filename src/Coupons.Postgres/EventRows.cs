@@ -15,11 +15,13 @@ internal static class EventRows
 {
     private const string UpsertCoupon = """
         INSERT INTO coupons (id, campaign_id, user_id, claimed_at, idempotency_key, valid_from, valid_to, status,
-                             order_id, order_amount, lock_expires_at, used_at, refunded_order_id, version)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                             order_id, order_amount, lock_expires_at, used_at, refunded_order_id, version,
+                             order_shipping, order_discount)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, order_id = excluded.order_id,
             order_amount = excluded.order_amount, lock_expires_at = excluded.lock_expires_at,
-            used_at = excluded.used_at, refunded_order_id = excluded.refunded_order_id, version = excluded.version
+            used_at = excluded.used_at, refunded_order_id = excluded.refunded_order_id, version = excluded.version,
+            order_shipping = excluded.order_shipping, order_discount = excluded.order_discount
         WHERE coupons.version < excluded.version
         """;
 
@@ -93,7 +95,9 @@ internal static class EventRows
             coupon.Id, coupon.CampaignId, coupon.UserId, coupon.ClaimedAtMs, coupon.IdempotencyKey, state.ValidFromMs, state.ValidToMs,
             WireNames.Of(state.Status), state.OrderId, state.OrderAmount, state.LockExpiresAtMs, state.UsedAtMs, state.RefundedOrderId, coupon.Version,
         ];
-        return kind == EventKind.CouponClaimed ? Command(InsertClaimedCoupon, [.. values, ownCodeHash]) : Command(UpsertCoupon, values);
+        return kind == EventKind.CouponClaimed
+            ? Command(InsertClaimedCoupon, [.. values, ownCodeHash])
+            : Command(UpsertCoupon, [.. values, state.OrderShipping, state.OrderDiscount]);
     }
 
     private static NpgsqlBatchCommand CampaignRow(CampaignRecord campaign)

@@ -84,6 +84,11 @@ public static class Schema
         -- A campaign's checkout options (scope and stacking) as CheckoutText writes them; null for the defaults.
         ALTER TABLE campaigns ADD COLUMN checkout text;
         """,
+        """
+        -- What a coupon took off its order and the order's shipping, as priced at its lock or use
+        -- (null: stored before checkout priced orders; the discount follows from the terms).
+        ALTER TABLE coupons ADD COLUMN order_shipping bigint NOT NULL DEFAULT 0, ADD COLUMN order_discount bigint;
+        """,
     ];
 
     /// <summary>The latest migration's number: a shard with every migration applied has this many.</summary>

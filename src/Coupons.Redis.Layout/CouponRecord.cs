@@ -41,6 +41,8 @@ public sealed record CouponRecord(
             LockExpiresAtMs = fields.OptionalNumber(Fields.LockExpiresAt) ?? 0,
             UsedAtMs = fields.OptionalNumber(Fields.UsedAt) ?? 0,
             RefundedOrderId = fields.OptionalText(Fields.RefundedOrderId),
+            OrderShipping = fields.OptionalNumber(Fields.OrderShipping) ?? 0,
+            OrderDiscount = fields.OptionalNumber(Fields.OrderDiscount),
         },
         fields.Number(Fields.Version));
 
@@ -63,6 +65,11 @@ public sealed record CouponRecord(
         public const string LockExpiresAt = "lockExpiresAt";
         public const string UsedAt = "usedAt";
         public const string RefundedOrderId = "refundedOrderId";
+
+        /// <summary>The order's shipping and what the coupon took off it, as priced at the lock or use (empty without one).</summary>
+        public const string OrderShipping = "orderShipping";
+
+        public const string OrderDiscount = "orderDiscount";
         public const string Version = "version";
     }
 }

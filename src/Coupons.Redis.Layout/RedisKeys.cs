@@ -124,6 +124,27 @@ public sealed class RedisKeys
     public string CampaignCodeChunk(Guid campaignId, Guid jobId, long chunk) =>
         Slot(CampaignSlot(campaignId)) + "codes-of:" + Id(campaignId) + ":" + Id(jobId) + ":" + chunk.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>How many partitions checkout orders are spread over by their id, each in its own slot (see <see cref="OrderSlot"/>).</summary>
+    public const int OrderPartitions = 256;
+
+    /// <summary>
+    /// The slot of an order: its id's hash picks one of <see cref="OrderPartitions"/> partitions,
+    /// spaced evenly over the slots (half a space from the code partitions'), so that the sweeper
+    /// finds every order left half done by reading one sorted set a partition.
+    /// </summary>
+    public static int OrderSlot(string orderId) => OrderPartitionSlot(HashSlots.Of("order:" + orderId) & (OrderPartitions - 1));
+
+    public static int OrderPartitionSlot(int partition) => (partition * (HashSlots.Count / OrderPartitions)) + (HashSlots.Count / OrderPartitions / 2);
+
+    /// <summary>The slot of each order partition, in order.</summary>
+    public static IEnumerable<int> OrderSlots => Enumerable.Range(0, OrderPartitions).Select(OrderPartitionSlot);
+
+    /// <summary>A checkout order (hash: <see cref="OrderRecord"/>), in its partition's slot.</summary>
+    public string Order(string orderId) => Slot(OrderSlot(orderId)) + "order:" + orderId;
+
+    /// <summary>A partition's orders with an operation under way (sorted set of order ids by when it is to be taken back if unfinished).</summary>
+    public string PendingOrders(int slot) => Slot(slot) + "orders-pending";
+
     /// <summary>The stream of audit entries for changes kept outside the store (the blocklist, fraud flags).</summary>
     public string AuditEvents => Events(HashSlots.Of("audit"));
 

@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Core.Codes;
 using Coupons.Redis.Layout;
 using StackExchange.Redis;
@@ -17,13 +18,14 @@ namespace Coupons.Redis;
 /// <para><see cref="Claims"/>: claim.lua decides, a sold-out bucket borrows (<see cref="StockLending"/>).</para>
 /// <para><see cref="CouponTransitions"/>: lock, redeem, release, refund and revoke decided by Core on the state read, stored by version.</para>
 /// <para><see cref="UserCouponLists"/>, <see cref="CampaignStatsReader"/>, <see cref="StoreSweep"/>.</para>
+/// <para>Checkout orders (<see cref="IOrderStore"/>): <see cref="RedisOrders"/>, all or none across slots by a plan in the order's record.</para>
 /// <para>Codes (<see cref="ICodeStore"/>): <see cref="SharedCodeIndex"/> (taken when a campaign is created), <see cref="GeneratedCodes"/>, <see cref="CodeClaims"/> (claims by code, own codes).</para>
 /// <para>
 /// A cancellation token is honoured before a change is sent, never after: a change sent is seen
 /// through (StackExchange.Redis takes no token, so a command on its way is not abandoned).
 /// </para>
 /// </remarks>
-public sealed class RedisCouponStore : ICouponStore, ICodeStore, IDisposable
+public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, IDisposable
 {
     private readonly ConnectionMultiplexer _redis;
     private readonly Campaigns _campaigns;
@@ -35,6 +37,7 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IDisposable
     private readonly StoreSweep _sweep;
     private readonly GeneratedCodes _codes;
     private readonly CodeClaims _codeClaims;
+    private readonly RedisOrders _orders;
 
     private RedisCouponStore(ConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)
     {
@@ -55,6 +58,7 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IDisposable
         _codes = new GeneratedCodes(db, Keys);
         _codeClaims = new CodeClaims(db, Keys, time, cache, _claims, _coupons);
         _sweep = new StoreSweep(db, Keys, time, cache, _campaigns, lending, _transitions, _codeClaims);
+        _orders = new RedisOrders(db, Keys, time, _coupons, options.OrderPlanTimeout);
     }
 
     public bool IsReady => _redis.IsConnected;
@@ -156,7 +160,20 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IDisposable
     /// <see cref="RedisStoreOptions.SweepInterval"/>.
     /// </summary>
     public ValueTask<int> SweepAsync(int batchSize = 256, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _sweep.RunAsync(batchSize, cancellationToken));
+        RedisFailures.TranslateAsync(async () =>
+            await _sweep.RunAsync(batchSize, cancellationToken).ConfigureAwait(false) + await _orders.SweepAsync(batchSize, cancellationToken).ConfigureAwait(false));
+
+    public ValueTask<OrderResult> ChangeOrderAsync(OrderCommand command, string orderId, string? ownerId, OrderBody? body, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(orderId);
+        return RedisFailures.TranslateAsync(() => _orders.ChangeAsync(command, orderId, ownerId, body, cancellationToken));
+    }
+
+    public ValueTask<OrderResult> GetOrderAsync(string orderId, string? ownerId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(orderId);
+        return RedisFailures.TranslateAsync(() => _orders.GetAsync(orderId, ownerId));
+    }
 
     public ValueTask<AddCodesResult> AddCodesAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CancellationToken cancellationToken = default) =>
         RedisFailures.TranslateAsync(() => _codes.AddAsync(campaignId, jobId, codes, cancellationToken));

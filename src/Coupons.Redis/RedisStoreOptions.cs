@@ -37,6 +37,15 @@ public sealed class RedisStoreOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00", ErrorMessage = "Coupons:Redis:SweepInterval must be between 1 ms and a day")]
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a checkout order's operation may take before anyone may take it back (its coupons
+    /// span hash slots, so a node that dies in the middle leaves a plan: <see cref="RedisOrders"/>).
+    /// Meanwhile the order's other requests are answered order_busy. Far above what the steps take
+    /// (milliseconds), so that only a dead or stalled node's plan is taken back.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Coupons:Redis:OrderPlanTimeout must be between 10 ms and 10 minutes")]
+    public TimeSpan OrderPlanTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The settings in <paramref name="configuration"/>'s <c>Coupons:Redis</c>, defaults for what is not there.</summary>
     public static RedisStoreOptions From(IConfiguration configuration)
     {

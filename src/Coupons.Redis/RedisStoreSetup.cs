@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Core.Codes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,7 @@ public static class RedisStoreSetup
         services.AddSingleton(sp => RedisCouponStore.Connect(
             sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<CouponOwnCodes>()));
         services.AddSingleton<ICouponStore>(sp => sp.GetRequiredService<RedisCouponStore>());
+        services.AddSingleton<IOrderStore>(sp => sp.GetRequiredService<RedisCouponStore>());
         services.AddSingleton<ICodeStore>(sp => sp.GetRequiredService<RedisCouponStore>());
         services.AddSingleton<IConnectionMultiplexer>(sp => sp.GetRequiredService<RedisCouponStore>().Connection);
         services.AddSingleton(sp => sp.GetRequiredService<RedisCouponStore>().Keys);

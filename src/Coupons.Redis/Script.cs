@@ -27,6 +27,7 @@ internal sealed class Script
     public static readonly Script Status = Load("status");
     public static readonly Script Stock = Load("stock");
     public static readonly Script Transition = Load("transition");
+    public static readonly Script OrderStore = Load("orderstore");
     public static readonly Script SetStatus = Load("setstatus");
     public static readonly Script Take = Load("take");
     public static readonly Script Give = Load("give");

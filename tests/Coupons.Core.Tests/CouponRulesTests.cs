@@ -768,7 +768,7 @@ public sealed class CouponRulesTests
     [Theory]
     [InlineData((Outcome)2)]
     [InlineData((Outcome)14)]
-    [InlineData((Outcome)37)]
+    [InlineData((Outcome)39)]
     [InlineData((Outcome)255)]
     public void ToCode_of_an_unknown_value_throws(Outcome outcome)
     {

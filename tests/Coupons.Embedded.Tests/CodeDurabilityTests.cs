@@ -102,7 +102,7 @@ public sealed class CodeDurabilityTests
         var store = test.Reopen();
         await before.CheckAsync(store, test.Dir);
         Assert.Equal([1L, 2L], Query(test, "SELECT number FROM code_jobs ORDER BY job_id"));
-        Assert.Equal([4L], Query(test, "SELECT version FROM schema_version"));
+        Assert.Equal([5L], Query(test, "SELECT version FROM schema_version"));
         Assert.Equal([0L], Query(test, "SELECT COUNT(*) FROM pragma_table_info('codes') WHERE name = 'campaign_id'"));
         var listed = (await store.ListCodesAsync(other.Id, null, null, 10)).Items;
         Assert.Equal(otherCodes.Select(c => (olderJob, c.Index, c.Hash)), listed.Select(e => (e.JobId, e.Index, e.Hash)));

@@ -123,7 +123,8 @@ public static class CheckoutApi
         return (userId, cart, couponIds, errors);
     }
 
-    private static List<OrderItem> ReadItems(IReadOnlyList<OrderItemTerms> items, Dictionary<string, string> errors)
+    /// <summary>The items of a body, each with its sku, quantity and unit price, or an error by field.</summary>
+    internal static List<OrderItem> ReadItems(IReadOnlyList<OrderItemTerms> items, Dictionary<string, string> errors)
     {
         var read = new List<OrderItem>(items.Count);
         for (var i = 0; i < items.Count; i++)

@@ -12,6 +12,8 @@ namespace Coupons.Api.Contracts;
 [JsonSerializable(typeof(RevokeRequest))]
 [JsonSerializable(typeof(QuoteRequest))]
 [JsonSerializable(typeof(QuoteResponse))]
+[JsonSerializable(typeof(OrderBodyRequest))]
+[JsonSerializable(typeof(OrderResponse))]
 [JsonSerializable(typeof(CampaignResponse))]
 [JsonSerializable(typeof(CouponResponse))]
 [JsonSerializable(typeof(RedemptionResponse))]

@@ -88,6 +88,7 @@ public static partial class ServiceSetup
         app.MapCouponsApi();
         app.MapCodesApi();
         app.MapCheckoutApi();
+        app.MapOrdersApi();
         app.MapBlocklistApi();
         app.MapFraudApi();
         app.MapAuditApi();

@@ -28,6 +28,13 @@ public static class JsonBody
     public static ValueTask<(T? Body, ProblemHttpResult? Problem)> ReadAsync<T>(HttpRequest request)
         where T : class => ReadAsync<T>(request, MaxBytes);
 
+    /// <summary>As <see cref="ReadAsync{T}(HttpRequest)"/>, for a body that may be left out: a request without one (no length, not chunked, or a length of 0) reads as <paramref name="none"/>.</summary>
+    public static ValueTask<(T? Body, ProblemHttpResult? Problem)> ReadOptionalAsync<T>(HttpRequest request, T none)
+        where T : class =>
+        request.ContentLength == 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count == 0)
+            ? ValueTask.FromResult<(T?, ProblemHttpResult?)>((none, null))
+            : ReadAsync<T>(request, MaxBytes);
+
     /// <summary>As <see cref="ReadAsync{T}(HttpRequest)"/>, for a route whose bodies may be larger (it raises the server's limit first).</summary>
     /// <remarks>
     /// A small body that came with its headers is complete at the first read of the request's pipe:

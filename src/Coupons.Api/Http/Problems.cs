@@ -37,7 +37,7 @@ public static class Problems
         Outcome.CouponNotYetValid => new(StatusCodes.Status409Conflict, "The coupon is not valid yet."),
         Outcome.AlreadyUsed => new(StatusCodes.Status409Conflict, "The coupon is already used."),
         Outcome.LockedByOtherOrder => new(StatusCodes.Status409Conflict, "The coupon is locked by another order."),
-        Outcome.OrderMismatch => new(StatusCodes.Status409Conflict, "The order was locked or redeemed at another amount."),
+        Outcome.OrderMismatch => new(StatusCodes.Status409Conflict, "The order was locked or redeemed at another price or with other coupons."),
         Outcome.OrderAmountRequired => new(StatusCodes.Status422UnprocessableEntity, "An order amount is needed to redeem an unlocked coupon."),
         Outcome.BelowMinimum => new(StatusCodes.Status422UnprocessableEntity, "The order amount is below the coupon's minimum."),
         Outcome.NotRedeemed => new(StatusCodes.Status409Conflict, "The coupon is not used by an order."),
@@ -50,6 +50,8 @@ public static class Problems
         Outcome.CodeTaken => new(StatusCodes.Status409Conflict, "Another campaign has this code."),
         Outcome.OutOfScope => new(StatusCodes.Status422UnprocessableEntity, "None of the order's items is in the coupon's scope."),
         Outcome.NotCombinable => new(StatusCodes.Status409Conflict, "These coupons cannot go on one order together."),
+        Outcome.OrderNotFound => new(StatusCodes.Status404NotFound, "No such order."),
+        Outcome.OrderBusy => new(StatusCodes.Status409Conflict, "Another operation on this order is under way; retry shortly."),
         _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "not a refusal, or one this table does not answer yet"),
     };
 
@@ -86,6 +88,22 @@ public static class Problems
 
     public static ProblemHttpResult Create(int status, string code, string title, string? detail = null) =>
         TypedResults.Problem(statusCode: status, title: title, detail: detail, extensions: new Dictionary<string, object?> { ["code"] = code });
+
+    /// <summary>As <see cref="For"/>, naming the coupon the refusal is about (<c>couponId</c>), if any: an order's refusals do.</summary>
+    public static ProblemHttpResult ForCoupon(Outcome outcome, string? couponId)
+    {
+        var answer = AnswerOf(outcome);
+        if (answer.Field is not null || couponId is null)
+        {
+            return For(outcome);
+        }
+
+        return TypedResults.Problem(statusCode: answer.Status, title: answer.Text, extensions: new Dictionary<string, object?>
+        {
+            ["code"] = outcome.ToCode(),
+            ["couponId"] = couponId,
+        });
+    }
 
     /// <summary>The code a problem gets when nothing more specific set one, by status.</summary>
     public static string CodeForStatus(int status) => status switch

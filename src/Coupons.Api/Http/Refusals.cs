@@ -26,6 +26,12 @@ public sealed class Refusals
 
     public IReadOnlyList<Outcome> Outcomes => _outcomes;
 
+    /// <summary>The problem <paramref name="outcome"/> is answered with, naming the coupon it is about (<see cref="Problems.ForCoupon"/>).</summary>
+    public ProblemHttpResult Problem(Outcome outcome, string? couponId) =>
+        Array.IndexOf(_outcomes, outcome) >= 0
+            ? Problems.ForCoupon(outcome, couponId)
+            : throw new InvalidOperationException($"the store answered {outcome}, which is not among the refusals this operation documents");
+
     /// <summary>The problem <paramref name="outcome"/> is answered with.</summary>
     public ProblemHttpResult Problem(Outcome outcome) =>
         Array.IndexOf(_outcomes, outcome) >= 0

@@ -12,15 +12,20 @@ public static class OpenApiBody
     /// </summary>
     public static TBuilder WithJsonBody<TBuilder, TBody>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.ProducesBodyProblems().WithMetadata(new JsonBodyMetadata(typeof(TBody)));
+        builder.ProducesBodyProblems().WithMetadata(new JsonBodyMetadata(typeof(TBody), false));
 
-    private sealed class JsonBodyMetadata(Type requestType) : IAcceptsMetadata
+    /// <summary>As <see cref="WithJsonBody{TBuilder, TBody}"/>, for a body that may be left out (<see cref="JsonBody.ReadOptionalAsync{T}"/>).</summary>
+    public static TBuilder WithOptionalJsonBody<TBuilder, TBody>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.ProducesBodyProblems().WithMetadata(new JsonBodyMetadata(typeof(TBody), true));
+
+    private sealed class JsonBodyMetadata(Type requestType, bool optional) : IAcceptsMetadata
     {
         public IReadOnlyList<string> ContentTypes => [];
 
         public Type? RequestType => requestType;
 
-        public bool IsOptional => false;
+        public bool IsOptional => optional;
     }
 }
 

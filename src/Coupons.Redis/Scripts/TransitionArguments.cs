@@ -11,7 +11,7 @@ namespace Coupons.Redis;
 /// id, 4 events, 5 status, 6 order id, 7 order amount, 8 lock expires at, 9 used at, 10 refunded
 /// order id, 11-16 the locked, used, expired, revoked, released and refunded counters' changes,
 /// 17 the refusal to count, 18 watch the lock until, 19 watch the validity until ('' for not
-/// watched), 20 the audit field.
+/// watched), 20 the audit field, 21 the order's shipping, 22 what the coupon takes off it ('' for none).
 /// </summary>
 /// <param name="VersionRead">The version the change was decided on: the script stores it only if the coupon is still at it.</param>
 /// <param name="After">The state decided by <c>CouponRules</c>, stored whole.</param>
@@ -44,6 +44,7 @@ internal readonly record struct TransitionArguments(
                 After.OrderId ?? "", After.OrderAmount, After.LockExpiresAtMs, After.UsedAtMs, After.RefundedOrderId ?? "",
                 Counters.Locked, Counters.Used, Counters.Expired, Counters.Revoked, Counters.Released, Counters.Refunded,
                 Outcome.IsSuccess() ? "" : Outcome.ToCode(), OrEmpty(Watch.LockLapsesAtMs), OrEmpty(Watch.ValidityEndsAtMs), Audit,
+                After.OrderShipping, OrEmpty(After.OrderDiscount),
             ]).ConfigureAwait(false))!;
         return (string)answer[0]! == "ok";
     }

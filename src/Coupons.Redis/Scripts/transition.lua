@@ -10,7 +10,8 @@
 --       17 the refusal to count ('' for none), 18 watch the lock until (ms) and 19 watch the
 --       validity until (ms), each '' when the coupon is not to be watched for it (the node decides
 --       which coupons time alone can still change; SweepWatch.Of asks CouponRules.Normalize),
---       20 the audit field (who, when, before, a revoke's reason)
+--       20 the audit field (who, when, before, a revoke's reason), 21 the order's shipping and
+--       22 what the coupon takes off its order ('' for none), as priced at its lock or use
 -- Returns {'ok', new version} or {'conflict'}.
 local coupon, bucket, stream, expiries, validity = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local version = redis.call('HGET', coupon, 'version')
@@ -20,7 +21,8 @@ end
 
 local nextVersion = tonumber(version) + 1
 redis.call('HSET', coupon, 'status', ARGV[5], 'orderId', ARGV[6], 'orderAmount', ARGV[7],
-  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'version', nextVersion)
+  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'version', nextVersion,
+  'orderShipping', ARGV[21], 'orderDiscount', ARGV[22])
 
 local counters = {'locked', 'used', 'expired', 'revoked', 'released', 'refunded'}
 for i, name in ipairs(counters) do
@@ -51,5 +53,6 @@ local user, claimedAt, idempotencyKey, validFrom, validTo =
 redis.call('XADD', stream, '*', 'event', ARGV[4], 'coupon', ARGV[2], 'campaign', ARGV[3], 'user', user,
   'claimedAt', claimedAt, 'idempotencyKey', idempotencyKey, 'validFrom', validFrom, 'validTo', validTo,
   'version', nextVersion, 'status', ARGV[5], 'orderId', ARGV[6], 'orderAmount', ARGV[7],
-  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'audit', ARGV[20])
+  'lockExpiresAt', ARGV[8], 'usedAt', ARGV[9], 'refundedOrderId', ARGV[10], 'audit', ARGV[20],
+  'orderShipping', ARGV[21], 'orderDiscount', ARGV[22])
 return {'ok', nextVersion}
