@@ -31,6 +31,9 @@ public sealed record CouponsProblem
     /// <summary>For <see cref="ProblemCode.RateLimited"/>: which limit refused the request.</summary>
     public RateLimitKind? Limit { get; init; }
 
+    /// <summary>For an order's refusal about one of its coupons: that coupon.</summary>
+    public Guid? CouponId { get; init; }
+
     /// <summary>The service's trace id of the request, to quote when asking about it.</summary>
     public string? TraceId { get; init; }
 }

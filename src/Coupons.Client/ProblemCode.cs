@@ -69,7 +69,7 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
     /// <summary><c>locked_by_other_order</c> — 409: the coupon is locked by another order.</summary>
     public static ProblemCode LockedByOtherOrder { get; } = new("locked_by_other_order");
 
-    /// <summary><c>order_mismatch</c> — 409: the order was locked or redeemed at another amount.</summary>
+    /// <summary><c>order_mismatch</c> — 409: the order was locked or redeemed at another price or with other coupons.</summary>
     public static ProblemCode OrderMismatch { get; } = new("order_mismatch");
 
     /// <summary><c>not_redeemed</c> — 409: the coupon is not used by an order, so there is nothing to refund.</summary>
@@ -126,6 +126,12 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
     /// <summary><c>not_combinable</c> — 409: the coupons cannot go on one order together (an exclusive one among others, two of one campaign, more than five).</summary>
     public static ProblemCode NotCombinable { get; } = new("not_combinable");
 
+    /// <summary><c>order_not_found</c> — 404: no such order (or not the caller's).</summary>
+    public static ProblemCode OrderNotFound { get; } = new("order_not_found");
+
+    /// <summary><c>order_busy</c> — 409: another operation on the order is under way; retry shortly.</summary>
+    public static ProblemCode OrderBusy { get; } = new("order_busy");
+
     /// <summary><c>internal_error</c> — 500: something went wrong on the service's side.</summary>
     public static ProblemCode InternalError { get; } = new("internal_error");
 
@@ -163,6 +169,8 @@ public readonly record struct ProblemCode(string Value) : IWireName<ProblemCode>
         CodeTaken,
         OutOfScope,
         NotCombinable,
+        OrderNotFound,
+        OrderBusy,
         MethodNotAllowed,
         NotAcceptable,
         RequestTimeout,

@@ -63,6 +63,9 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
 
     public bool IsReady => _redis.IsConnected;
 
+    /// <summary>The orders' part, for tests that stop a node in the middle of an order.</summary>
+    internal RedisOrders Orders => _orders;
+
     /// <summary>The connection, shared with the persister and the protections of the same node.</summary>
     public IConnectionMultiplexer Connection => _redis;
 

@@ -102,26 +102,6 @@ public sealed class QuoteTests(CouponsApiFactory factory) : ApiTestBase<CouponsA
         await response.AssertValidationAsync(field);
     }
 
-    private static JsonObject Campaign(JsonObject discount, string? stacking = null, string[]? categories = null, long minOrderAmount = 0)
-    {
-        var body = CampaignBody();
-        body["discount"] = discount;
-        body["minOrderAmount"] = minOrderAmount;
-        if (stacking is not null)
-        {
-            body["stacking"] = stacking;
-        }
-
-        if (categories is not null)
-        {
-            body["scope"] = new JsonObject { ["categories"] = new JsonArray([.. categories.Select(c => (JsonNode)c)]) };
-        }
-
-        return body;
-    }
-
-    private async Task<string> ClaimOfAsync(HttpClient user, JsonObject campaign) => await ClaimAsync(user, await NewCampaignAsync(campaign));
-
     private static async Task<JsonElement> QuoteAsync(HttpClient caller, JsonObject body)
     {
         using var response = await caller.PostJsonAsync("/v1/checkout/quote", body);

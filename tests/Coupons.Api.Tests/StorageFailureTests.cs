@@ -26,7 +26,7 @@ public sealed class UnopenableStoreFactory : CouponsApiFactory
 public sealed class FullDiskFactory : CouponsApiFactory
 {
     protected override void ConfigureServices(IServiceCollection services) =>
-        services.PostConfigure<Coupons.Embedded.EmbeddedStoreOptions>(options => options.MaxPageCount = 12);
+        services.PostConfigure<Coupons.Embedded.EmbeddedStoreOptions>(options => options.MaxPageCount = 13);
 }
 
 public sealed class UnopenableStoreTests(UnopenableStoreFactory factory) : ApiTestBase<UnopenableStoreFactory>(factory), IClassFixture<UnopenableStoreFactory>

@@ -195,6 +195,20 @@ public static class OrdersApi
             order.Discount,
             order.Payable,
             [.. order.Lines.Select(line => new QuoteLine(Ids.Format(line.CouponId), line.Discount))],
-            [.. result.Coupons.Select(coupon => CouponResponse.From(coupon, codes))]);
+            [.. result.Coupons.OrderBy(coupon => IndexOf(order, coupon.Id)).Select(coupon => CouponResponse.From(coupon, codes))]);
+    }
+
+    /// <summary>Where a coupon's line is in the order: the coupons are answered in the order they were taken.</summary>
+    private static int IndexOf(CheckoutOrder order, Guid couponId)
+    {
+        for (var i = 0; i < order.Lines.Count; i++)
+        {
+            if (order.Lines[i].CouponId == couponId)
+            {
+                return i;
+            }
+        }
+
+        return order.Lines.Count;
     }
 }

@@ -128,6 +128,7 @@ internal static class WireSchemas
                 AdditionalProperties = new OpenApiSchema { Type = JsonSchemaType.Array, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
             },
             ["limit"] = StringEnum("With rate_limited: the rate limit that refused.", ProblemCodes.Limits),
+            ["couponId"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "uuid", Description = "With an order's refusal about one of its coupons: that coupon." },
             ["traceId"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The W3C trace id of the request, for the service's logs." },
         },
     };

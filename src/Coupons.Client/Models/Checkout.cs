@@ -37,3 +37,36 @@ public sealed record Quote(
     long Payable,
     IReadOnlyList<QuoteLine> Lines,
     IReadOnlyList<QuoteCandidate> Candidates);
+
+/// <summary>
+/// An order's coupons and cart, to lock them (<see cref="CouponsClient.LockOrderAsync"/>) or to lock
+/// and use them in one step (<see cref="CouponsClient.RedeemOrderAsync"/>): its items or its amount,
+/// and its shipping.
+/// </summary>
+/// <param name="CouponIds">1 to 5 coupons, each once: one exclusive coupon, or stackable ones of different campaigns.</param>
+/// <param name="Items">The order's lines, or null to give <see cref="OrderAmount"/>.</param>
+/// <param name="OrderAmount">The order's amount when there are no items (or their total).</param>
+public sealed record OrderCoupons(IReadOnlyList<Guid> CouponIds, IReadOnlyList<OrderItem>? Items = null, long? OrderAmount = null)
+{
+    /// <summary>Shipping in minor units (0 when null): what a free-shipping coupon takes off.</summary>
+    public long? ShippingAmount { get; init; }
+
+    /// <summary>Whose coupons, for the service (they must then be that user's); null for an end user (their own).</summary>
+    public string? UserId { get; init; }
+}
+
+/// <summary>
+/// An order and its coupons: what it was priced at (each coupon's line in the order they were
+/// taken, the discount, what is left to pay), the status its last operation left
+/// (<c>locked</c>, <c>used</c>, <c>released</c>, <c>refunded</c>) and each coupon as it is now.
+/// </summary>
+public sealed record CheckoutOrder(
+    string OrderId,
+    string UserId,
+    string Status,
+    long OrderAmount,
+    long ShippingAmount,
+    long Discount,
+    long Payable,
+    IReadOnlyList<QuoteLine> Lines,
+    IReadOnlyList<Coupon> Coupons);

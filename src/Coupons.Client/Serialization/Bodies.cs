@@ -3,6 +3,9 @@ namespace Coupons.Client.Serialization;
 /// <summary>The body of lock, redeem, release and refund.</summary>
 internal sealed record OrderBody(string OrderId, long? OrderAmount);
 
+/// <summary>The body of an order's release or refund for the service: whose order it must be.</summary>
+internal sealed record OrderOwnerBody(string UserId);
+
 /// <summary>The body of adding stock.</summary>
 internal sealed record StockBody(long Add);
 

@@ -27,6 +27,9 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
     /// <summary>How often an order's operation is decided again when its coupons keep changing first.</summary>
     private const int MaxAttempts = 16;
 
+    /// <summary>Runs after each coupon's step with the number of steps done: where a test stops a node in the middle.</summary>
+    internal Func<int, Task>? AfterStep { get; set; }
+
     public async Task<OrderResult> ChangeAsync(OrderCommand command, string orderId, string? ownerId, OrderBody? body, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
@@ -167,6 +170,10 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
             }
 
             done.Add(step);
+            if (AfterStep is { } afterStep)
+            {
+                await afterStep(done.Count).ConfigureAwait(false);
+            }
         }
 
         if (await StoreRecordAsync(record.Id, planned, null, fields).ConfigureAwait(false) is null)

@@ -54,6 +54,27 @@ public abstract class ApiTestBase<TFactory>(TFactory factory)
         return body;
     }
 
+    /// <summary>A checkout campaign: <see cref="CampaignBody"/> with this discount, stacking, scope by category and minimum.</summary>
+    protected static JsonObject Campaign(JsonObject discount, string? stacking = null, string[]? categories = null, long minOrderAmount = 0)
+    {
+        var body = CampaignBody();
+        body["discount"] = discount;
+        body["minOrderAmount"] = minOrderAmount;
+        if (stacking is not null)
+        {
+            body["stacking"] = stacking;
+        }
+
+        if (categories is not null)
+        {
+            body["scope"] = new JsonObject { ["categories"] = new JsonArray([.. categories.Select(c => (JsonNode)c)]) };
+        }
+
+        return body;
+    }
+
+    protected async Task<string> ClaimOfAsync(HttpClient user, JsonObject campaign) => await ClaimAsync(user, await NewCampaignAsync(campaign));
+
     protected static string Iso(DateTimeOffset time) => time.ToString("O", CultureInfo.InvariantCulture);
 
     /// <summary>Creates a campaign as an admin and returns its body (asserting 201).</summary>
