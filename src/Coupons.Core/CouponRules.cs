@@ -78,6 +78,10 @@ public static class CouponRules
         return LockUntil(ref state, terms, orderId, OrderPrice.ForAmount(terms, orderAmount), nowMs + (terms.LockTtlSeconds * 1000L), nowMs, out quote, out events);
     }
 
+    /// <summary>Locks a coupon for an order priced as <paramref name="order"/>, for the campaign's lock TTL: see <see cref="LockUntil"/>.</summary>
+    public static Outcome Lock(ref CouponState state, CampaignDefinition terms, string orderId, in OrderPrice order, long nowMs, out DiscountQuote quote, out CouponEvents events) =>
+        LockUntil(ref state, terms, orderId, order, nowMs + (terms.LockTtlSeconds * 1000L), nowMs, out quote, out events);
+
     /// <summary>
     /// Locks a coupon for an order priced as <paramref name="order"/> until <paramref name="lockExpiresAtMs"/>:
     /// coupon_expired / coupon_revoked → coupon_not_yet_valid → already_used → locked_by_other_order →

@@ -65,6 +65,15 @@ public interface ICouponStore
 
     ValueTask<Redemption> RedeemAsync(Guid couponId, string? ownerId, string orderId, long? orderAmount, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Locks for an order given by its items (or amount) and shipping, priced as checkout prices one
+    /// coupon (<see cref="OrderPrice.ForCart"/>: scope, free shipping); the lock keeps that price.
+    /// </summary>
+    ValueTask<Redemption> LockForCartAsync(Guid couponId, string? ownerId, string orderId, Checkout.Cart cart, CancellationToken cancellationToken = default);
+
+    /// <summary>Redeem with the order given by its items (or amount) and shipping: see <see cref="LockForCartAsync"/>.</summary>
+    ValueTask<Redemption> RedeemForCartAsync(Guid couponId, string? ownerId, string orderId, Checkout.Cart cart, CancellationToken cancellationToken = default);
+
     ValueTask<CouponResult> ReleaseAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default);
 
     ValueTask<CouponResult> RefundAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default);

@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Core.Codes;
 
 namespace Coupons.Embedded;
@@ -105,6 +106,20 @@ public sealed partial class EmbeddedCouponStore
 
         return ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
             CouponRules.Redeem(ref state, terms, orderId, orderAmount, now, out quote, out events), cancellationToken);
+    }
+
+    public ValueTask<Redemption> LockForCartAsync(Guid couponId, string? ownerId, string orderId, Cart cart, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cart);
+        return ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.Lock(ref state, terms, orderId, OrderPrice.ForCart(terms, cart), now, out quote, out events), cancellationToken);
+    }
+
+    public ValueTask<Redemption> RedeemForCartAsync(Guid couponId, string? ownerId, string orderId, Cart cart, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cart);
+        return ChangeAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.RedeemFor(ref state, terms, orderId, OrderPrice.ForCart(terms, cart), now, out quote, out events), cancellationToken);
     }
 
     public async ValueTask<CouponResult> ReleaseAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Redis.Layout;
 using StackExchange.Redis;
 
@@ -26,6 +27,14 @@ internal sealed class CouponTransitions(IDatabase db, RedisKeys keys, TimeProvid
     public Task<Redemption> RedeemAsync(Guid couponId, string? ownerId, string orderId, long? orderAmount, CancellationToken cancellationToken) =>
         ApplyAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
             CouponRules.Redeem(ref state, terms, orderId, orderAmount, now, out quote, out events), cancellationToken);
+
+    public Task<Redemption> LockForCartAsync(Guid couponId, string? ownerId, string orderId, Cart cart, CancellationToken cancellationToken) =>
+        ApplyAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.Lock(ref state, terms, orderId, OrderPrice.ForCart(terms, cart), now, out quote, out events), cancellationToken);
+
+    public Task<Redemption> RedeemForCartAsync(Guid couponId, string? ownerId, string orderId, Cart cart, CancellationToken cancellationToken) =>
+        ApplyAsync(couponId, ownerId, (ref CouponState state, CampaignDefinition terms, long now, out DiscountQuote quote, out CouponEvents events) =>
+            CouponRules.RedeemFor(ref state, terms, orderId, OrderPrice.ForCart(terms, cart), now, out quote, out events), cancellationToken);
 
     public async Task<CouponResult> ReleaseAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken)
     {

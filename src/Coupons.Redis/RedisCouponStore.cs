@@ -141,6 +141,18 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
         return RedisFailures.TranslateAsync(() => _transitions.RedeemAsync(couponId, ownerId, orderId, orderAmount, cancellationToken));
     }
 
+    public ValueTask<Redemption> LockForCartAsync(Guid couponId, string? ownerId, string orderId, Cart cart, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cart);
+        return RedisFailures.TranslateAsync(() => _transitions.LockForCartAsync(couponId, ownerId, orderId, cart, cancellationToken));
+    }
+
+    public ValueTask<Redemption> RedeemForCartAsync(Guid couponId, string? ownerId, string orderId, Cart cart, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cart);
+        return RedisFailures.TranslateAsync(() => _transitions.RedeemForCartAsync(couponId, ownerId, orderId, cart, cancellationToken));
+    }
+
     public ValueTask<CouponResult> ReleaseAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default) =>
         RedisFailures.TranslateAsync(() => _transitions.ReleaseAsync(couponId, ownerId, orderId, cancellationToken));
 

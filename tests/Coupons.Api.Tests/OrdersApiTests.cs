@@ -129,6 +129,39 @@ public sealed class OrdersApiTests(CouponsApiFactory factory) : ApiTestBase<Coup
         await asOther.AssertValidationAsync("userId");
     }
 
+    [Fact]
+    public async Task A_single_coupon_is_locked_and_redeemed_with_items_and_shipping_at_the_price_it_was_locked_at()
+    {
+        var (client, _, _, halfSocks, shipping) = await ShopperAsync();
+        var body = new JsonObject { ["orderId"] = "o-" + Unique(), ["items"] = Cart.DeepClone(), ["shippingAmount"] = 700 };
+
+        using (var locked = await PostCouponAsync(client, halfSocks, "lock", body))
+        {
+            var answer = await locked.AssertStatusAsync(HttpStatusCode.OK);
+            Assert.Equal((1_000L, 9_700L, 10_000L), (answer.Long("discount"), answer.Long("payable"), answer.GetProperty("coupon").Long("orderAmount")));
+        }
+
+        using (var used = await PostCouponAsync(client, halfSocks, "redeem", new JsonObject { ["orderId"] = body["orderId"]!.GetValue<string>() }))
+        {
+            Assert.Equal((1_000L, 9_700L), (await used.AssertStatusAsync(HttpStatusCode.OK)) is var u ? (u.Long("discount"), u.Long("payable")) : default);
+        }
+
+        using (var oneStep = await PostCouponAsync(client, shipping, "redeem", new JsonObject { ["orderId"] = "o-" + Unique(), ["orderAmount"] = 3_000, ["shippingAmount"] = 450 }))
+        {
+            Assert.Equal((450L, 3_000L), (await oneStep.AssertStatusAsync(HttpStatusCode.OK)) is var o ? (o.Long("discount"), o.Long("payable")) : default);
+        }
+
+        using (var bareAmount = await PostCouponAsync(client, halfSocks, "lock", Order("o-" + Unique(), 5_000)))
+        {
+            await bareAmount.AssertProblemAsync(HttpStatusCode.Conflict, "already_used");
+        }
+
+        using var badItems = await PostCouponAsync(client, shipping, "lock", new JsonObject { ["orderId"] = "o-1", ["items"] = new JsonArray(new JsonObject { ["sku"] = "a", ["quantity"] = 0, ["unitPrice"] = 1 }) });
+        await badItems.AssertValidationAsync("items[0].quantity");
+        using var shippingAlone = await PostCouponAsync(client, shipping, "lock", new JsonObject { ["orderId"] = "o-1", ["shippingAmount"] = 100 });
+        await shippingAlone.AssertValidationAsync("orderAmount");
+    }
+
     [Theory]
     [InlineData("lock", """{"orderAmount":5}""", "couponIds")]
     [InlineData("lock", """{"couponIds":[],"orderAmount":5}""", "couponIds")]

@@ -202,4 +202,38 @@ public abstract partial class StoreConformance
             }
         }
     }
+
+    [Fact]
+    public async Task A_single_coupon_locked_with_items_keeps_the_price_of_its_scope_and_shipping()
+    {
+        Assert.Empty(Scope.Create(null, ["socks"], out var socks));
+        var coupon = await ClaimOneAsync(Terms(minOrderAmount: 0) with { Discount = Discount.PercentOffOf(50), Scope = socks });
+        Assert.Empty(Cart.Create([new OrderItem("shoe-1", "shoes", 1, 8_000), new OrderItem("sock-1", "socks", 4, 500)], null, 700, out var cart));
+        Assert.Empty(Cart.Create([new OrderItem("shoe-1", "shoes", 1, 9_000), new OrderItem("sock-1", "socks", 2, 500)], null, 700, out var sameTotal));
+
+        var locked = await Store.LockForCartAsync(coupon.Id, "alice", "order-1", cart!);
+        var replay = await Store.LockForCartAsync(coupon.Id, "alice", "order-1", cart!);
+        var otherCart = await Store.LockForCartAsync(coupon.Id, "alice", "order-1", sameTotal!);
+        var used = await Store.RedeemAsync(coupon.Id, "alice", "order-1", null);
+
+        // Half of the socks' 2,000; the shipping is paid.
+        Assert.Equal((Outcome.Ok, new DiscountQuote(true, 1_000, 9_700)), (locked.Outcome, locked.Quote));
+        Assert.Equal((10_000L, 700L, 1_000L), (locked.Coupon!.OrderAmount!.Value, locked.Coupon.OrderShipping!.Value, locked.Coupon.OrderDiscount!.Value));
+        Assert.Equal((Outcome.Replayed, locked.Quote), (replay.Outcome, replay.Quote));
+        Assert.Equal(Outcome.OrderMismatch, otherCart.Outcome);
+        Assert.Equal((Outcome.Ok, locked.Quote), (used.Outcome, used.Quote));
+        Assert.Equal(Outcome.Replayed, (await Store.RedeemForCartAsync(coupon.Id, "alice", "order-1", cart!)).Outcome);
+        Assert.Equal(Outcome.OutOfScope, (await Store.LockAsync((await ClaimOneAsync(Terms() with { Scope = socks })).Id, "alice", "order-2", 5_000)).Outcome);
+    }
+
+    [Fact]
+    public async Task Free_shipping_redeemed_in_one_step_takes_the_shipping_off()
+    {
+        var coupon = await ClaimOneAsync(Terms(minOrderAmount: 0) with { Discount = Discount.FreeShippingOf(500) });
+
+        var used = await Store.RedeemForCartAsync(coupon.Id, "alice", "order-1", Cart.OfAmount(3_000, 700));
+
+        Assert.Equal((Outcome.Ok, new DiscountQuote(true, 500, 3_200)), (used.Outcome, used.Quote));
+        Assert.Equal(new DiscountQuote(true, 500, 3_200), (await Store.RedeemAsync(coupon.Id, null, "order-1", null)).Quote);
+    }
 }

@@ -4,6 +4,7 @@ using Coupons.Api.Contracts;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Core;
+using Coupons.Core.Checkout;
 using Coupons.Core.Codes;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,28 +22,32 @@ public static class CouponsApi
     private static readonly CouponChange<Redemption, RedemptionResponse> Locking = new(
         new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OutOfScope, Outcome.BelowMinimum),
         OrderAmount.Required,
-        static (store, couponId, owner, order, ct) => store.LockAsync(couponId, owner, order.OrderId!, order.OrderAmount!.Value, ct),
+        static (store, couponId, owner, order, cart, ct) => cart is not null
+            ? store.LockForCartAsync(couponId, owner, order.OrderId!, cart, ct)
+            : store.LockAsync(couponId, owner, order.OrderId!, order.OrderAmount!.Value, ct),
         static result => result.Outcome,
         ToResponse);
 
     private static readonly CouponChange<Redemption, RedemptionResponse> Redeeming = new(
         new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.OutOfScope, Outcome.BelowMinimum),
         OrderAmount.Optional,
-        static (store, couponId, owner, order, ct) => store.RedeemAsync(couponId, owner, order.OrderId!, order.OrderAmount, ct),
+        static (store, couponId, owner, order, cart, ct) => cart is not null
+            ? store.RedeemForCartAsync(couponId, owner, order.OrderId!, cart, ct)
+            : store.RedeemAsync(couponId, owner, order.OrderId!, order.OrderAmount, ct),
         static result => result.Outcome,
         ToResponse);
 
     private static readonly CouponChange<CouponResult, CouponResponse> Releasing = new(
         new Refusals(Outcome.CouponNotFound, Outcome.LockedByOtherOrder, Outcome.AlreadyUsed),
         OrderAmount.NotTaken,
-        static (store, couponId, owner, order, ct) => store.ReleaseAsync(couponId, owner, order.OrderId!, ct),
+        static (store, couponId, owner, order, _, ct) => store.ReleaseAsync(couponId, owner, order.OrderId!, ct),
         static result => result.Outcome,
         ToResponse);
 
     private static readonly CouponChange<CouponResult, CouponResponse> Refunding = new(
         new Refusals(Outcome.CouponNotFound, Outcome.AlreadyUsed, Outcome.NotRedeemed),
         OrderAmount.NotTaken,
-        static (store, couponId, owner, order, ct) => store.RefundAsync(couponId, owner, order.OrderId!, ct),
+        static (store, couponId, owner, order, _, ct) => store.RefundAsync(couponId, owner, order.OrderId!, ct),
         static result => result.Outcome,
         ToResponse);
 
@@ -171,7 +176,7 @@ public static class CouponsApi
     private static async Task<Results<Ok<TResponse>, ProblemHttpResult>> ChangeAsync<TResult, TResponse>(
         CouponChange<TResult, TResponse> change, string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
     {
-        var (order, problem) = await ReadOrderAsync(context.Request, change.Amount).ConfigureAwait(false);
+        var (order, cart, problem) = await ReadOrderAsync(context.Request, change.Amount).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
@@ -182,7 +187,7 @@ public static class CouponsApi
             return change.Refusals.Problem(Outcome.CouponNotFound);
         }
 
-        var result = await change.Apply(store, couponId, Caller.Of(context).OwnerFilter, order!, ct).ConfigureAwait(false);
+        var result = await change.Apply(store, couponId, Caller.Of(context).OwnerFilter, order!, cart, ct).ConfigureAwait(false);
         var outcome = change.OutcomeOf(result);
         return outcome.IsSuccess() ? TypedResults.Ok(change.Respond(result, codes)) : change.Refusals.Problem(outcome);
     }
@@ -192,7 +197,8 @@ public static class CouponsApi
 
     private static CouponResponse ToResponse(CouponResult result, CouponOwnCodes codes) => CouponResponse.From(result.Coupon!, codes);
 
-    private static async Task<(OrderRequest? Order, ProblemHttpResult? Problem)> ReadOrderAsync(HttpRequest request, OrderAmount amount)
+    /// <summary>The order of a coupon change, and its cart when it came with items or shipping (null: the amount alone, the fast path).</summary>
+    private static async Task<(OrderRequest? Order, Cart? Cart, ProblemHttpResult? Problem)> ReadOrderAsync(HttpRequest request, OrderAmount amount)
     {
         // A release or a refund is read as its own shape, so that an orderAmount in it, even null, is
         // a field the body does not have, as the document says, not one quietly passed over.
@@ -201,7 +207,7 @@ public static class CouponsApi
             : await JsonBody.ReadAsync<OrderRequest>(request).ConfigureAwait(false);
         if (problem is not null)
         {
-            return (null, problem);
+            return (null, null, problem);
         }
 
         var errors = new Dictionary<string, string>();
@@ -210,12 +216,22 @@ public static class CouponsApi
             errors["orderId"] = $"must be 1 to {StoreLimits.MaxOrderIdLength} characters";
         }
 
-        if (body.OrderAmount is { } given ? !Money.IsValidAmount(given) : amount == OrderAmount.Required)
+        Cart? cart = null;
+        if (amount != OrderAmount.NotTaken && (body.Items is not null || body.ShippingAmount is not null))
+        {
+            var items = body.Items is null ? null : CheckoutApi.ReadItems(body.Items, errors);
+            var problems = errors.Count == 0 ? Cart.Create(items, body.OrderAmount, body.ShippingAmount, out cart) : new Dictionary<string, string>();
+            foreach (var (field, message) in problems)
+            {
+                errors[field] = message;
+            }
+        }
+        else if (body.OrderAmount is { } given ? !Money.IsValidAmount(given) : amount == OrderAmount.Required)
         {
             errors["orderAmount"] = $"must be a whole number of minor units between 0 and {Money.MaxAmount}";
         }
 
-        return errors.Count > 0 ? (null, Problems.Validation(errors)) : (body, null);
+        return errors.Count > 0 ? (null, null, Problems.Validation(errors)) : (body, cart, null);
     }
 
     private static async Task<(OrderRequest? Order, ProblemHttpResult? Problem)> ReadReferenceAsync(HttpRequest request)
@@ -231,7 +247,7 @@ public static class CouponsApi
     private sealed record CouponChange<TResult, TResponse>(
         Refusals Refusals,
         OrderAmount Amount,
-        Func<ICouponStore, Guid, string?, OrderRequest, CancellationToken, ValueTask<TResult>> Apply,
+        Func<ICouponStore, Guid, string?, OrderRequest, Cart?, CancellationToken, ValueTask<TResult>> Apply,
         Func<TResult, Outcome> OutcomeOf,
         Func<TResult, CouponOwnCodes, TResponse> Respond);
 }

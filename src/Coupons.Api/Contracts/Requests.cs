@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Coupons.Api.Protection;
 using Coupons.Core;
+using Coupons.Core.Checkout;
 
 namespace Coupons.Api.Contracts;
 
@@ -39,17 +40,21 @@ public sealed record AddStockRequest(
     [property: Required, Range(1, CampaignDefinition.MaxStock), Description("Units to add; the total may not pass 1,000,000,000.")] long? Add) : IRequestBody;
 
 /// <summary>The body every coupon change by an order is read as; the document shows each operation's own shape (<see cref="LockRequest"/>, <see cref="RedeemRequest"/>, <see cref="OrderReference"/>).</summary>
-public sealed record OrderRequest(string? OrderId, long? OrderAmount) : IRequestBody;
+public sealed record OrderRequest(string? OrderId, long? OrderAmount, IReadOnlyList<OrderItemTerms>? Items = null, long? ShippingAmount = null) : IRequestBody;
 
-/// <summary>Lock a coupon for an order of this amount.</summary>
+/// <summary>Lock a coupon for an order: its amount, or its items (and shipping), priced as checkout prices one coupon (scope, free shipping).</summary>
 public sealed record LockRequest(
     [property: Required, StringLength(StoreLimits.MaxOrderIdLength, MinimumLength = 1), Description("The order; not only white space.")] string? OrderId,
-    [property: Required, Range(0, Money.MaxAmount), Description("The order's amount in minor units.")] long? OrderAmount) : IRequestBody;
+    [property: Range(0, Money.MaxAmount), Description("The order's amount in minor units; required without items (with them, their total if given).")] long? OrderAmount = null,
+    [property: MaxLength(Cart.MaxItems), Description("The order's lines; orderAmount is then their total.")] IReadOnlyList<OrderItemTerms>? Items = null,
+    [property: Range(0, Money.MaxAmount), Description("Shipping in minor units (0 when left out); what free_shipping takes off.")] long? ShippingAmount = null) : IRequestBody;
 
 /// <summary>Use a coupon for an order: the amount is needed only when the coupon is not locked for the order.</summary>
 public sealed record RedeemRequest(
     [property: Required, StringLength(StoreLimits.MaxOrderIdLength, MinimumLength = 1), Description("The order; not only white space.")] string? OrderId,
-    [property: Range(0, Money.MaxAmount), Description("The order's amount in minor units: needed to lock and use in one step; when the coupon is locked, it must equal the locked amount.")] long? OrderAmount = null) : IRequestBody;
+    [property: Range(0, Money.MaxAmount), Description("The order's amount in minor units: needed (or items) to lock and use in one step; when the coupon is locked, the order given must come to the price it was locked at.")] long? OrderAmount = null,
+    [property: MaxLength(Cart.MaxItems), Description("The order's lines, instead of orderAmount.")] IReadOnlyList<OrderItemTerms>? Items = null,
+    [property: Range(0, Money.MaxAmount), Description("Shipping in minor units (0 when left out).")] long? ShippingAmount = null) : IRequestBody;
 
 /// <summary>The order a release or a refund is for.</summary>
 public sealed record OrderReference(
