@@ -121,6 +121,23 @@ public class ScenarioTests(LiveServiceFixture service) : IClassFixture<LiveServi
     }
 
     [Fact]
+    public async Task Orders_compare_runs_the_single_coupon_mix_and_the_two_coupon_order_mix_at_the_same_rates_and_verifies_every_order()
+    {
+        await using var context = await Context();
+
+        var report = await OrdersCompare.RunAsync(context, new Ratio(3, 7), CompareSettings.Short(from: 40, to: 120, sloMs: 10_000), verifyEvery: 1, null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        Assert.Equal(["r1 orders 40/s", "r1 single 40/s", "r1 single 80/s", "r1 orders 80/s", "r1 orders 120/s", "r1 single 120/s"], report.Steps.Select(step => step.Name));
+        var orderSteps = report.Steps.Where(step => step.Name.Contains("orders", StringComparison.Ordinal)).ToList();
+        Assert.All(orderSteps, step => Assert.Equal(["200"], step.Result.Answers["redeem order"].Keys));
+        // Of two orders racing for one pair, one locks and the other is refused whole.
+        Assert.Contains(orderSteps, step => step.Result.Answers["lock order"].Keys.Any(key => key.StartsWith("409 ", StringComparison.Ordinal)));
+        Assert.Contains(report.Findings, finding => finding.StartsWith("maximum achieved, mean of 1 round(s): single ", StringComparison.Ordinal) && finding.Contains("orders ÷ single = ", StringComparison.Ordinal));
+        Assert.Contains(report.Findings, finding => finding.StartsWith("verifier: ", StringComparison.Ordinal) && finding.EndsWith("0 violation(s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_soak_by_shared_code_makes_every_claim_a_new_coupon()
     {
         await using var context = await Context(users: 5);

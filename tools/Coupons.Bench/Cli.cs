@@ -37,6 +37,7 @@ internal static class Cli
         root.Subcommands.Add(FlashCommand());
         root.Subcommands.Add(SoakCommand());
         root.Subcommands.Add(CodesCompareCommand());
+        root.Subcommands.Add(OrdersCompareCommand());
         return root;
     }
 
@@ -97,6 +98,25 @@ internal static class Cli
             ? CompareSettings.Short(parse.GetValue(from), parse.GetValue(to), parse.GetValue(slo))
             : new CompareSettings(parse.GetValue(from), parse.GetValue(to), parse.GetValue(steps), TimeSpan.FromSeconds(parse.GetValue(stepSeconds)), parse.GetValue(rounds), parse.GetValue(slo)),
             progress, cancel), cancel, parse.GetValue(brief)));
+        return command;
+    }
+
+    private static Command OrdersCompareCommand()
+    {
+        var from = new Option<double>("--from") { Description = "Rate of the first step (req/s).", DefaultValueFactory = _ => 1_000 };
+        var to = new Option<double>("--to") { Description = "Rate of the last step (req/s).", DefaultValueFactory = _ => 12_000 };
+        var steps = new Option<int>("--steps") { Description = "Steps per round, evenly spaced.", DefaultValueFactory = _ => 8 };
+        var stepSeconds = new Option<double>("--step-duration") { Description = "Seconds measured per step and kind.", DefaultValueFactory = _ => 5 };
+        var rounds = new Option<int>("--rounds") { Description = "Ramps, one after another.", DefaultValueFactory = _ => 3 };
+        var slo = new Option<double>("--slo-ms") { Description = "The p99 a step must stay within to count as held.", DefaultValueFactory = _ => 50 };
+        var verify = new Option<int>("--verify-every") { Description = "Besides every race and refusal, the verifier reads back one order in this many.", DefaultValueFactory = _ => 20 };
+        var brief = new Option<bool>("--short") { Description = "A smoke test for CI: one round of three 1 s steps." };
+        var command = WithCommon(new Command("orders-compare", "The claim/redeem mix with single-coupon redemptions against the same mix with two-coupon orders, interleaved at the same rates; the ratio of their maxima and a verifier of every order (whole or absent, no coupon in two orders)."),
+            RatioOption, from, to, steps, stepSeconds, rounds, slo, verify, brief);
+        command.SetAction((parse, cancel) => RunAsync(parse, "orders-compare", (context, progress) => OrdersCompare.RunAsync(context, Ratio.Parse(parse.GetValue(RatioOption)!), parse.GetValue(brief)
+            ? CompareSettings.Short(parse.GetValue(from), parse.GetValue(to), parse.GetValue(slo))
+            : new CompareSettings(parse.GetValue(from), parse.GetValue(to), parse.GetValue(steps), TimeSpan.FromSeconds(parse.GetValue(stepSeconds)), parse.GetValue(rounds), parse.GetValue(slo)),
+            parse.GetValue(verify), progress, cancel), cancel, parse.GetValue(brief)));
         return command;
     }
 

@@ -122,8 +122,45 @@ public sealed class BenchContext : IAsyncDisposable
     }
 
     /// <summary>Creates a campaign for a load test; returns its id.</summary>
-    public Task<Guid> CreateCampaignAsync(string name, long stock, int perUserLimit, CancellationToken cancellationToken, string? code = null) =>
-        BenchClient.CreateCampaignAsync(Admin, name, stock, perUserLimit, cancellationToken, code);
+    public Task<Guid> CreateCampaignAsync(string name, long stock, int perUserLimit, CancellationToken cancellationToken, string? code = null, string? stacking = null) =>
+        BenchClient.CreateCampaignAsync(Admin, name, stock, perUserLimit, cancellationToken, code, stacking);
+
+    /// <summary>Claims, not measured, until <paramref name="pairs"/> holds <paramref name="count"/> pairs: a coupon of each of two campaigns, one user's.</summary>
+    public async Task FillPairsAsync(Guid[] campaigns, CouponsClient[] users, ConcurrentQueue<(Guid First, Guid Second)> pairs, long count, CancellationToken cancellationToken)
+    {
+        var missing = count - pairs.Count;
+        if (missing <= 0)
+        {
+            return;
+        }
+
+        Log.WriteLine($"claiming {missing} pairs of coupons for orders to use");
+        long next = 0;
+        long failures = 0;
+        var offset = Random.Shared.Next(users.Length);
+        await Task.WhenAll(Enumerable.Range(0, Options.Connections).Select(_ => Task.Run(async () =>
+        {
+            long number;
+            while ((number = Interlocked.Increment(ref next)) <= missing && Volatile.Read(ref failures) < 100)
+            {
+                var user = users[(int)((offset + number) % users.Length)];
+                var first = await user.ClaimAnswerAsync(campaigns[0], null, cancellationToken);
+                var second = await user.ClaimAnswerAsync(campaigns[1], null, cancellationToken);
+                if (first.IsSuccess && second.IsSuccess)
+                {
+                    pairs.Enqueue((first.CouponId, second.CouponId));
+                }
+                else
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }, cancellationToken)));
+        if (failures >= 100)
+        {
+            throw new InvalidOperationException("filling the pool of pairs failed: claims were refused");
+        }
+    }
 
     /// <summary>Claims as fast as the connections allow until <paramref name="pool"/> holds <paramref name="count"/> coupons (not measured).</summary>
     public async Task FillPoolAsync(Guid campaignId, CouponsClient[] users, ConcurrentQueue<Guid> pool, long count, CancellationToken cancellationToken)

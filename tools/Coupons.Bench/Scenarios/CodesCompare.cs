@@ -34,38 +34,9 @@ public static class CodesCompare
 
     public static async Task<RunReport> RunAsync(BenchContext context, CompareSettings compare, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(compare.Steps, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(compare.Rounds, 1);
-        var factories = Kinds.ToDictionary(kind => kind, kind => new WorkloadFactory(context, kind, new Ratio(1, 0), "/constant"));
+        var kinds = Kinds.Select(kind => new CompareKind(Label(kind), new WorkloadFactory(context, kind, new Ratio(1, 0), "/constant"))).ToList();
         var started = DateTimeOffset.UtcNow;
-        var steps = new List<StepReport>();
-        var byRun = new Dictionary<(int Round, WorkloadKind Kind), List<StepReport>>();
-        var clock = 0.0;
-        for (var round = 1; round <= compare.Rounds; round++)
-        {
-            var saturated = Kinds.ToDictionary(kind => kind, _ => 0);
-            for (var i = 0; i < compare.Steps; i++)
-            {
-                var rate = Math.Round(compare.Steps == 1 ? compare.From : compare.From + (compare.To - compare.From) * i / (compare.Steps - 1));
-                var first = (round + i) % Kinds.Length;
-                var order = Kinds[first..].Concat(Kinds[..first]);
-                foreach (var kind in order.Where(kind => !compare.StopWhenSaturated || saturated[kind] < 2))
-                {
-                    var step = await Scenarios.PhaseAsync(context, factories[kind], $"r{round} {Label(kind)} {F(rate)}/s", rate, compare.StepDuration, clock, progress, cancellationToken);
-                    steps.Add(step);
-                    clock += step.Result.Series.Count > 0 ? step.Result.Series[^1].AtSeconds : compare.StepDuration.TotalSeconds;
-                    saturated[kind] = step.Result.AchievedPerSecond < 0.9 * rate ? saturated[kind] + 1 : 0;
-                    (byRun.TryGetValue((round, kind), out var list) ? list : byRun[(round, kind)] = []).Add(step);
-                }
-
-                if (compare.StopWhenSaturated && saturated.Values.All(count => count >= 2))
-                {
-                    context.Log.WriteLine($"round {round}: both saturated two steps in a row, next round");
-                    break;
-                }
-            }
-        }
-
+        var (steps, byRun) = await InterleavedRamps.RunAsync(context, kinds, compare, progress, cancellationToken);
         var findings = Findings(compare, byRun);
         var failures = steps.Where(step => step.Result.Errors > 0).Select(step => $"step {step.Name}: {step.Result.Errors} error(s)").ToList();
         var settings = Scenarios.Settings(context, ("workloads", $"claims by id, without and with a key; {WorkloadFactory.CodeRequestShape}"), ("from", F(compare.From)), ("to", F(compare.To)),
@@ -85,16 +56,16 @@ public static class CodesCompare
         }
     }
 
-    internal static List<string> Findings(CompareSettings compare, IReadOnlyDictionary<(int Round, WorkloadKind Kind), List<StepReport>> byRun)
+    internal static List<string> Findings(CompareSettings compare, IReadOnlyDictionary<(int Round, string Kind), List<StepReport>> byRun)
     {
         var findings = new List<string> { $"request shapes: {WorkloadFactory.CodeRequestShape}" };
         var summaries = byRun.ToDictionary(pair => pair.Key, pair => RampSummary.Of(pair.Value, compare.SloMs));
-        var rounds = summaries.Keys.Select(key => key.Round).Distinct().Order().Where(round => Kinds.All(kind => summaries.ContainsKey((round, kind)))).ToList();
+        var rounds = summaries.Keys.Select(key => key.Round).Distinct().Order().Where(round => Kinds.All(kind => summaries.ContainsKey((round, Label(kind))))).ToList();
         foreach (var round in rounds)
         {
-            var (id, keyed, code) = (summaries[(round, WorkloadKind.Claim)], summaries[(round, WorkloadKind.KeyedClaim)], summaries[(round, WorkloadKind.Code)]);
+            var (id, keyed, code) = (summaries[(round, Label(WorkloadKind.Claim))], summaries[(round, Label(WorkloadKind.KeyedClaim))], summaries[(round, Label(WorkloadKind.Code))]);
             findings.Add($"round {round}: max by id {F(id.MaxAchieved)}/s, by id+key {F(keyed.MaxAchieved)}/s, by code {F(code.MaxAchieved)}/s " +
-                $"(code ÷ id {Percent(code.MaxAchieved, id.MaxAchieved)}, code ÷ id+key {Percent(code.MaxAchieved, keyed.MaxAchieved)}); " +
+                $"(code ÷ id {InterleavedRamps.Percent(code.MaxAchieved, id.MaxAchieved)}, code ÷ id+key {InterleavedRamps.Percent(code.MaxAchieved, keyed.MaxAchieved)}); " +
                 $"held with p99 ≤ {F(compare.SloMs)} ms by id {Held(id)}, by id+key {Held(keyed)}, by code {Held(code)}; " +
                 $"server CPU µs/req at max by id {Cpu(id)}, by id+key {Cpu(keyed)}, by code {Cpu(code)}");
         }
@@ -104,37 +75,19 @@ public static class CodesCompare
             return findings;
         }
 
-        double Mean(WorkloadKind kind, Func<RampSummary, double> value) => rounds.Average(round => value(summaries[(round, kind)]));
+        double Mean(WorkloadKind kind, Func<RampSummary, double> value) => rounds.Average(round => value(summaries[(round, Label(kind))]));
         var (idMax, keyedMax, codeMax) = (Mean(WorkloadKind.Claim, s => s.MaxAchieved), Mean(WorkloadKind.KeyedClaim, s => s.MaxAchieved), Mean(WorkloadKind.Code, s => s.MaxAchieved));
         findings.Add($"maximum achieved, mean of {rounds.Count} round(s): by id {F(Math.Round(idMax))}/s, by id+key {F(Math.Round(keyedMax))}/s, by code {F(Math.Round(codeMax))}/s: " +
-            $"code ÷ id = {Percent(codeMax, idMax)} ({Bar(codeMax, idMax)}), code ÷ id+key = {Percent(codeMax, keyedMax)} ({Bar(codeMax, keyedMax)})" +
+            $"code ÷ id = {InterleavedRamps.Percent(codeMax, idMax)} ({Bar(codeMax, idMax)}), code ÷ id+key = {InterleavedRamps.Percent(codeMax, keyedMax)} ({Bar(codeMax, keyedMax)})" +
             (byRun.Values.SelectMany(steps => steps).Any(step => !step.Result.Held) ? "" : "; none saturated, so this compares the top step only: raise --to"));
         var (idHeld, keyedHeld, codeHeld) = (Mean(WorkloadKind.Claim, s => s.HeldWithinSlo ?? 0), Mean(WorkloadKind.KeyedClaim, s => s.HeldWithinSlo ?? 0), Mean(WorkloadKind.Code, s => s.HeldWithinSlo ?? 0));
         findings.Add($"highest rate held with p99 ≤ {F(compare.SloMs)} ms, mean of rounds (0 when none): by id {F(Math.Round(idHeld))}/s, by id+key {F(Math.Round(keyedHeld))}/s, by code {F(Math.Round(codeHeld))}/s" +
-            (idHeld > 0 ? $": code ÷ id = {Percent(codeHeld, idHeld)}" : ""));
-        findings.Add("p99 by rate, median of rounds (id / id+key / code): " + string.Join("; ", P99ByRate(byRun)));
+            (idHeld > 0 ? $": code ÷ id = {InterleavedRamps.Percent(codeHeld, idHeld)}" : ""));
+        findings.Add("p99 by rate, median of rounds (id / id+key / code): " + string.Join("; ", InterleavedRamps.P99ByRate(byRun, [.. Kinds.Select(Label)])));
         return findings;
     }
 
     private static string Bar(double part, double whole) => part >= 0.9 * whole ? "bar ≥ 90 %: met" : "bar ≥ 90 %: missed";
-
-    private static IEnumerable<string> P99ByRate(IReadOnlyDictionary<(int Round, WorkloadKind Kind), List<StepReport>> byRun)
-    {
-        var p99s = byRun.SelectMany(pair => pair.Value.Select(step => (pair.Key.Kind, Rate: step.Result.TargetPerSecond, step.Result.All.P99Ms)))
-            .GroupBy(point => point.Rate).OrderBy(group => group.Key);
-        foreach (var rate in p99s)
-        {
-            yield return $"{F(rate.Key)}/s " + string.Join(" / ", Kinds.Select(kind => Median(rate.Where(point => point.Kind == kind).Select(point => point.P99Ms)) is { } p99 ? F(p99) : "–")) + " ms";
-        }
-    }
-
-    private static double? Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count == 0 ? null : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
-    }
-
-    private static string Percent(double part, double whole) => whole <= 0 ? "–" : $"{F(Math.Round(100 * part / whole, 1))} %";
 
     private static string Held(RampSummary summary) => summary.HeldWithinSlo is { } rate ? $"{F(rate)}/s" : "none";
 

@@ -14,6 +14,9 @@ public enum WorkloadKind
     Code,
     /// <summary>Claims by id with a new Idempotency-Key each: the key work of <see cref="Code"/>, by id.</summary>
     KeyedClaim,
+
+    /// <summary><see cref="Mix"/> with two-coupon orders on the redeem side (<see cref="OrderMixWorkload"/>).</summary>
+    OrderMix,
 }
 
 /// <summary>A ratio such as 3:7 of claims to redemptions.</summary>
@@ -48,6 +51,9 @@ internal sealed class WorkloadFactory
     private readonly string[] _tokens;
     private readonly CouponsClient[] _users;
     private readonly ConcurrentQueue<Guid> _pool = new();
+    private readonly ConcurrentQueue<(Guid First, Guid Second)> _pairs = new();
+    private readonly List<OrderMixWorkload> _orderWorkloads = [];
+    private Guid[]? _stackable;
     private Guid _campaignId;
     private string? _sharedCode;
 
@@ -66,6 +72,7 @@ internal sealed class WorkloadFactory
         WorkloadKind.Claim => "claims",
         WorkloadKind.KeyedClaim => "claims with a new Idempotency-Key each",
         WorkloadKind.Mix => $"mix {_ratio} (claims : lock+redeem)",
+        WorkloadKind.OrderMix => $"mix {_ratio} (claims : lock+redeem of a two-coupon order)",
         WorkloadKind.Code => CodeRequestShape,
         _ => $"POST {_constantPath} (baseline)",
     };
@@ -76,6 +83,11 @@ internal sealed class WorkloadFactory
         if (_kind == WorkloadKind.Constant)
         {
             return new ConstantWorkload(_context.Client, _constantPath, _tokens);
+        }
+
+        if (_kind == WorkloadKind.OrderMix)
+        {
+            return await OrderMixAsync(requestsPerSecond, seconds, cancellationToken);
         }
 
         if (_campaignId == Guid.Empty && _kind == WorkloadKind.Code)
@@ -100,6 +112,21 @@ internal sealed class WorkloadFactory
 
         var mix = new MixWorkload(_campaignId, _users, _context.Service, _pool, _ratio.Claims, _ratio.Redemptions);
         await _context.FillPoolAsync(_campaignId, _users, _pool, mix.PoolNeeded(requestsPerSecond, seconds), cancellationToken);
+        return mix;
+    }
+
+    /// <summary>Every order workload made so far, for the verifier (<see cref="OrderMixVerifier"/>).</summary>
+    public IReadOnlyList<OrderMixWorkload> OrderWorkloads => _orderWorkloads;
+
+    private async Task<IWorkload> OrderMixAsync(double requestsPerSecond, double seconds, CancellationToken cancellationToken)
+    {
+        _stackable ??= [
+            await _context.CreateCampaignAsync("bench orders A", 1_000_000_000, 1_000, cancellationToken, stacking: "stackable"),
+            await _context.CreateCampaignAsync("bench orders B", 1_000_000_000, 1_000, cancellationToken, stacking: "stackable"),
+        ];
+        var mix = new OrderMixWorkload(_stackable, _users, _context.Service, _pairs, _ratio.Claims, _ratio.Redemptions);
+        await _context.FillPairsAsync(_stackable, _users, _pairs, mix.PairsNeeded(requestsPerSecond, seconds), cancellationToken);
+        _orderWorkloads.Add(mix);
         return mix;
     }
 }

@@ -57,9 +57,9 @@ public sealed class BenchClient : IDisposable
     /// <param name="perUserLimit">Coupons per user.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <param name="code">A shared code to claim it with too, if any.</param>
-    public static async Task<Guid> CreateCampaignAsync(CouponsClient admin, string name, long stock, int perUserLimit, CancellationToken cancellationToken, string? code = null)
+    public static async Task<Guid> CreateCampaignAsync(CouponsClient admin, string name, long stock, int perUserLimit, CancellationToken cancellationToken, string? code = null, string? stacking = null)
     {
-        var campaign = new NewCampaign(name, new AmountOffDiscount(500), stock, Validity.ForDays(30)) { PerUserLimit = perUserLimit, Code = code };
+        var campaign = new NewCampaign(name, new AmountOffDiscount(500), stock, Validity.ForDays(30)) { PerUserLimit = perUserLimit, Code = code, Stacking = stacking };
         return (await admin.CreateCampaignAsync(campaign, cancellationToken)).Id;
     }
 
