@@ -8,7 +8,7 @@ namespace Coupons.Api.Tests.Contract;
 
 /// <summary>
 /// The README's walk-throughs run as written: each curl command of the first shell block of "A
-/// coupon's life over HTTP" and of "Codes" is sent with its method, path, token, headers and body,
+/// coupon's life over HTTP", of "Codes" and of "Checkout" is sent with its method, path, token, headers and body,
 /// through the contract-checked client (so each request and answer also holds to the OpenAPI
 /// document), and each must succeed. A variable set from an answer (<c>X=$(curl … | jq -r .path)</c>)
 /// is used by the commands after it; a job read (<c>GET /v1/jobs/…</c>) is read again until the job has
@@ -48,6 +48,22 @@ public sealed partial class ReadmeWalkthroughTests(CouponsApiFactory factory) : 
         // The last command is the till's lookup: it finds the coupon alice claimed by code.
         Assert.Equal(variables["OWN"], last.GetProperty("code").GetString());
         Assert.Equal("alice", last.GetProperty("userId").GetString());
+    }
+
+    [Fact]
+    public async Task The_readme_checkout_walkthrough_runs_as_written()
+    {
+        var readme = await ReadmeAsync();
+        var commands = Commands(readme, "## Checkout");
+        Assert.True(commands.Count >= 10, $"expected the checkout walk-through's curl commands, found {commands.Count}");
+        var variables = new Dictionary<string, string>();
+        await RunAsync(Commands(readme, "## A coupon's life over HTTP"), variables);
+        var last = await RunAsync(commands, variables);
+
+        // The last command reads the order back: refunded, its three coupons unused again, 27.00 off in all.
+        Assert.Equal(("refunded", 2_700L), (last.GetProperty("status").GetString(), last.GetProperty("discount").GetInt64()));
+        Assert.Equal([variables["A"], variables["B"], variables["C"]], last.GetProperty("lines").EnumerateArray().Select(line => line.GetProperty("couponId").GetString()));
+        Assert.All(last.GetProperty("coupons").EnumerateArray(), coupon => Assert.Equal("unused", coupon.GetProperty("status").GetString()));
     }
 
     private static Task<string> ReadmeAsync() => File.ReadAllTextAsync(Path.Combine(CommittedDocument.RepositoryRoot(), "README.md"));
