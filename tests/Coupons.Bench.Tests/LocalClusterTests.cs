@@ -152,14 +152,24 @@ public sealed class LocalClusterTests(LocalCluster cluster) : IClassFixture<Loca
         var ids = campaigns.RootElement.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetString()!).ToList();
         Assert.NotEmpty(ids);
 
-        // A node dies mid-load: requests in flight on it may fail (nginx does not resend a POST),
-        // then the other node serves everything; its persister takes over the dead one's events.
+        // A node dies mid-load, single coupons and two-coupon orders alike: requests in flight on it
+        // may fail (nginx does not resend a POST), then the other node serves everything; its
+        // persister takes over the dead one's events, its sweeper takes back the plans of the orders
+        // the dead node left half done (past Coupons:Redis:OrderPlanTimeout, 5 s).
         var load = Scenarios.Scenarios.MixAsync(context, new Ratio(3, 7), rate: 300, TimeSpan.FromSeconds(4), null, CancellationToken.None);
+        var orders = OrdersCompare.MixAsync(context, new Ratio(3, 7), rate: 300, TimeSpan.FromSeconds(4), null, CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(2));
         cluster.KillNode(0);
         var duringKill = await load;
         var failed = duringKill.Steps.SelectMany(s => s.Result.Answers.Values).SelectMany(a => a).Where(a => !a.Key.StartsWith("20", StringComparison.Ordinal)).Sum(a => a.Value);
         Assert.InRange(failed, 0, 64);
+        var (orderStep, attempts) = await orders;
+        var ordersFailed = orderStep.Result.Answers.Values.SelectMany(a => a).Where(a => a.Key[0] is not '2' && a.Key is not ("409 locked_by_other_order" or "409 already_used")).Sum(a => a.Value);
+        Assert.InRange(ordersFailed, 0, 64);
+        await Task.Delay(TimeSpan.FromSeconds(8));
+        var verdict = await OrderMixVerifier.VerifyAsync(context.Service, attempts, sampleEvery: 1, CancellationToken.None);
+        Assert.True(verdict.Violations.Count == 0, string.Join("; ", verdict.Violations));
+        Assert.True(verdict.Held > 100, $"only {verdict.Held} orders hold their coupons");
         var afterKill = await Scenarios.Scenarios.MixAsync(context, new Ratio(3, 7), rate: 300, TimeSpan.FromSeconds(2), null, CancellationToken.None);
         Assert.All(afterKill.Steps.SelectMany(s => s.Result.Answers.Values).SelectMany(a => a), a => Assert.StartsWith("20", a.Key, StringComparison.Ordinal));
 

@@ -42,6 +42,15 @@ public static class OrdersCompare
         return new RunReport("orders-compare", started, context.TargetDescription, MachineInfo.Current(), settings, steps, findings, failures);
     }
 
+    /// <summary>The order mix alone at one rate (the cluster's kill test runs it): its step, and every order it sent, for <see cref="OrderMixVerifier"/>.</summary>
+    public static async Task<(StepReport Step, IReadOnlyList<Load.OrderAttempt> Attempts)> MixAsync(
+        BenchContext context, Ratio ratio, double rate, TimeSpan duration, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        var factory = new WorkloadFactory(context, WorkloadKind.OrderMix, ratio, "");
+        var step = await Scenarios.PhaseAsync(context, factory, $"orders {F(rate)}/s", rate, duration, 0, progress, cancellationToken);
+        return (step, [.. factory.OrderWorkloads.SelectMany(workload => workload.Attempts)]);
+    }
+
     private static List<string> Findings(CompareSettings compare, Dictionary<(int Round, string Kind), List<StepReport>> byRun)
     {
         var findings = new List<string>();
