@@ -36,6 +36,79 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
     }
 
     [Fact]
+    public async Task An_order_of_two_coupons_is_locked_and_redeemed_over_http_and_the_price_each_coupon_kept_reaches_postgres()
+    {
+        var (userId, user) = NewUser();
+        var tenOff = await ClaimOfAsync(user, Campaign(new JsonObject { ["type"] = "amount_off", ["amountOff"] = 1_000 }, stacking: "stackable"));
+        var shipping = await ClaimOfAsync(user, Campaign(new JsonObject { ["type"] = "free_shipping" }, stacking: "stackable"));
+        var orderId = "order-" + Unique();
+        var body = new JsonObject { ["userId"] = userId, ["couponIds"] = new JsonArray(shipping, tenOff), ["orderAmount"] = 5_000, ["shippingAmount"] = 450 };
+
+        using (var locked = await Service.PostJsonAsync($"/v1/orders/{orderId}/lock", body))
+        {
+            var order = await locked.AssertStatusAsync(HttpStatusCode.OK);
+            Assert.Equal(("locked", 1_450L, 4_000L), (order.Str("status"), order.Long("discount"), order.Long("payable")));
+        }
+
+        using (var used = await user.PostEmptyAsync($"/v1/orders/{orderId}/redeem"))
+        {
+            Assert.Equal("used", (await used.AssertStatusAsync(HttpStatusCode.OK)).Str("status"));
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            var rows = new Dictionary<Guid, (string Status, long Shipping, long? Discount)>();
+            await using (var connection = new Npgsql.NpgsqlConnection(Factory.Shards[Coupons.Postgres.Shards.For(userId, 2)]))
+            {
+                await connection.OpenAsync();
+                await using var command = new Npgsql.NpgsqlCommand("SELECT id, status, order_shipping, order_discount FROM coupons WHERE user_id = $1", connection);
+                command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = userId });
+                try
+                {
+                    await using var reader = await command.ExecuteReaderAsync();
+                    while (await reader.ReadAsync())
+                    {
+                        rows[reader.GetGuid(0)] = (reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetInt64(3));
+                    }
+                }
+                catch (Npgsql.PostgresException exception) when (exception.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+                {
+                    // The persister applies the schema in the background: not there yet.
+                }
+            }
+
+            if (rows.Count == 2 && rows.Values.All(row => row.Status == "used"))
+            {
+                Assert.Equal(("used", 450L, (long?)1_000), rows[Guid.Parse(tenOff)]);
+                Assert.Equal(("used", 450L, (long?)450), rows[Guid.Parse(shipping)]);
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"PostgreSQL has not both coupons used after 20 s: {rows.Count} rows");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task An_order_another_node_is_in_the_middle_of_is_busy_with_a_retry_after()
+    {
+        // What a node leaves in an order's record while it changes the order's coupons: a plan, with its deadline.
+        var orderId = "order-" + Unique();
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Factory.Redis.Configuration))
+        {
+            var deadline = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds();
+            await redis.GetDatabase().HashSetAsync(new Coupons.Redis.Layout.RedisKeys("api-tests:").Order(orderId),
+                [new("version", 1), new("pending", $$"""{"DeadlineMs":{{deadline}},"Steps":[]}""")]);
+        }
+
+        using var busy = await Service.PostEmptyAsync($"/v1/orders/{orderId}/release");
+
+        await busy.AssertProblemAsync(HttpStatusCode.Conflict, "order_busy");
+        Assert.Equal("1", busy.Headers.RetryAfter?.ToString());
+    }
+
+    [Fact]
     public async Task Refusals_are_the_contracts_problems()
     {
         var campaignId = await NewCampaignAsync(CampaignBody(totalStock: 1));

@@ -83,6 +83,12 @@ public static class OrdersApi
         }
 
         var result = await store.ChangeOrderAsync(command, orderId, ownerId, order, ct).ConfigureAwait(false);
+        if (result.Outcome == Outcome.OrderBusy)
+        {
+            // Another node is in the middle of this order (or died there: its plan is taken back within Coupons:Redis:OrderPlanTimeout).
+            context.Response.Headers.RetryAfter = "1";
+        }
+
         return result.Outcome.IsSuccess()
             ? TypedResults.Ok(Answer(result, codes))
             : refusals.Problem(result.Outcome, result.RefusedCouponId is { } refused ? Ids.Format(refused) : null);
