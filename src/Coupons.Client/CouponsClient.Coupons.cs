@@ -61,7 +61,7 @@ public sealed partial class CouponsClient
     public async Task<Redemption> LockAsync(Guid couponId, string orderId, long orderAmount, CancellationToken cancellationToken = default) =>
         (await TryLockAsync(couponId, orderId, orderAmount, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
 
-    /// <summary>As <see cref="LockAsync"/>, giving a refusal as a result rather than an exception.</summary>
+    /// <summary>As <see cref="LockAsync(Guid, string, long, CancellationToken)"/>, giving a refusal as a result rather than an exception.</summary>
     public ValueTask<CouponsResult<Redemption>> TryLockAsync(Guid couponId, string orderId, long orderAmount, CancellationToken cancellationToken = default) =>
         ChangeCouponAsync($"v1/coupons/{couponId:D}/lock", orderId, orderAmount, Contract.Redemption, cancellationToken);
 
@@ -72,9 +72,25 @@ public sealed partial class CouponsClient
     public async Task<Redemption> RedeemAsync(Guid couponId, string orderId, long? orderAmount = null, CancellationToken cancellationToken = default) =>
         (await TryRedeemAsync(couponId, orderId, orderAmount, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
 
-    /// <summary>As <see cref="RedeemAsync"/>, giving a refusal as a result rather than an exception.</summary>
+    /// <summary>As <see cref="RedeemAsync(Guid, string, long?, CancellationToken)"/>, giving a refusal as a result rather than an exception.</summary>
     public ValueTask<CouponsResult<Redemption>> TryRedeemAsync(Guid couponId, string orderId, long? orderAmount = null, CancellationToken cancellationToken = default) =>
         ChangeCouponAsync($"v1/coupons/{couponId:D}/redeem", orderId, orderAmount, Contract.Redemption, cancellationToken);
+
+    /// <summary>Locks a coupon for an order given by its items (or amount) and shipping; the lock keeps the price it came to.</summary>
+    public async Task<Redemption> LockAsync(Guid couponId, string orderId, CouponOrder order, CancellationToken cancellationToken = default) =>
+        (await TryLockAsync(couponId, orderId, order, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+
+    /// <summary>As <see cref="LockAsync(Guid, string, CouponOrder, CancellationToken)"/>, giving a refusal as a result rather than an exception.</summary>
+    public ValueTask<CouponsResult<Redemption>> TryLockAsync(Guid couponId, string orderId, CouponOrder order, CancellationToken cancellationToken = default) =>
+        ChangeCouponForOrderAsync($"v1/coupons/{couponId:D}/lock", orderId, order, Contract.Redemption, cancellationToken);
+
+    /// <summary>Uses a coupon for an order given by its items (or amount) and shipping: confirms the lock at its price, or locks and uses in one step.</summary>
+    public async Task<Redemption> RedeemAsync(Guid couponId, string orderId, CouponOrder order, CancellationToken cancellationToken = default) =>
+        (await TryRedeemAsync(couponId, orderId, order, cancellationToken).ConfigureAwait(false)).GetValueOrThrow();
+
+    /// <summary>As <see cref="RedeemAsync(Guid, string, CouponOrder, CancellationToken)"/>, giving a refusal as a result rather than an exception.</summary>
+    public ValueTask<CouponsResult<Redemption>> TryRedeemAsync(Guid couponId, string orderId, CouponOrder order, CancellationToken cancellationToken = default) =>
+        ChangeCouponForOrderAsync($"v1/coupons/{couponId:D}/redeem", orderId, order, Contract.Redemption, cancellationToken);
 
     /// <summary>Releases the order's lock on a coupon.</summary>
     public async Task<Coupon> ReleaseAsync(Guid couponId, string orderId, CancellationToken cancellationToken = default) =>
@@ -113,5 +129,14 @@ public sealed partial class CouponsClient
     {
         ArgumentException.ThrowIfNullOrEmpty(orderId);
         return SendAsync(HttpMethod.Post, path, Json(new OrderBody(orderId, orderAmount), Contract.OrderBody), answer, null, cancellationToken);
+    }
+
+    private ValueTask<CouponsResult<T>> ChangeCouponForOrderAsync<T>(
+        string path, string orderId, CouponOrder order, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> answer, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(orderId);
+        ArgumentNullException.ThrowIfNull(order);
+        var body = new OrderBody(orderId, order.OrderAmount, order.Items, order.ShippingAmount);
+        return SendAsync(HttpMethod.Post, path, Json(body, Contract.OrderBody), answer, null, cancellationToken);
     }
 }

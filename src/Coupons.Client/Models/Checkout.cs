@@ -22,6 +22,18 @@ public sealed record QuoteOrder(IReadOnlyList<OrderItem>? Items = null, long? Or
     public string? UserId { get; init; }
 }
 
+/// <summary>
+/// An order as a single coupon's lock or redeem may give it (<see cref="CouponsClient.LockAsync(Guid, string, CouponOrder, CancellationToken)"/>):
+/// its items or its amount, and its shipping, priced as the quote prices one coupon (scope, free shipping).
+/// </summary>
+/// <param name="Items">The order's lines, or null to give <see cref="OrderAmount"/>.</param>
+/// <param name="OrderAmount">The order's amount when there are no items (or their total).</param>
+public sealed record CouponOrder(IReadOnlyList<OrderItem>? Items = null, long? OrderAmount = null)
+{
+    /// <summary>Shipping in minor units (0 when null): what a free-shipping coupon takes off.</summary>
+    public long? ShippingAmount { get; init; }
+}
+
 /// <summary>One coupon's share of an order's discount.</summary>
 public sealed record QuoteLine(Guid CouponId, long Discount);
 

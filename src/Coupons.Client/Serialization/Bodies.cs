@@ -1,7 +1,7 @@
 namespace Coupons.Client.Serialization;
 
 /// <summary>The body of lock, redeem, release and refund.</summary>
-internal sealed record OrderBody(string OrderId, long? OrderAmount);
+internal sealed record OrderBody(string OrderId, long? OrderAmount, IReadOnlyList<OrderItem>? Items = null, long? ShippingAmount = null);
 
 /// <summary>The body of an order's release or refund for the service: whose order it must be.</summary>
 internal sealed record OrderOwnerBody(string UserId);

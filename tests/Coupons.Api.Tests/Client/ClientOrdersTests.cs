@@ -41,4 +41,22 @@ public sealed class ClientOrdersTests(CouponsApiFactory factory) : ClientTestBas
         var missing = await Service.TryReleaseOrderAsync("order-" + Unique(), userId);
         Assert.Equal(ProblemCode.OrderNotFound, missing.Problem!.Code);
     }
+
+    [Fact]
+    public async Task A_single_coupon_is_locked_with_items_and_shipping_and_redeemed_at_that_price()
+    {
+        var userId = "single-" + Unique();
+        var user = User(userId);
+        var socks = await Admin.CreateCampaignAsync(new NewCampaign("Socks " + Unique(), new PercentOffDiscount(50), 10, Validity.ForDays(5)) { Scope = new Scope(Categories: ["socks"]) });
+        var coupon = (await user.ClaimAsync(socks.Id)).Coupon.Id;
+        var order = new CouponOrder([new OrderItem("shoe-1", "shoes", 1, 8_000), new OrderItem("sock-1", "socks", 4, 500)]) { ShippingAmount = 700 };
+
+        var locked = await user.LockAsync(coupon, "order-" + userId, order);
+        var used = await user.RedeemAsync(coupon, "order-" + userId);
+
+        Assert.Equal((1_000L, 9_700L), (locked.Discount, locked.Payable));
+        Assert.Equal((1_000L, 9_700L, CouponStatus.Used), (used.Discount, used.Payable, used.Coupon.Status));
+        var elsewhere = (await user.ClaimAsync((await Admin.CreateCampaignAsync(new NewCampaign("Hats " + Unique(), new AmountOffDiscount(100), 10, Validity.ForDays(5)) { Scope = new Scope(Categories: ["hats"]) })).Id)).Coupon.Id;
+        Assert.Equal(ProblemCode.OutOfScope, (await user.TryRedeemAsync(elsewhere, "order-2-" + userId, order)).Problem!.Code);
+    }
 }
