@@ -67,64 +67,34 @@ public static class OrderRules
     }
 
     /// <summary>Redeem without a body: the order's coupons used at the order's price.</summary>
-    private static OrderDecision Confirm(CheckoutOrder existing, IReadOnlyList<OrderCoupon> coupons, long nowMs)
-    {
-        if (!existing.Holds)
+    private static OrderDecision Confirm(CheckoutOrder existing, IReadOnlyList<OrderCoupon> coupons, long nowMs) => existing.Holds
+        ? EachCoupon(existing, coupons, OrderStatus.Used, nowMs, (OrderCoupon coupon, ref CouponState state, out CouponEvents events) =>
+            CouponRules.RedeemFor(ref state, coupon.Terms, existing.Id, new OrderPrice(existing.ItemsAmount, existing.ShippingAmount, Outcome.Ok, LineOf(existing, coupon.Id)), nowMs, out _, out events))
+        : Refused(Outcome.OrderAmountRequired, null, coupons);
+
+    /// <summary>Releases what the order still holds of its coupons: one no longer its (lapsed and taken by another order) is left alone.</summary>
+    private static OrderDecision Release(CheckoutOrder existing, IReadOnlyList<OrderCoupon> coupons, long nowMs) =>
+        EachCoupon(existing, coupons, OrderStatus.Released, nowMs, (OrderCoupon _, ref CouponState state, out CouponEvents events) =>
         {
-            return Refused(Outcome.OrderAmountRequired, null, coupons);
-        }
-
-        var (states, events) = Copy(coupons);
-        var replayed = true;
-        for (var i = 0; i < coupons.Count; i++)
-        {
-            var share = new OrderPrice(existing.ItemsAmount, existing.ShippingAmount, Outcome.Ok, LineOf(existing, coupons[i].Id));
-            var outcome = CouponRules.RedeemFor(ref states[i], coupons[i].Terms, existing.Id, share, nowMs, out _, out events[i]);
-            if (!outcome.IsSuccess())
-            {
-                return Refused(outcome, coupons[i].Id, coupons);
-            }
-
-            replayed &= outcome == Outcome.Replayed;
-        }
-
-        return Decided(replayed, existing, existing with { Status = OrderStatus.Used, UpdatedAtMs = nowMs }, states, events);
-    }
-
-    /// <summary>Releases what the order still holds of its coupons.</summary>
-    private static OrderDecision Release(CheckoutOrder existing, IReadOnlyList<OrderCoupon> coupons, long nowMs)
-    {
-        ArgumentNullException.ThrowIfNull(existing);
-        var (states, events) = Copy(coupons);
-        var replayed = true;
-        for (var i = 0; i < coupons.Count; i++)
-        {
-            if (CouponRules.Observe(states[i], nowMs).OrderId != existing.Id)
-            {
-                continue;
-            }
-
-            var outcome = CouponRules.Release(ref states[i], existing.Id, nowMs, out events[i]);
-            if (!outcome.IsSuccess())
-            {
-                return Refused(outcome, coupons[i].Id, coupons);
-            }
-
-            replayed &= outcome == Outcome.Replayed;
-        }
-
-        return Decided(replayed, existing, existing with { Status = OrderStatus.Released, UpdatedAtMs = nowMs }, states, events);
-    }
+            events = CouponEvents.None;
+            return CouponRules.Observe(state, nowMs).OrderId == existing.Id ? CouponRules.Release(ref state, existing.Id, nowMs, out events) : Outcome.Replayed;
+        });
 
     /// <summary>Refunds every coupon the order used.</summary>
-    private static OrderDecision Refund(CheckoutOrder existing, IReadOnlyList<OrderCoupon> coupons, long nowMs)
+    private static OrderDecision Refund(CheckoutOrder existing, IReadOnlyList<OrderCoupon> coupons, long nowMs) =>
+        EachCoupon(existing, coupons, OrderStatus.Refunded, nowMs, (OrderCoupon _, ref CouponState state, out CouponEvents events) =>
+            CouponRules.Refund(ref state, existing.Id, nowMs, out events));
+
+    private delegate Outcome CouponStep(OrderCoupon coupon, ref CouponState state, out CouponEvents events);
+
+    /// <summary>One rule on each of the order's coupons, all or none; the order then has <paramref name="status"/>.</summary>
+    private static OrderDecision EachCoupon(CheckoutOrder existing, IReadOnlyList<OrderCoupon> coupons, OrderStatus status, long nowMs, CouponStep step)
     {
-        ArgumentNullException.ThrowIfNull(existing);
         var (states, events) = Copy(coupons);
         var replayed = true;
         for (var i = 0; i < coupons.Count; i++)
         {
-            var outcome = CouponRules.Refund(ref states[i], existing.Id, nowMs, out events[i]);
+            var outcome = step(coupons[i], ref states[i], out events[i]);
             if (!outcome.IsSuccess())
             {
                 return Refused(outcome, coupons[i].Id, coupons);
@@ -133,7 +103,7 @@ public static class OrderRules
             replayed &= outcome == Outcome.Replayed;
         }
 
-        return Decided(replayed, existing, existing with { Status = OrderStatus.Refunded, UpdatedAtMs = nowMs }, states, events);
+        return Decided(replayed, existing, existing with { Status = status, UpdatedAtMs = nowMs }, states, events);
     }
 
     /// <summary>When an order's locks end: the shortest lock TTL of its coupons' campaigns from now.</summary>

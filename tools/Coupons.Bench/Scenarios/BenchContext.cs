@@ -125,16 +125,42 @@ public sealed class BenchContext : IAsyncDisposable
     public Task<Guid> CreateCampaignAsync(string name, long stock, int perUserLimit, CancellationToken cancellationToken, string? code = null, string? stacking = null) =>
         BenchClient.CreateCampaignAsync(Admin, name, stock, perUserLimit, cancellationToken, code, stacking);
 
+    /// <summary>Claims as fast as the connections allow until <paramref name="pool"/> holds <paramref name="count"/> coupons (not measured).</summary>
+    public Task FillPoolAsync(Guid campaignId, CouponsClient[] users, ConcurrentQueue<Guid> pool, long count, CancellationToken cancellationToken) =>
+        FillAsync("coupons for redemptions", count - pool.Count, users, async user =>
+        {
+            var answer = await user.ClaimAnswerAsync(campaignId, null, cancellationToken);
+            if (answer.IsSuccess)
+            {
+                pool.Enqueue(answer.CouponId);
+            }
+
+            return answer.IsSuccess;
+        });
+
     /// <summary>Claims, not measured, until <paramref name="pairs"/> holds <paramref name="count"/> pairs: a coupon of each of two campaigns, one user's.</summary>
-    public async Task FillPairsAsync(Guid[] campaigns, CouponsClient[] users, ConcurrentQueue<(Guid First, Guid Second)> pairs, long count, CancellationToken cancellationToken)
+    public Task FillPairsAsync(Guid[] campaigns, CouponsClient[] users, ConcurrentQueue<(Guid First, Guid Second)> pairs, long count, CancellationToken cancellationToken) =>
+        FillAsync("pairs of coupons for orders", count - pairs.Count, users, async user =>
+        {
+            var first = await user.ClaimAnswerAsync(campaigns[0], null, cancellationToken);
+            var second = await user.ClaimAnswerAsync(campaigns[1], null, cancellationToken);
+            if (first.IsSuccess && second.IsSuccess)
+            {
+                pairs.Enqueue((first.CouponId, second.CouponId));
+            }
+
+            return first.IsSuccess && second.IsSuccess;
+        });
+
+    /// <summary>Runs <paramref name="claim"/> <paramref name="missing"/> times over the connections, each time as the next user; stops after 100 failures.</summary>
+    private async Task FillAsync(string what, long missing, CouponsClient[] users, Func<CouponsClient, Task<bool>> claim)
     {
-        var missing = count - pairs.Count;
         if (missing <= 0)
         {
             return;
         }
 
-        Log.WriteLine($"claiming {missing} pairs of coupons for orders to use");
+        Log.WriteLine($"claiming {missing} {what} to use");
         long next = 0;
         long failures = 0;
         var offset = Random.Shared.Next(users.Length);
@@ -143,57 +169,15 @@ public sealed class BenchContext : IAsyncDisposable
             long number;
             while ((number = Interlocked.Increment(ref next)) <= missing && Volatile.Read(ref failures) < 100)
             {
-                var user = users[(int)((offset + number) % users.Length)];
-                var first = await user.ClaimAnswerAsync(campaigns[0], null, cancellationToken);
-                var second = await user.ClaimAnswerAsync(campaigns[1], null, cancellationToken);
-                if (first.IsSuccess && second.IsSuccess)
-                {
-                    pairs.Enqueue((first.CouponId, second.CouponId));
-                }
-                else
+                if (!await claim(users[(int)((offset + number) % users.Length)]))
                 {
                     Interlocked.Increment(ref failures);
                 }
             }
-        }, cancellationToken)));
+        })));
         if (failures >= 100)
         {
-            throw new InvalidOperationException("filling the pool of pairs failed: claims were refused");
-        }
-    }
-
-    /// <summary>Claims as fast as the connections allow until <paramref name="pool"/> holds <paramref name="count"/> coupons (not measured).</summary>
-    public async Task FillPoolAsync(Guid campaignId, CouponsClient[] users, ConcurrentQueue<Guid> pool, long count, CancellationToken cancellationToken)
-    {
-        var missing = count - pool.Count;
-        if (missing <= 0)
-        {
-            return;
-        }
-
-        Log.WriteLine($"claiming {missing} coupons for redemptions to use");
-        long next = 0;
-        long failures = 0;
-        var offset = Random.Shared.Next(users.Length);
-        await Task.WhenAll(Enumerable.Range(0, Options.Connections).Select(_ => Task.Run(async () =>
-        {
-            while (Interlocked.Increment(ref next) <= missing && Volatile.Read(ref failures) < 100)
-            {
-                var user = users[(int)((offset + Interlocked.Read(ref next)) % users.Length)];
-                var answer = await user.ClaimAnswerAsync(campaignId, null, cancellationToken);
-                if (answer.IsSuccess)
-                {
-                    pool.Enqueue(answer.CouponId);
-                }
-                else
-                {
-                    Interlocked.Increment(ref failures);
-                }
-            }
-        }, cancellationToken)));
-        if (failures >= 100)
-        {
-            throw new InvalidOperationException("filling the coupon pool failed: claims were refused");
+            throw new InvalidOperationException($"claiming {what} failed: claims were refused");
         }
     }
 
