@@ -52,9 +52,19 @@ internal static class EventRows
         ON CONFLICT (id) DO NOTHING
         """;
 
-    /// <summary>The shard of the event's rows: its user's for a coupon, 0 for the rest.</summary>
+    private const string UpsertOrder = """
+        INSERT INTO orders (id, user_id, status, items_amount, shipping_amount, lines, updated_at, version)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, status = excluded.status, items_amount = excluded.items_amount,
+            shipping_amount = excluded.shipping_amount, lines = excluded.lines, updated_at = excluded.updated_at, version = excluded.version
+        WHERE orders.version < excluded.version
+        """;
+
+    /// <summary>The shard of the event's rows: its user's for a coupon or an order, 0 for the rest.</summary>
     public static int ShardOf(StreamEvent change, int shards) =>
-        change.IsAboutCoupon ? Shards.For(change.Values.Text(CouponRecord.Fields.User), shards) : 0;
+        change.IsAboutCoupon ? Shards.For(change.Values.Text(CouponRecord.Fields.User), shards)
+        : change.IsAboutOrder ? Shards.For(change.Values.Text(OrderRecord.Fields.User), shards)
+        : 0;
 
     /// <summary>
     /// Adds the event's commands to <paramref name="commands"/>: the upsert of its coupon or campaign
@@ -67,6 +77,15 @@ internal static class EventRows
         if (change.IsAboutCodes)
         {
             CodeRows.AddTo(commands, change);
+            return;
+        }
+
+        if (change.IsAboutOrder)
+        {
+            var record = OrderRecord.FromEvent(change.Values);
+            var order = record.Order!;
+            commands.Add(Command(UpsertOrder, [order.Id, order.UserId, WireNames.Of(order.Status), order.ItemsAmount, order.ShippingAmount,
+                CheckoutOrder.FormatLines(order.Lines), order.UpdatedAtMs, record.Version]));
             return;
         }
 

@@ -89,6 +89,15 @@ public static class Schema
         -- (null: stored before checkout priced orders; the discount follows from the terms).
         ALTER TABLE coupons ADD COLUMN order_shipping bigint NOT NULL DEFAULT 0, ADD COLUMN order_discount bigint;
         """,
+        """
+        -- Checkout orders as their operations left them, on their user's shard (lines: couponId:discount, comma-separated).
+        CREATE TABLE orders (
+            id text COLLATE "C" PRIMARY KEY,
+            user_id text NOT NULL, status text NOT NULL,
+            items_amount bigint NOT NULL, shipping_amount bigint NOT NULL,
+            lines text NOT NULL, updated_at bigint NOT NULL, version bigint NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The latest migration's number: a shard with every migration applied has this many.</summary>

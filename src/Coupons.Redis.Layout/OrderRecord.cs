@@ -31,6 +31,14 @@ public sealed record OrderRecord(string Id, CheckoutOrder? Order, long Version, 
         return new OrderRecord(orderId, order, fields.Number(Fields.Version), fields.OptionalText(Fields.Pending));
     }
 
+    /// <summary>The order of an <see cref="EventKind.OrderChanged"/> event: its record as the operation left it, with its version.</summary>
+    public static OrderRecord FromEvent(StoredFields fields)
+    {
+        ArgumentNullException.ThrowIfNull(fields);
+        var record = FromHash(fields.Text(Fields.Order), fields);
+        return record.Order is null ? throw new InvalidDataException("an order event without its order") : record;
+    }
+
     /// <summary>An order's fields as name, value pairs, for orderstore.lua's arguments.</summary>
     public static RedisValue[] PairsOf(CheckoutOrder order)
     {
@@ -52,6 +60,9 @@ public sealed record OrderRecord(string Id, CheckoutOrder? Order, long Version, 
         public const string Lines = "lines";
         public const string UpdatedAt = "updatedAt";
         public const string Version = "version";
+
+        /// <summary>The order's id, in its events (the hash has it in its key).</summary>
+        public const string Order = "order";
 
         /// <summary>The plan of the operation under way, absent when none is.</summary>
         public const string Pending = "pending";

@@ -29,6 +29,9 @@ public enum EventKind
 
     /// <summary><c>code-claimed</c>: a generated code claimed (completecode.lua), with its whole row.</summary>
     CodeClaimed = 8,
+
+    /// <summary><c>order</c>: a checkout order's record as an operation left it (orderstore.lua), with its version (<see cref="OrderRecord"/>).</summary>
+    OrderChanged = 9,
 }
 
 /// <summary>
@@ -42,6 +45,7 @@ public sealed class StreamEvent
     public const string CampaignStatusChanged = "status";
     public const string CampaignStockAdded = "stock";
     public const string Audit = "audit";
+    public const string Order = "order";
 
     public StreamEvent(string id, StoredFields fields)
     {
@@ -58,6 +62,7 @@ public sealed class StreamEvent
             Audit => EventKind.Audit,
             CodeEvents.Added => EventKind.CodesAdded,
             CodeEvents.Claimed => EventKind.CodeClaimed,
+            Order => EventKind.OrderChanged,
             _ => EventKind.CouponChanged,
         };
     }
@@ -78,6 +83,8 @@ public sealed class StreamEvent
     public bool IsAboutCoupon => Kind is EventKind.CouponClaimed or EventKind.CouponChanged;
 
     public bool IsAboutCodes => Kind is EventKind.CodesAdded or EventKind.CodeClaimed;
+
+    public bool IsAboutOrder => Kind == EventKind.OrderChanged;
 
     /// <summary>The events of a coupon's change; none for a claim.</summary>
     public CouponEvents CouponEvents => Kind == EventKind.CouponChanged ? WireNames.ParseEventList(Name) : CouponEvents.None;

@@ -36,7 +36,7 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
     }
 
     [Fact]
-    public async Task An_order_of_two_coupons_is_locked_and_redeemed_over_http_and_the_price_each_coupon_kept_reaches_postgres()
+    public async Task An_order_of_two_coupons_is_locked_and_redeemed_over_http_and_it_reaches_postgres_with_the_price_each_coupon_kept()
     {
         var (userId, user) = NewUser();
         var tenOff = await ClaimOfAsync(user, Campaign(new JsonObject { ["type"] = "amount_off", ["amountOff"] = 1_000 }, stacking: "stackable"));
@@ -78,15 +78,34 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
                 }
             }
 
-            if (rows.Count == 2 && rows.Values.All(row => row.Status == "used"))
+            if (rows.Count == 2 && rows.Values.All(row => row.Status == "used") && await StoredOrderAsync(userId, orderId) is ("used", var lines))
             {
                 Assert.Equal(("used", 450L, (long?)1_000), rows[Guid.Parse(tenOff)]);
                 Assert.Equal(("used", 450L, (long?)450), rows[Guid.Parse(shipping)]);
+                Assert.Equal($"{Guid.Parse(tenOff):N}:1000,{Guid.Parse(shipping):N}:450", lines);
                 return;
             }
 
-            Assert.True(DateTime.UtcNow < deadline, $"PostgreSQL has not both coupons used after 20 s: {rows.Count} rows");
+            Assert.True(DateTime.UtcNow < deadline, $"PostgreSQL has not the order and both its coupons used after 20 s: {rows.Count} coupon rows");
             await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The order's status and lines as PostgreSQL holds them on its user's shard, or nulls.</summary>
+    private async Task<(string? Status, string? Lines)> StoredOrderAsync(string userId, string orderId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Factory.Shards[Coupons.Postgres.Shards.For(userId, 2)]);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT status, lines FROM orders WHERE id = $1", connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = orderId });
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            return await reader.ReadAsync() ? (reader.GetString(0), reader.GetString(1)) : (null, null);
+        }
+        catch (Npgsql.PostgresException exception) when (exception.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            return (null, null);
         }
     }
 

@@ -27,6 +27,9 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
     /// <summary>How often an order's operation is decided again when its coupons keep changing first.</summary>
     private const int MaxAttempts = 16;
 
+    private static readonly int[] PartitionSlots = [.. RedisKeys.OrderSlots];
+    private readonly bool[] _registered = new bool[RedisKeys.OrderPartitions];
+
     /// <summary>Runs after each coupon's step with the number of steps done: where a test stops a node in the middle.</summary>
     internal Func<int, Task>? AfterStep { get; set; }
 
@@ -253,16 +256,37 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
 
     /// <summary>
     /// orderstore.lua: the record's fields set by its version, with a plan's deadline (the order
-    /// put in its partition's pending set) or without (taken out, the plan deleted). Returns the new
-    /// version, or null when the record changed since <paramref name="version"/>.
+    /// put in its partition's pending set) or without (taken out, the plan deleted; the order's new
+    /// record, when <paramref name="fields"/> carry one, appended to its slot's stream for the
+    /// persisters). Returns the new version, or null when the record changed since <paramref name="version"/>.
     /// </summary>
     private async Task<long?> StoreRecordAsync(string orderId, long version, long? deadlineMs, RedisValue[] fields)
     {
+        var slot = RedisKeys.OrderSlot(orderId);
+        var emits = deadlineMs is null && fields.Length > 0;
+        if (emits)
+        {
+            await RegisterStreamAsync(slot).ConfigureAwait(false);
+        }
+
         var answer = (RedisResult[])(await Script.OrderStore.RunAsync(
             db,
-            [keys.Order(orderId), keys.PendingOrders(RedisKeys.OrderSlot(orderId))],
-            [version, orderId, deadlineMs is { } deadline ? deadline : RedisValue.EmptyString, deadlineMs is null ? "1" : "", .. fields]).ConfigureAwait(false))!;
+            [keys.Order(orderId), keys.PendingOrders(slot), keys.Events(slot)],
+            [version, orderId, deadlineMs is { } deadline ? deadline : RedisValue.EmptyString, deadlineMs is null ? "1" : "", emits ? "1" : "", .. fields]).ConfigureAwait(false))!;
         return (string)answer[0]! == "ok" ? (long)answer[1] : null;
+    }
+
+    /// <summary>Puts an order partition's stream in the set the persisters read from, once per partition and process (idempotent).</summary>
+    private async Task RegisterStreamAsync(int slot)
+    {
+        var partition = Array.IndexOf(PartitionSlots, slot);
+        if (Volatile.Read(ref _registered[partition]))
+        {
+            return;
+        }
+
+        await db.SetAddAsync(keys.Streams, keys.Events(slot)).ConfigureAwait(false);
+        Volatile.Write(ref _registered[partition], true);
     }
 
     private long NowMs() => time.GetUtcNow().ToUnixTimeMilliseconds();

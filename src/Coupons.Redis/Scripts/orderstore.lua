@@ -1,14 +1,16 @@
 -- Stores a checkout order's record if nobody changed it since it was read (its version), and keeps
 -- its partition's list of orders with an operation under way. The caller decided with the rules of
--- Coupons.Core (OrderRules) and, on a conflict, reads and decides again. Both keys are in the
--- order's partition's slot.
--- KEYS: 1 the order (hash), 2 the partition's pending orders (sorted set: order id by deadline)
+-- Coupons.Core (OrderRules) and, on a conflict, reads and decides again. Every key is in the order's
+-- partition's slot.
+-- KEYS: 1 the order (hash), 2 the partition's pending orders (sorted set: order id by deadline),
+--       3 the slot's event stream
 -- ARGV: 1 the version read ('0' for an order with no record), 2 the order id, 3 the deadline of the
 --       operation under way (ms; '' when none is: the order is taken out of the pending set),
 --       4 '1' to delete the plan of the operation (the 'pending' field), '' to keep it,
---       5.. field, value pairs to set
+--       5 '1' to append the record to the stream (an operation's end that changed it), '' not to,
+--       6.. field, value pairs to set
 -- Returns {'ok', new version} or {'conflict'}.
-local order, pending = KEYS[1], KEYS[2]
+local order, pending, stream = KEYS[1], KEYS[2], KEYS[3]
 local version = redis.call('HGET', order, 'version') or '0'
 if version ~= ARGV[1] then
   return {'conflict'}
@@ -16,7 +18,7 @@ end
 
 local nextVersion = tonumber(version) + 1
 local set = {'version', nextVersion}
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   set[#set + 1] = ARGV[i]
   set[#set + 1] = ARGV[i + 1]
 end
@@ -30,6 +32,14 @@ if ARGV[3] ~= '' then
   redis.call('ZADD', pending, ARGV[3], ARGV[2])
 else
   redis.call('ZREM', pending, ARGV[2])
+end
+
+if ARGV[5] == '1' then
+  local event = {'event', 'order', 'order', ARGV[2]}
+  for i = 1, #set do
+    event[#event + 1] = set[i]
+  end
+  redis.call('XADD', stream, '*', unpack(event))
 end
 
 return {'ok', nextVersion}
