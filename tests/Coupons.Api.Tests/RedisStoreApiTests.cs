@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Coupons.Api.Tests.Infrastructure;
+using Coupons.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Coupons.Api.Tests;
 
@@ -125,6 +127,49 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
 
         await busy.AssertProblemAsync(HttpStatusCode.Conflict, "order_busy");
         Assert.Equal("1", busy.Headers.RetryAfter?.ToString());
+    }
+
+    [Fact]
+    public async Task The_registered_client_waits_out_an_order_busy_and_tries_again()
+    {
+        // A plan that ends in a moment, with nothing in it: once past, the order's next request takes it back.
+        var orderId = "order-" + Unique();
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Factory.Redis.Configuration))
+        {
+            var deadline = DateTimeOffset.UtcNow.AddMilliseconds(1_500).ToUnixTimeMilliseconds();
+            await redis.GetDatabase().HashSetAsync(new Coupons.Redis.Layout.RedisKeys("api-tests:").Order(orderId),
+                [new("version", 1), new("pending", $$"""{"DeadlineMs":{{deadline}},"Steps":[]}""")]);
+        }
+
+        var statuses = new System.Collections.Concurrent.ConcurrentQueue<HttpStatusCode>();
+        var services = new ServiceCollection();
+        services.AddCouponsClient(options =>
+            {
+                options.BaseAddress = Factory.Server.BaseAddress;
+                options.MaxRetryAfter = TimeSpan.FromSeconds(30);
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => Factory.Server.CreateHandler())
+            .AddHttpMessageHandler(() => new StatusLog(statuses));
+        await using var provider = services.BuildServiceProvider();
+        var client = provider.GetRequiredService<CouponsClient>().WithBearerToken(CouponsApiFactory.Token("orders", "service"));
+
+        var released = await client.TryReleaseOrderAsync(orderId);
+
+        // Busy first (409, Retry-After: 1); a retry past the deadline finds the plan taken back and no order.
+        Assert.Equal(ProblemCode.OrderNotFound, released.Problem!.Code);
+        Assert.Equal(HttpStatusCode.Conflict, statuses.First());
+        Assert.Equal(HttpStatusCode.NotFound, statuses.Last());
+    }
+
+    /// <summary>Inside the client's retries: the status of every attempt.</summary>
+    private sealed class StatusLog(System.Collections.Concurrent.ConcurrentQueue<HttpStatusCode> statuses) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            statuses.Enqueue(response.StatusCode);
+            return response;
+        }
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Coupons.Client.Resilience;
 
 /// <summary>
 /// The retry the registration puts in front of the client: transient failures (no connection, an
-/// attempt timing out, 408, 429, 5xx) of requests that are safe to repeat (<see cref="RetrySafety"/>),
+/// attempt timing out, 408, 429, 5xx, and a 409 that says when to try again: <c>order_busy</c>
+/// with its <c>Retry-After</c>) of requests that are safe to repeat (<see cref="RetrySafety"/>),
 /// after the answer's <c>Retry-After</c> when it gives one (up to <see cref="CouponsClientOptions.MaxRetryAfter"/>:
 /// a longer wait is handed to the caller), else after an exponential back-off with jitter.
 /// </summary>
@@ -51,7 +52,8 @@ internal static class CouponsRetry
 
     private static bool IsTransient(Outcome<HttpResponseMessage> outcome) => outcome switch
     {
-        { Result: { } response } => response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500,
+        { Result: { } response } => response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500
+            || (response.StatusCode == HttpStatusCode.Conflict && response.Headers.RetryAfter is not null),
         { Exception: HttpRequestException or TimeoutRejectedException } => true,
         _ => false,
     };
