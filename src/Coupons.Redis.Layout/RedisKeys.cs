@@ -132,7 +132,10 @@ public sealed class RedisKeys
     /// spaced evenly over the slots (half a space from the code partitions'), so that the sweeper
     /// finds every order left half done by reading one sorted set a partition.
     /// </summary>
-    public static int OrderSlot(string orderId) => OrderPartitionSlot(HashSlots.Of("order:" + orderId) & (OrderPartitions - 1));
+    public static int OrderSlot(string orderId) => OrderPartitionSlot(OrderPartition(orderId));
+
+    /// <summary>The partition of an order, from its id's hash.</summary>
+    public static int OrderPartition(string orderId) => HashSlots.Of("order:" + orderId) & (OrderPartitions - 1);
 
     public static int OrderPartitionSlot(int partition) => (partition * (HashSlots.Count / OrderPartitions)) + (HashSlots.Count / OrderPartitions / 2);
 

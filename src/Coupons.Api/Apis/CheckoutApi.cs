@@ -88,15 +88,7 @@ public static class CheckoutApi
             errors["userId"] = "is required for the service";
         }
 
-        var items = body.Items is null ? null : ReadItems(body.Items, errors);
-        Cart? cart = null;
-        if (errors.Count == 0)
-        {
-            foreach (var (field, problem) in Cart.Create(items, body.OrderAmount, body.ShippingAmount, out cart))
-            {
-                errors[field] = problem;
-            }
-        }
+        var cart = ReadCart(body.Items, body.OrderAmount, body.ShippingAmount, errors);
 
         List<Guid>? couponIds = null;
         if (body.CouponIds is { } given)
@@ -123,8 +115,30 @@ public static class CheckoutApi
         return (userId, cart, couponIds, errors);
     }
 
+    /// <summary>
+    /// The cart of a body that prices an order (a quote, an order, a coupon's lock or redeem): its
+    /// items (each checked) or its amount, and its shipping. Null when anything is wrong, the problems
+    /// added to <paramref name="errors"/> by field; built only when nothing else was wrong before.
+    /// </summary>
+    internal static Cart? ReadCart(IReadOnlyList<OrderItemTerms>? items, long? orderAmount, long? shippingAmount, Dictionary<string, string> errors)
+    {
+        var read = items is null ? null : ReadItems(items, errors);
+        if (errors.Count > 0)
+        {
+            return null;
+        }
+
+        var problems = Cart.Create(read, orderAmount, shippingAmount, out var cart);
+        foreach (var (field, problem) in problems)
+        {
+            errors[field] = problem;
+        }
+
+        return errors.Count > 0 ? null : cart;
+    }
+
     /// <summary>The items of a body, each with its sku, quantity and unit price, or an error by field.</summary>
-    internal static List<OrderItem> ReadItems(IReadOnlyList<OrderItemTerms> items, Dictionary<string, string> errors)
+    private static List<OrderItem> ReadItems(IReadOnlyList<OrderItemTerms> items, Dictionary<string, string> errors)
     {
         var read = new List<OrderItem>(items.Count);
         for (var i = 0; i < items.Count; i++)

@@ -219,12 +219,7 @@ public static class CouponsApi
         Cart? cart = null;
         if (amount != OrderAmount.NotTaken && (body.Items is not null || body.ShippingAmount is not null))
         {
-            var items = body.Items is null ? null : CheckoutApi.ReadItems(body.Items, errors);
-            var problems = errors.Count == 0 ? Cart.Create(items, body.OrderAmount, body.ShippingAmount, out cart) : new Dictionary<string, string>();
-            foreach (var (field, message) in problems)
-            {
-                errors[field] = message;
-            }
+            cart = CheckoutApi.ReadCart(body.Items, body.OrderAmount, body.ShippingAmount, errors);
         }
         else if (body.OrderAmount is { } given ? !Money.IsValidAmount(given) : amount == OrderAmount.Required)
         {

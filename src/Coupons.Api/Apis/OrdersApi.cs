@@ -146,19 +146,8 @@ public static class OrdersApi
         }
 
         var couponIds = ReadCouponIds(body.CouponIds, errors);
-        var items = body.Items is null ? null : CheckoutApi.ReadItems(body.Items, errors);
-        if (errors.Count > 0)
-        {
-            return null;
-        }
-
-        var problems = Cart.Create(items, body.OrderAmount, body.ShippingAmount, out var cart);
-        foreach (var (field, problem) in problems)
-        {
-            errors[field] = problem;
-        }
-
-        return errors.Count > 0 ? null : new OrderBody(couponIds, cart!);
+        var cart = CheckoutApi.ReadCart(body.Items, body.OrderAmount, body.ShippingAmount, errors);
+        return cart is null ? null : new OrderBody(couponIds, cart);
     }
 
     private static List<Guid> ReadCouponIds(IReadOnlyList<string>? given, Dictionary<string, string> errors)
@@ -201,20 +190,6 @@ public static class OrdersApi
             order.Discount,
             order.Payable,
             [.. order.Lines.Select(line => new QuoteLine(Ids.Format(line.CouponId), line.Discount))],
-            [.. result.Coupons.OrderBy(coupon => IndexOf(order, coupon.Id)).Select(coupon => CouponResponse.From(coupon, codes))]);
-    }
-
-    /// <summary>Where a coupon's line is in the order: the coupons are answered in the order they were taken.</summary>
-    private static int IndexOf(CheckoutOrder order, Guid couponId)
-    {
-        for (var i = 0; i < order.Lines.Count; i++)
-        {
-            if (order.Lines[i].CouponId == couponId)
-            {
-                return i;
-            }
-        }
-
-        return order.Lines.Count;
+            [.. result.Coupons.OrderBy(coupon => order.IndexOf(coupon.Id)).Select(coupon => CouponResponse.From(coupon, codes))]);
     }
 }

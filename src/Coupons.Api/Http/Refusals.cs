@@ -33,8 +33,5 @@ public sealed class Refusals
             : throw new InvalidOperationException($"the store answered {outcome}, which is not among the refusals this operation documents");
 
     /// <summary>The problem <paramref name="outcome"/> is answered with.</summary>
-    public ProblemHttpResult Problem(Outcome outcome) =>
-        Array.IndexOf(_outcomes, outcome) >= 0
-            ? Problems.For(outcome)
-            : throw new InvalidOperationException($"the store answered {outcome}, which is not among the refusals this operation documents");
+    public ProblemHttpResult Problem(Outcome outcome) => Problem(outcome, null);
 }

@@ -29,6 +29,20 @@ public sealed record CheckoutOrder(string Id, string UserId, OrderStatus Status,
     /// <summary>Whether the order holds its coupons (locked or used) rather than having let them go.</summary>
     public bool Holds => Status is OrderStatus.Locked or OrderStatus.Used;
 
+    /// <summary>Where <paramref name="couponId"/>'s line is among <see cref="Lines"/>; -1 when it is not the order's.</summary>
+    public int IndexOf(Guid couponId)
+    {
+        for (var i = 0; i < Lines.Count; i++)
+        {
+            if (Lines[i].CouponId == couponId)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>The order's coupons, in the order they were taken.</summary>
     public IReadOnlyList<Guid> CouponIds => [.. Lines.Select(line => line.CouponId)];
 

@@ -154,18 +154,8 @@ public static class OrderRules
         return price is null ? Refused(priced, null, coupons) : Decided(replayed, existing, order, states, events);
     }
 
-    private static long LineOf(CheckoutOrder order, Guid couponId)
-    {
-        foreach (var line in order.Lines)
-        {
-            if (line.CouponId == couponId)
-            {
-                return line.Discount;
-            }
-        }
-
-        throw new ArgumentException("the coupon is not one of the order's", nameof(couponId));
-    }
+    private static long LineOf(CheckoutOrder order, Guid couponId) =>
+        order.IndexOf(couponId) is >= 0 and var index ? order.Lines[index].Discount : throw new ArgumentException("the coupon is not one of the order's", nameof(couponId));
 
     private static (CouponState[] States, CouponEvents[] Events) Copy(IReadOnlyList<OrderCoupon> coupons)
     {

@@ -27,7 +27,6 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
     /// <summary>How often an order's operation is decided again when its coupons keep changing first.</summary>
     private const int MaxAttempts = 16;
 
-    private static readonly int[] PartitionSlots = [.. RedisKeys.OrderSlots];
     private readonly bool[] _registered = new bool[RedisKeys.OrderPartitions];
 
     /// <summary>Runs after each coupon's step with the number of steps done: where a test stops a node in the middle.</summary>
@@ -262,11 +261,12 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
     /// </summary>
     private async Task<long?> StoreRecordAsync(string orderId, long version, long? deadlineMs, RedisValue[] fields)
     {
-        var slot = RedisKeys.OrderSlot(orderId);
+        var partition = RedisKeys.OrderPartition(orderId);
+        var slot = RedisKeys.OrderPartitionSlot(partition);
         var emits = deadlineMs is null && fields.Length > 0;
         if (emits)
         {
-            await RegisterStreamAsync(slot).ConfigureAwait(false);
+            await RegisterStreamAsync(partition, slot).ConfigureAwait(false);
         }
 
         var answer = (RedisResult[])(await Script.OrderStore.RunAsync(
@@ -277,9 +277,8 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
     }
 
     /// <summary>Puts an order partition's stream in the set the persisters read from, once per partition and process (idempotent).</summary>
-    private async Task RegisterStreamAsync(int slot)
+    private async Task RegisterStreamAsync(int partition, int slot)
     {
-        var partition = Array.IndexOf(PartitionSlots, slot);
         if (Volatile.Read(ref _registered[partition]))
         {
             return;
