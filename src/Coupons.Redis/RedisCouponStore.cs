@@ -38,6 +38,7 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
     private readonly GeneratedCodes _codes;
     private readonly CodeClaims _codeClaims;
     private readonly RedisOrders _orders;
+    private int _serverType = -1;
 
     private RedisCouponStore(ConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)
     {
@@ -58,7 +59,8 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
         _codes = new GeneratedCodes(db, Keys);
         _codeClaims = new CodeClaims(db, Keys, time, cache, _claims, _coupons);
         _sweep = new StoreSweep(db, Keys, time, cache, _campaigns, lending, _transitions, _codeClaims);
-        _orders = new RedisOrders(db, Keys, time, _coupons, options.OrderPlanTimeout);
+        var oneScript = options.OrdersInOneScript;
+        _orders = new RedisOrders(db, Keys, time, _coupons, options.OrderPlanTimeout, () => oneScript ?? KindOfRedis() == ServerType.Standalone);
     }
 
     public bool IsReady => _redis.IsConnected;
@@ -71,6 +73,23 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
 
     /// <summary>Where this store's keys are (its prefix), for the readers of its state beside it.</summary>
     public RedisKeys Keys { get; }
+
+    /// <summary>What kind of Redis this is (a single one, a cluster, a proxy), once a connected server has said; a cluster until then (what holds on any).</summary>
+    private ServerType KindOfRedis()
+    {
+        if (Volatile.Read(ref _serverType) is var known and >= 0)
+        {
+            return (ServerType)known;
+        }
+
+        if (Array.Find(_redis.GetServers(), server => server.IsConnected) is not { } connected)
+        {
+            return ServerType.Cluster;
+        }
+
+        Volatile.Write(ref _serverType, (int)connected.ServerType);
+        return connected.ServerType;
+    }
 
     /// <param name="ownCodes">How coupons' own codes are made: each claim indexes its coupon's code's hash.</param>
     public static async Task<RedisCouponStore> ConnectAsync(RedisStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)

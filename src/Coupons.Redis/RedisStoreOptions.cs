@@ -46,6 +46,14 @@ public sealed class RedisStoreOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Coupons:Redis:OrderPlanTimeout must be between 10 ms and 10 minutes")]
     public TimeSpan OrderPlanTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Whether a checkout order's changes are stored by one script (all its coupons and its record
+    /// at once) rather than under a plan (<see cref="OrderPlanTimeout"/>). Unset: one script on a
+    /// Redis that is not a cluster (a script may touch any key there), a plan on a cluster (a
+    /// script touches one slot). <c>false</c> asks for the plan anywhere; <c>true</c> fails on a cluster.
+    /// </summary>
+    public bool? OrdersInOneScript { get; set; }
+
     /// <summary>The settings in <paramref name="configuration"/>'s <c>Coupons:Redis</c>, defaults for what is not there.</summary>
     public static RedisStoreOptions From(IConfiguration configuration)
     {

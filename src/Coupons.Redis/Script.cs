@@ -26,8 +26,9 @@ internal sealed class Script
     public static readonly Script Create = Load("create");
     public static readonly Script Status = Load("status");
     public static readonly Script Stock = Load("stock");
-    public static readonly Script Transition = Load("transition");
+    public static readonly Script Transition = Load("transition", "changecoupon");
     public static readonly Script OrderStore = Load("orderstore");
+    public static readonly Script OrderApply = Load("orderapply", "changecoupon");
     public static readonly Script SetStatus = Load("setstatus");
     public static readonly Script Take = Load("take");
     public static readonly Script Give = Load("give");
@@ -60,11 +61,15 @@ internal sealed class Script
         }
     }
 
-    private static Script Load(string name)
+    /// <summary>The script <paramref name="name"/>.lua, after the fragment <paramref name="fragment"/>.lua (functions it shares with other scripts) when given.</summary>
+    private static Script Load(string name, string? fragment = null) =>
+        new(name, fragment is null ? Read(name) : Read(fragment) + "\n" + Read(name));
+
+    private static string Read(string name)
     {
         using var stream = typeof(Script).Assembly.GetManifestResourceStream($"Coupons.Redis.Scripts.{name}.lua")
             ?? throw new InvalidOperationException($"the script {name}.lua is not in the assembly");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return new Script(name, reader.ReadToEnd());
+        return reader.ReadToEnd();
     }
 }

@@ -12,7 +12,9 @@ namespace Coupons.Redis.Tests;
 /// a plan in the order's record (<see cref="RedisOrders"/>). Here a node stops in the middle of an
 /// order (its operation throws after a step, as a process killed there would leave it) or stalls
 /// there, and another node (same Redis, same keys) finds the plan and takes it back: nothing of the
-/// order stays, nothing is counted twice, and the stalled node's late steps fail.
+/// order stays, nothing is counted twice, and the stalled node's late steps fail. The Redis here is
+/// a single one, where orders are stored in one script unless told otherwise: these nodes are told
+/// to keep plans, as on a cluster.
 /// </summary>
 [Collection(RedisCollection.Name)]
 public sealed class OrderCrashTests(RedisServer server) : IAsyncLifetime
@@ -27,7 +29,7 @@ public sealed class OrderCrashTests(RedisServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix, OrderPlanTimeout = TimeSpan.FromSeconds(5) };
+        var options = new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix, OrderPlanTimeout = TimeSpan.FromSeconds(5), OrdersInOneScript = false };
         _dying = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
         _survivor = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
         _redis = await ConnectionMultiplexer.ConnectAsync(server.Configuration);

@@ -16,20 +16,27 @@ namespace Coupons.Redis;
 /// meanwhile fails its step: the steps done are taken back, the plan cleared, and all is decided again;</item>
 /// <item>clear the plan and store the order's new record (by version): done.</item>
 /// </list>
+/// On a Redis that is not a cluster (<paramref name="inOneScript"/>), where a script may touch every
+/// slot, steps 2 to 4 are one script instead (orderapply.lua): the record and every coupon by their
+/// versions, all stored or nothing, and no plan is ever left.
 /// A node that dies between 2 and 4 leaves a plan. Whoever finds it past its deadline (the sweeper
 /// of any node, or the order's next request) takes it back (<see cref="TakeBackAsync"/>): each coupon
 /// the plan changed is put back, each it had not reached is fenced (its version moved on, so that a
 /// late step of a stalled node fails and that node takes its own steps back). Before the deadline
 /// the order's requests are answered order_busy.
 /// </summary>
-internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider time, CouponReader coupons, TimeSpan planTimeout)
+/// <param name="inOneScript">Whether an operation's changes go in one script (asked at each operation: not known before Redis answers).</param>
+internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider time, CouponReader coupons, TimeSpan planTimeout, Func<bool> inOneScript)
 {
     /// <summary>How often an order's operation is decided again when its coupons keep changing first.</summary>
     private const int MaxAttempts = 16;
 
     private readonly bool[] _registered = new bool[RedisKeys.OrderPartitions];
 
-    /// <summary>Runs after each coupon's step with the number of steps done: where a test stops a node in the middle.</summary>
+    /// <summary>Whether an operation's changes go in one script now (else under a plan).</summary>
+    internal bool InOneScript => inOneScript();
+
+    /// <summary>Runs after each coupon's step with the number of steps done (under a plan): where a test stops a node in the middle.</summary>
     internal Func<int, Task>? AfterStep { get; set; }
 
     public async Task<OrderResult> ChangeAsync(OrderCommand command, string orderId, string? ownerId, OrderBody? body, CancellationToken cancellationToken)
@@ -155,6 +162,11 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
             return order is null || await StoreRecordAsync(record.Id, record.Version, null, fields).ConfigureAwait(false) is not null;
         }
 
+        if (inOneScript())
+        {
+            return await ApplyAtOnceAsync(record, steps, fields, nowMs).ConfigureAwait(false);
+        }
+
         var plan = new OrderPlan(nowMs + (long)planTimeout.TotalMilliseconds, steps);
         if (await StoreRecordAsync(record.Id, record.Version, plan.DeadlineMs, [OrderRecord.Fields.Pending, plan.ToJson()]).ConfigureAwait(false) is not { } planned)
         {
@@ -186,6 +198,23 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
         }
 
         return true;
+    }
+
+    /// <summary>orderapply.lua: every step and the record at once, by their versions; false when any changed since read (nothing stored).</summary>
+    private async Task<bool> ApplyAtOnceAsync(OrderRecord record, List<PlanStep> steps, RedisValue[] fields, long nowMs)
+    {
+        var partition = RedisKeys.OrderPartition(record.Id);
+        var slot = RedisKeys.OrderPartitionSlot(partition);
+        if (fields.Length > 0)
+        {
+            await RegisterStreamAsync(partition, slot).ConfigureAwait(false);
+        }
+
+        var changes = steps.ConvertAll(step => Change(step, record.Id, forward: true, nowMs));
+        RedisKey[] keyList = [keys.Order(record.Id), keys.Events(slot), .. changes.SelectMany(change => change.KeysIn(keys))];
+        RedisValue[] values = [record.Version, record.Id, fields.Length, .. fields, .. changes.SelectMany(change => change.Values())];
+        var answer = (RedisResult[])(await Script.OrderApply.RunAsync(db, keyList, values).ConfigureAwait(false))!;
+        return (string)answer[0]! == "ok";
     }
 
     /// <summary>
@@ -230,15 +259,17 @@ internal sealed class RedisOrders(IDatabase db, RedisKeys keys, TimeProvider tim
     }
 
     /// <summary>A step's change (forward), or its undoing (from the version the step left); false when the coupon is not at that version.</summary>
-    private Task<bool> RunAsync(PlanStep step, string orderId, bool forward, long nowMs)
+    private Task<bool> RunAsync(PlanStep step, string orderId, bool forward, long nowMs) => Change(step, orderId, forward, nowMs).RunAsync(db, keys);
+
+    /// <summary>transition.lua's arguments for a step's change (forward) or its undoing.</summary>
+    private static TransitionArguments Change(PlanStep step, string orderId, bool forward, long nowMs)
     {
         var from = (forward ? step.Before : step.After).ToState();
         var to = (forward ? step.After : step.Before).ToState();
         var delta = StatsDelta.Of(step.Before.Status, step.After.Status, step.Events);
         return new TransitionArguments(
             step.CouponId, step.CampaignId, step.Bucket, forward ? step.Version : step.Version + 1, forward ? step.Events : CouponEvents.Undone,
-            to, forward ? delta : delta.Reversed, Outcome.Ok, SweepWatch.Of(to), AuditField.Encode(nowMs, AuditText.CouponState(from), orderId))
-            .RunAsync(db, keys);
+            to, forward ? delta : delta.Reversed, Outcome.Ok, SweepWatch.Of(to), AuditField.Encode(nowMs, AuditText.CouponState(from), orderId));
     }
 
     /// <summary>Moves a coupon the plan had not reached to its next version, unchanged, so that the plan's late step on it fails.</summary>

@@ -30,24 +30,32 @@ internal readonly record struct TransitionArguments(
     SweepWatch Watch,
     string Audit)
 {
+    /// <summary>How many ARGV a coupon's change takes (in transition.lua, and for each coupon in orderapply.lua).</summary>
+    public const int ValueCount = 22;
+
     /// <summary>True when stored; false when the coupon changed since it was read (decide again).</summary>
     public async Task<bool> RunAsync(IDatabaseAsync db, RedisKeys keys)
     {
-        var answer = (RedisResult[])(await Script.Transition.RunAsync(
-            db,
-            [
-                keys.Coupon(CouponId), keys.Bucket(CampaignId, Bucket), keys.Events(CouponIds.SlotOf(CouponId)),
-                keys.LockExpiries(CampaignId, Bucket), keys.ValidityEnds(CampaignId, Bucket),
-            ],
-            [
-                VersionRead, RedisKeys.Id(CouponId), RedisKeys.Id(CampaignId), WireNames.EventList(Events), WireNames.Of(After.Status),
-                After.OrderId ?? "", After.OrderAmount, After.LockExpiresAtMs, After.UsedAtMs, After.RefundedOrderId ?? "",
-                Counters.Locked, Counters.Used, Counters.Expired, Counters.Revoked, Counters.Released, Counters.Refunded,
-                Outcome.IsSuccess() ? "" : Outcome.ToCode(), OrEmpty(Watch.LockLapsesAtMs), OrEmpty(Watch.ValidityEndsAtMs), Audit,
-                After.OrderShipping, OrEmpty(After.OrderDiscount),
-            ]).ConfigureAwait(false))!;
+        var answer = (RedisResult[])(await Script.Transition.RunAsync(db, KeysIn(keys), Values()).ConfigureAwait(false))!;
         return (string)answer[0]! == "ok";
     }
+
+    /// <summary>The script's KEYS (five, all in the coupon's slot).</summary>
+    public RedisKey[] KeysIn(RedisKeys keys) =>
+    [
+        keys.Coupon(CouponId), keys.Bucket(CampaignId, Bucket), keys.Events(CouponIds.SlotOf(CouponId)),
+        keys.LockExpiries(CampaignId, Bucket), keys.ValidityEnds(CampaignId, Bucket),
+    ];
+
+    /// <summary>The script's ARGV (<see cref="ValueCount"/> of them).</summary>
+    public RedisValue[] Values() =>
+    [
+        VersionRead, RedisKeys.Id(CouponId), RedisKeys.Id(CampaignId), WireNames.EventList(Events), WireNames.Of(After.Status),
+        After.OrderId ?? "", After.OrderAmount, After.LockExpiresAtMs, After.UsedAtMs, After.RefundedOrderId ?? "",
+        Counters.Locked, Counters.Used, Counters.Expired, Counters.Revoked, Counters.Released, Counters.Refunded,
+        Outcome.IsSuccess() ? "" : Outcome.ToCode(), OrEmpty(Watch.LockLapsesAtMs), OrEmpty(Watch.ValidityEndsAtMs), Audit,
+        After.OrderShipping, OrEmpty(After.OrderDiscount),
+    ];
 
     private static RedisValue OrEmpty(long? value) => value is { } number ? number : RedisValue.EmptyString;
 }
