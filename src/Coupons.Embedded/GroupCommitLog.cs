@@ -41,9 +41,13 @@ internal sealed class GroupCommitLog : IDisposable
         _idleFlushInterval = idleFlushInterval;
         _writerThread = new Thread(WriteLoop) { IsBackground = true, Name = "coupons-group-commit" };
         _writerThread.Start();
+        CommitMetrics.Opened(this);
     }
 
     public bool IsFailed => Volatile.Read(ref _failure) is not null;
+
+    /// <summary>Changes appended and not yet durable (a commit's worth under way and those waiting for the next).</summary>
+    public long Pending => Math.Max(0, Volatile.Read(ref _appended) - Volatile.Read(ref _durable));
 
     /// <summary>
     /// The sequence number of the last change appended: wait for it to cover everything seen so far.
@@ -191,6 +195,7 @@ internal sealed class GroupCommitLog : IDisposable
 
         _signal.Release();
         _writerThread.Join();
+        CommitMetrics.Closed(this);
     }
 
     private void ThrowIfFailed()
@@ -239,9 +244,11 @@ internal sealed class GroupCommitLog : IDisposable
 
     private void Flush(Batch batch)
     {
+        var startedAt = Stopwatch.GetTimestamp();
         try
         {
             _batchWriter.WriteBatch(batch.Records, DrainDirtyCounters());
+            CommitMetrics.Committed(batch.Records.Count, startedAt);
         }
         catch (Exception exception)
         {

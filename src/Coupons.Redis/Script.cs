@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using StackExchange.Redis;
@@ -50,6 +51,22 @@ internal sealed class Script
     /// if the node does not know it.
     /// </summary>
     public async Task<RedisResult> RunAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values, IDatabaseAsync? retryOn = null)
+    {
+        var startedAt = Stopwatch.GetTimestamp();
+        try
+        {
+            var answer = await EvaluateAsync(db, keys, values, retryOn).ConfigureAwait(false);
+            ScriptMetrics.Ran(Name, startedAt);
+            return answer;
+        }
+        catch
+        {
+            ScriptMetrics.Failed(Name);
+            throw;
+        }
+    }
+
+    private async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values, IDatabaseAsync? retryOn)
     {
         try
         {

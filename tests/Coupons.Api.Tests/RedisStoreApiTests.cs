@@ -261,7 +261,9 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
             {
                 Assert.All(coupons, c => Assert.Equal((c.User, Coupons.Postgres.Shards.For(c.User, 2)), (rows[c.Coupon].User, rows[c.Coupon].Shard)));
                 using var metrics = await Anonymous.GetAsync(new Uri("/metrics", UriKind.Relative));
-                Assert.Contains("coupons_persister_lag", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                var scraped = await metrics.Content.ReadAsStringAsync();
+                Assert.Contains("coupons_persister_lag", scraped, StringComparison.Ordinal);
+                Assert.Contains("coupons_redis_script_duration_seconds_bucket{otel_scope_name=\"Coupons\",script=\"claim\"", scraped, StringComparison.Ordinal);
                 await AssertReconciledAsync(campaignId);
                 return;
             }

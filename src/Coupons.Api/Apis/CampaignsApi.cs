@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Codes;
 using Coupons.Api.Contracts;
+using Coupons.Api.Hosting;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Api.Protection;
@@ -199,6 +200,7 @@ public static class CampaignsApi
         HttpContext context,
         ICouponStore store,
         CouponOwnCodes codes,
+        BusinessMetrics metrics,
         [FromHeader(Name = "Idempotency-Key")][Description("Repeat a claim safely: the same key returns the same coupon.")] string? idempotencyKey,
         CancellationToken ct)
     {
@@ -213,6 +215,7 @@ public static class CampaignsApi
         }
 
         var result = await store.ClaimAsync(campaignId, Caller.Of(context).UserId, idempotencyKey, ct).ConfigureAwait(false);
+        metrics.Claimed(campaignId, result.Outcome, "id");
         return result.Outcome switch
         {
             Outcome.Ok => TypedResults.Created($"/v1/coupons/{Ids.Format(result.Coupon!.Id)}", CouponResponse.From(result.Coupon, codes)),

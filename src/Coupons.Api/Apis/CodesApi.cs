@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
+using Coupons.Api.Hosting;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Api.Protection;
@@ -44,6 +45,7 @@ public static class CodesApi
         CodeProtector protector,
         CouponOwnCodes ownCodes,
         CodeGuessing guessing,
+        BusinessMetrics metrics,
         [FromHeader(Name = "Idempotency-Key")][Description("With a shared code: a new key claims another coupon (within the per-user limit), the same key returns the same coupon.")] string? idempotencyKey,
         CancellationToken ct)
     {
@@ -81,6 +83,7 @@ public static class CodesApi
             result = await codes.ClaimByCodeAsync(asShared, userId, idempotencyKey, ct).ConfigureAwait(false);
         }
 
+        metrics.Claimed(result.Coupon?.CampaignId, result.Outcome, "code");
         if (result.Outcome is Outcome.CodeNotFound or Outcome.CodeAlreadyClaimed)
         {
             await guessing.FailedAsync(context).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
+using Coupons.Api.Hosting;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Core;
@@ -20,6 +21,7 @@ public static class CouponsApi
     // The four changes of a coupon by an order: what each takes, asks the store and answers; the
     // rest is CouponChange's.
     private static readonly CouponChange<Redemption, RedemptionResponse> Locking = new(
+        "lock",
         new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OutOfScope, Outcome.BelowMinimum),
         OrderAmount.Required,
         static (store, couponId, owner, order, cart, ct) => cart is not null
@@ -29,6 +31,7 @@ public static class CouponsApi
         ToResponse);
 
     private static readonly CouponChange<Redemption, RedemptionResponse> Redeeming = new(
+        "redeem",
         new Refusals(Outcome.CouponNotFound, Outcome.CouponExpired, Outcome.CouponRevoked, Outcome.CouponNotYetValid, Outcome.AlreadyUsed, Outcome.LockedByOtherOrder, Outcome.OrderMismatch, Outcome.OrderAmountRequired, Outcome.OutOfScope, Outcome.BelowMinimum),
         OrderAmount.Optional,
         static (store, couponId, owner, order, cart, ct) => cart is not null
@@ -38,6 +41,7 @@ public static class CouponsApi
         ToResponse);
 
     private static readonly CouponChange<CouponResult, CouponResponse> Releasing = new(
+        "release",
         new Refusals(Outcome.CouponNotFound, Outcome.LockedByOtherOrder, Outcome.AlreadyUsed),
         OrderAmount.NotTaken,
         static (store, couponId, owner, order, _, ct) => store.ReleaseAsync(couponId, owner, order.OrderId!, ct),
@@ -45,6 +49,7 @@ public static class CouponsApi
         ToResponse);
 
     private static readonly CouponChange<CouponResult, CouponResponse> Refunding = new(
+        "refund",
         new Refusals(Outcome.CouponNotFound, Outcome.AlreadyUsed, Outcome.NotRedeemed),
         OrderAmount.NotTaken,
         static (store, couponId, owner, order, _, ct) => store.RefundAsync(couponId, owner, order.OrderId!, ct),
@@ -169,12 +174,12 @@ public static class CouponsApi
     }
 
     private static RouteHandlerBuilder MapChange<TResult, TResponse>(RouteGroupBuilder group, string pattern, CouponChange<TResult, TResponse> change) =>
-        group.MapPost(pattern, (string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, CancellationToken ct) => ChangeAsync(change, id, context, store, codes, ct))
+        group.MapPost(pattern, (string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, BusinessMetrics metrics, CancellationToken ct) => ChangeAsync(change, id, context, store, codes, metrics, ct))
             .Refuses(change.Refusals);
 
     /// <summary>Every coupon change: read and check the order, find the coupon, ask the store, answer.</summary>
     private static async Task<Results<Ok<TResponse>, ProblemHttpResult>> ChangeAsync<TResult, TResponse>(
-        CouponChange<TResult, TResponse> change, string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
+        CouponChange<TResult, TResponse> change, string id, HttpContext context, ICouponStore store, CouponOwnCodes codes, BusinessMetrics metrics, CancellationToken ct)
     {
         var (order, cart, problem) = await ReadOrderAsync(context.Request, change.Amount).ConfigureAwait(false);
         if (problem is not null)
@@ -189,6 +194,7 @@ public static class CouponsApi
 
         var result = await change.Apply(store, couponId, Caller.Of(context).OwnerFilter, order!, cart, ct).ConfigureAwait(false);
         var outcome = change.OutcomeOf(result);
+        metrics.CouponChanged(change.Operation, outcome);
         return outcome.IsSuccess() ? TypedResults.Ok(change.Respond(result, codes)) : change.Refusals.Problem(outcome);
     }
 
@@ -236,10 +242,11 @@ public static class CouponsApi
     }
 
     /// <summary>
-    /// What one coupon change does differently from the others: the outcomes it may refuse with,
+    /// What one coupon change does differently from the others: its name on /metrics, the outcomes it may refuse with,
     /// whether its order body takes an amount, the store call it makes, and its answer on success.
     /// </summary>
     private sealed record CouponChange<TResult, TResponse>(
+        string Operation,
         Refusals Refusals,
         OrderAmount Amount,
         Func<ICouponStore, Guid, string?, OrderRequest, Cart?, CancellationToken, ValueTask<TResult>> Apply,

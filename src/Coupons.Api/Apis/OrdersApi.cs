@@ -1,5 +1,6 @@
 using Coupons.Api.Auth;
 using Coupons.Api.Contracts;
+using Coupons.Api.Hosting;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Core;
@@ -57,11 +58,23 @@ public static class OrdersApi
         return api;
     }
 
-    private static RouteHandlerBuilder Map(RouteGroupBuilder group, string pattern, OrderCommand command, Refusals refusals) =>
-        group.MapPost(pattern, (string orderId, HttpContext context, IOrderStore store, CouponOwnCodes codes, CancellationToken ct) =>
-            ChangeAsync(command, refusals, orderId, context, store, codes, ct)).Refuses(refusals);
+    private static RouteHandlerBuilder Map(RouteGroupBuilder group, string pattern, OrderCommand command, Refusals refusals)
+    {
+        var operation = pattern.TrimStart('/');
+        return group.MapPost(pattern, async (string orderId, HttpContext context, IOrderStore store, CouponOwnCodes codes, BusinessMetrics metrics, CancellationToken ct) =>
+        {
+            var (answer, outcome) = await ChangeAsync(command, refusals, orderId, context, store, codes, ct).ConfigureAwait(false);
+            if (outcome is { } answered)
+            {
+                metrics.OrderChanged(operation, answered);
+            }
 
-    private static async Task<Results<Ok<OrderResponse>, ProblemHttpResult>> ChangeAsync(
+            return answer;
+        }).Refuses(refusals);
+    }
+
+    /// <summary>The answer, and the store's outcome when the store was asked (null for a request refused before).</summary>
+    private static async Task<(Results<Ok<OrderResponse>, ProblemHttpResult> Answer, Outcome? Outcome)> ChangeAsync(
         OrderCommand command, Refusals refusals, string orderId, HttpContext context, IOrderStore store, CouponOwnCodes codes, CancellationToken ct)
     {
         var (body, problem) = command == OrderCommand.Lock
@@ -69,7 +82,7 @@ public static class OrdersApi
             : await JsonBody.ReadOptionalAsync(context.Request, new OrderBodyRequest()).ConfigureAwait(false);
         if (problem is not null)
         {
-            return problem;
+            return (problem, null);
         }
 
         var caller = Caller.Of(context);
@@ -79,7 +92,7 @@ public static class OrdersApi
         var order = ReadBody(command, body!, errors);
         if (errors.Count > 0)
         {
-            return Problems.Validation(errors);
+            return (Problems.Validation(errors), null);
         }
 
         var result = await store.ChangeOrderAsync(command, orderId, ownerId, order, ct).ConfigureAwait(false);
@@ -89,9 +102,10 @@ public static class OrdersApi
             context.Response.Headers.RetryAfter = "1";
         }
 
-        return result.Outcome.IsSuccess()
+        Results<Ok<OrderResponse>, ProblemHttpResult> answer = result.Outcome.IsSuccess()
             ? TypedResults.Ok(Answer(result, codes))
             : refusals.Problem(result.Outcome, result.RefusedCouponId is { } refused ? Ids.Format(refused) : null);
+        return (answer, result.Outcome);
     }
 
     private static async Task<Results<Ok<OrderResponse>, ProblemHttpResult>> Get(string orderId, HttpContext context, IOrderStore store, CouponOwnCodes codes, CancellationToken ct)

@@ -23,6 +23,9 @@ public static class StoreHosting
         services.TryAddSingleton(TimeProvider.System);
         services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
         services.AddSingleton<JobMetrics>();
+        services.AddSingleton<BusinessMetrics>();
+        services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<StockGauges>();
         services.AddSingleton<JobWakeup>();
         services.AddHostedService<JobRunnerService>();
         if (StoreChoice.Of(configuration) == StoreKind.Redis)

@@ -35,7 +35,8 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>The store's own "recovered in" log line, once it appeared.</summary>
     public string? RecoveryLine => Volatile.Read(ref _recoveryLine);
 
-    public static ServerProcess Start(string dataDir, string signingKey)
+    /// <param name="settings">More command-line settings (<c>--Key=value</c>), after the defaults.</param>
+    public static ServerProcess Start(string dataDir, string signingKey, params string[] settings)
     {
         var port = FreePort();
         var dll = Path.Combine(AppContext.BaseDirectory, "Coupons.Api.dll");
@@ -52,7 +53,7 @@ internal sealed class ServerProcess : IDisposable
             RedirectStandardInput = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        foreach (var argument in new[]
+        foreach (var argument in new List<string>
         {
             dll,
             "--urls", $"http://127.0.0.1:{port}",
@@ -62,7 +63,7 @@ internal sealed class ServerProcess : IDisposable
             "--Coupons:Protection:Enabled=false",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Coupons=Information",
-        })
+        }.Concat(settings))
         {
             info.ArgumentList.Add(argument);
         }

@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Coupons.Redis;
+
+/// <summary>
+/// The Lua scripts on <c>/metrics</c> (meter <c>Coupons</c>): how long each call took as this node
+/// saw it (sent, run, answered), and the calls that failed (a timeout, a lost connection, an error
+/// from Redis), by script.
+/// </summary>
+internal static class ScriptMetrics
+{
+    private static readonly Meter Meter = new("Coupons");
+
+    private static readonly Histogram<double> Duration = Meter.CreateHistogram(
+        "coupons.redis.script.duration", "s", "Time a Lua script call took from this node, sent to answered, by script",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1] });
+
+    private static readonly Counter<long> Errors = Meter.CreateCounter<long>(
+        "coupons.redis.script.errors", "{call}", "Lua script calls that failed (timeout, connection, error from Redis), by script");
+
+    public static void Ran(string script, long startedAt) =>
+        Duration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, new KeyValuePair<string, object?>("script", script));
+
+    public static void Failed(string script) => Errors.Add(1, new KeyValuePair<string, object?>("script", script));
+}
