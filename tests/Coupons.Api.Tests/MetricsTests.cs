@@ -57,7 +57,7 @@ public sealed class MetricsServer : IAsyncLifetime
 }
 
 /// <summary>
-/// The business series on <c>/metrics</c> (README, "Metrics and alerts"), read from the real service
+/// The business series on <c>/metrics</c> (README, "Operating it"), read from the real service
 /// after real requests; and the alert rules in <c>deploy/prometheus</c>, checked and unit-tested by
 /// the real <c>promtool</c> (Debian's <c>prometheus</c> package), each series they ask for shown by
 /// the service. Counters are checked by how much they grew over what a test did (the tests of this

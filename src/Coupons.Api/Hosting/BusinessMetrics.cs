@@ -100,6 +100,14 @@ public sealed class MetricsOptions
 {
     public const string Section = "Coupons:Metrics";
 
+    /// <summary>
+    /// Whether <c>/metrics</c> is served and the meters are listened to. Off, the instruments record
+    /// into nothing (no listener), which is what the metrics' cost is measured against (bench/metrics.sh).
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
+    public static bool AreEnabled(IConfiguration configuration) => configuration.GetValue(Section + ":" + nameof(Enabled), true);
+
     /// <summary>How many campaigns' stock is shown: those this node claimed from most since the last reading.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 1000, ErrorMessage = "Coupons:Metrics:StockCampaigns must be between 0 and 1000")]
     public int StockCampaigns { get; set; } = 20;

@@ -55,10 +55,14 @@ public static partial class ServiceSetup
         // Request duration and connection metrics only: ASP.NET Core's other meters (authentication,
         // authorization, routing, …) record on every request and cost over a third of the throughput
         // of an authenticated read on a 2-core machine, for little a dashboard needs.
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Coupons")
-            .AddRuntimeInstrumentation()
-            .AddPrometheusExporter());
+        if (MetricsOptions.AreEnabled(configuration))
+        {
+            services.AddOpenTelemetry().WithMetrics(metrics => metrics
+                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Coupons")
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter());
+        }
+
         return builder;
     }
 
@@ -100,7 +104,10 @@ public static partial class ServiceSetup
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         app.MapOpenApi();
-        app.MapPrometheusScrapingEndpoint();
+        if (MetricsOptions.AreEnabled(app.Configuration))
+        {
+            app.MapPrometheusScrapingEndpoint();
+        }
 
         var key = app.Services.GetRequiredService<SigningKey>();
         if (key.Created)

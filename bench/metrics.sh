@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# What the metrics cost a claim, one command: the service twice on the embedded store, metrics off
+# (Coupons:Metrics:Enabled=false: no /metrics, nothing listens to the meters) and on (the default:
+# every series of README "Operating it", scraped every 5 s as Prometheus would), ramped
+# alternately (off, on, off, on) with the same load tool and settings in one run; protections off
+# on both, so that the claim path is all that differs. Prints each run's max claims/s and the
+# server's CPU per claim at the rates every run held.
+#   bench/metrics.sh               # about 6 minutes
+#   QUICK=1 bench/metrics.sh       # shorter steps, for a smoke test
+#   STORE=redis bench/metrics.sh   # the same on the Redis store (one redis-server, AOF always)
+# Needs python3 and curl (and redis-server for STORE=redis).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+key="bench-signing-key-0123456789abcdef0123456789abcdef"
+out=${OUT:-bench/results/metrics-$(date -u +%Y%m%d-%H%M%S)}
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${redis_port:-}" ] && redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+mkdir -p "$out"
+store=${STORE:-embedded}
+from=${FROM:-2000}; to=${TO:-20000}; steps=${STEPS:-10}; step_seconds=${STEP_SECONDS:-5}
+if [ -n "${QUICK:-}" ]; then steps=${STEPS:-4}; step_seconds=${STEP_SECONDS:-2}; fi
+
+echo "building (Release)" >&2
+dotnet build -c Release src/Coupons.Api -o "$work/api" -v q --nologo >/dev/null
+dotnet build -c Release tools/Coupons.Bench -o "$work/bench" -v q --nologo >/dev/null
+
+store_args=()
+if [ "$store" = redis ]; then
+  redis_port=6390
+  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save "" \
+    --daemonize yes --logfile "$work/redis.log"
+  store_args=(--Coupons:Store=redis --Coupons:Redis:Configuration=127.0.0.1:$redis_port)
+fi
+
+wait_ready() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "$1 not ready" >&2; return 1; }
+start() { # name, port, settings...
+  local name=$1 port=$2; shift 2
+  dotnet "$work/api/Coupons.Api.dll" --urls "http://127.0.0.1:$port" --Coupons:Embedded:DataDir="$work/$name" "${store_args[@]}" \
+    --Coupons:Redis:KeyPrefix="$name:" --Coupons:Auth:SigningKey="$key" --Coupons:Protection:Enabled=false \
+    --Logging:LogLevel:Default=Warning "$@" >"$work/$name.log" 2>&1 &
+}
+start off 5311 --Coupons:Metrics:Enabled=false; off_pid=$!
+start on 5312; on_pid=$!
+wait_ready http://127.0.0.1:5311/health/ready
+wait_ready http://127.0.0.1:5312/health/ready
+# Prometheus's part: a scrape of each every 5 s (the one without metrics answers 404).
+(while true; do curl -s -o /dev/null http://127.0.0.1:5311/metrics; curl -s -o /dev/null http://127.0.0.1:5312/metrics; sleep 5; done) &
+
+bench() { # name, url, pid
+  echo "== $1" >&2
+  dotnet "$work/bench/Coupons.Bench.dll" ramp --workload claim --url "$2" --server-pid "$3" --signing-key "$key" \
+    --from "$from" --to "$to" --steps "$steps" --step-duration "$step_seconds" --warmup 2 --slo-ms 5 --quiet \
+    --out "$out/$1" >"$out/$1.md"
+}
+bench off-1 http://127.0.0.1:5311 "$off_pid"
+bench on-1 http://127.0.0.1:5312 "$on_pid"
+bench off-2 http://127.0.0.1:5311 "$off_pid"
+bench on-2 http://127.0.0.1:5312 "$on_pid"
+
+python3 - "$out" "$store" <<'PY' | tee "$out/summary.md"
+import json, os, statistics, sys
+out, store = sys.argv[1], sys.argv[2]
+runs = {}
+for name in ("off-1", "on-1", "off-2", "on-2"):
+    with open(os.path.join(out, name, "result.json")) as f:
+        runs[name] = json.load(f)["steps"]
+def held(step):
+    r = step["result"]
+    return r["achievedPerSecond"] >= 0.95 * r["targetPerSecond"] and r["dropped"] == 0
+# The rates every run held: there the server did the same work in each, and its CPU per claim compares.
+common = set.intersection(*({s["result"]["targetPerSecond"] for s in steps if held(s)} for steps in runs.values()))
+print(f"### Claims on the {store} store, metrics off and on (same run, alternating)\n")
+print("| run | max claims/s | server CPU µs/claim at the rates all held (median) |")
+print("|---|---:|---:|")
+cpu = {}
+for name, steps in runs.items():
+    best = max(s["result"]["achievedPerSecond"] for s in steps)
+    per = [s["serverCpuMicrosecondsPerRequest"] for s in steps if s["result"]["targetPerSecond"] in common and s.get("serverCpuMicrosecondsPerRequest")]
+    cpu[name] = statistics.median(per) if per else float("nan")
+    runs[name] = best
+    print(f"| {name} | {best:.0f} | {cpu[name]:.1f} |")
+off = (runs["off-1"] + runs["off-2"]) / 2
+on = (runs["on-1"] + runs["on-2"]) / 2
+off_cpu = (cpu["off-1"] + cpu["off-2"]) / 2
+on_cpu = (cpu["on-1"] + cpu["on-2"]) / 2
+print(f"\n- mean max: off {off:.0f}/s, on {on:.0f}/s: the metrics cost {1 - on / off:.1%} of the claim throughput")
+print(f"- server CPU per claim at the {len(common)} rate(s) every run held ({', '.join(str(int(r)) for r in sorted(common))}/s): off {off_cpu:.1f} µs, on {on_cpu:.1f} µs: {on_cpu / off_cpu - 1:+.1%}")
+PY
