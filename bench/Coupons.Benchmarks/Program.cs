@@ -1,3 +1,4 @@
 using BenchmarkDotNet.Running;
+using Coupons.Benchmarks.Core;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+BenchmarkSwitcher.FromAssembly(typeof(CouponRulesBenchmarks).Assembly).Run(args);
