@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -27,6 +28,13 @@ namespace Coupons.Api.Auth;
 /// </remarks>
 public sealed class CachingTokenHandler(int capacity, TimeProvider time) : JsonWebTokenHandler
 {
+    /// <summary>On <c>/metrics</c> (meter <c>Coupons</c>): tokens looked up, by result (<c>hit</c>, or <c>miss</c>: validated in full).</summary>
+    private static readonly Counter<long> Lookups = new Meter("Coupons").CreateCounter<long>(
+        "coupons.auth.token_cache.lookups", "{token}", "Bearer tokens looked up in the cache of validated tokens, by result (hit, miss: validated in full)");
+
+    private static readonly KeyValuePair<string, object?> Hit = new("result", "hit");
+    private static readonly KeyValuePair<string, object?> Miss = new("result", "miss");
+
     private readonly ConcurrentDictionary<string, RememberedToken> _validated = new(StringComparer.Ordinal);
 
     public int Capacity { get; } = capacity;
@@ -42,11 +50,14 @@ public sealed class CachingTokenHandler(int capacity, TimeProvider time) : JsonW
         {
             if (now < known.UsableUntil)
             {
+                Lookups.Add(1, Hit);
                 return known.Result;
             }
 
             _validated.TryRemove(token, out _);
         }
+
+        Lookups.Add(1, Miss);
 
         var result = await base.ValidateTokenAsync(token, validationParameters).ConfigureAwait(false);
         if (token is not null && Capacity > 0 && result.IsValid && result.SecurityToken is { } validated && result.ClaimsIdentity is { } identity)
