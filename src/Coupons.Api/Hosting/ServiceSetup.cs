@@ -66,6 +66,15 @@ public static partial class ServiceSetup
         return builder;
     }
 
+    /// <summary>GET /metrics, unless <c>Coupons:Metrics:Enabled</c> is false.</summary>
+    private static void MapMetrics(WebApplication app)
+    {
+        if (MetricsOptions.AreEnabled(app.Configuration))
+        {
+            app.MapPrometheusScrapingEndpoint();
+        }
+    }
+
     /// <summary>The middleware and every route of the HTTP contract.</summary>
     public static WebApplication MapCouponsService(this WebApplication app)
     {
@@ -104,10 +113,7 @@ public static partial class ServiceSetup
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         app.MapOpenApi();
-        if (MetricsOptions.AreEnabled(app.Configuration))
-        {
-            app.MapPrometheusScrapingEndpoint();
-        }
+        MapMetrics(app);
 
         var key = app.Services.GetRequiredService<SigningKey>();
         if (key.Created)
