@@ -28,8 +28,8 @@ internal sealed class Script
     public static readonly Script Status = Load("status");
     public static readonly Script Stock = Load("stock");
     public static readonly Script Transition = Load("transition", "changecoupon");
-    public static readonly Script OrderStore = Load("orderstore");
-    public static readonly Script OrderApply = Load("orderapply", "changecoupon");
+    public static readonly Script OrderStore = Load("orderstore", "orderrecord");
+    public static readonly Script OrderApply = Load("orderapply", "changecoupon", "orderrecord");
     public static readonly Script SetStatus = Load("setstatus");
     public static readonly Script Take = Load("take");
     public static readonly Script Give = Load("give");
@@ -78,9 +78,9 @@ internal sealed class Script
         }
     }
 
-    /// <summary>The script <paramref name="name"/>.lua, after the fragment <paramref name="fragment"/>.lua (functions it shares with other scripts) when given.</summary>
-    private static Script Load(string name, string? fragment = null) =>
-        new(name, fragment is null ? Read(name) : Read(fragment) + "\n" + Read(name));
+    /// <summary>The script <paramref name="name"/>.lua, after the fragments <paramref name="fragments"/> (.lua: functions it shares with other scripts).</summary>
+    private static Script Load(string name, params string[] fragments) =>
+        new(name, string.Join("\n", [.. fragments.Select(Read), Read(name)]));
 
     private static string Read(string name)
     {

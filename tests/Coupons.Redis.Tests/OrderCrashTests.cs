@@ -43,27 +43,6 @@ public sealed class OrderCrashTests(RedisServer server) : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private async Task<Coupon[]> CouponsAsync(int count)
-    {
-        var coupons = new Coupon[count];
-        for (var i = 0; i < count; i++)
-        {
-            var terms = new CampaignDefinition
-            {
-                Name = "Stackable",
-                Discount = Discount.AmountOffOf(100 * (i + 1)),
-                Validity = Validity.Relative(30),
-                Stacking = Stacking.Stackable,
-            };
-            var campaign = await _survivor.CreateCampaignAsync(terms, 10);
-            coupons[i] = (await _survivor.ClaimAsync(campaign.Id, "alice", null)).Coupon!;
-        }
-
-        return coupons;
-    }
-
-    private static OrderBody Body(params Coupon[] coupons) => new([.. coupons.Select(c => c.Id)], Cart.OfAmount(10_000));
-
     private async Task<Coupon> ReadAsync(Guid id) => (await _survivor.GetCouponAsync(id, null)).Coupon!;
 
     private async Task<long> PendingAsync() =>
@@ -72,14 +51,14 @@ public sealed class OrderCrashTests(RedisServer server) : IAsyncLifetime
     [Fact]
     public async Task A_node_that_dies_in_the_middle_of_a_lock_leaves_a_plan_that_another_node_takes_back()
     {
-        var coupons = await CouponsAsync(3);
+        var coupons = await StackableCoupons.ClaimAsync(_survivor, "alice", 3);
         _dying.Orders.AfterStep = done => done == 2 ? throw new InvalidOperationException("the node died here") : Task.CompletedTask;
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _dying.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", Body(coupons)).AsTask());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _dying.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", StackableCoupons.Body(coupons)).AsTask());
 
         var locked = (await Task.WhenAll(coupons.Select(c => ReadAsync(c.Id)))).Count(c => c.Status == CouponStatus.Locked);
         Assert.Equal(2, locked);
-        Assert.Equal(Outcome.OrderBusy, (await _survivor.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", Body(coupons))).Outcome);
+        Assert.Equal(Outcome.OrderBusy, (await _survivor.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", StackableCoupons.Body(coupons))).Outcome);
         Assert.Equal(0, await _survivor.SweepAsync());
 
         _time.Advance(TimeSpan.FromSeconds(6));
@@ -89,7 +68,7 @@ public sealed class OrderCrashTests(RedisServer server) : IAsyncLifetime
         Assert.All(coupons, c => Assert.Equal(0, _survivor.GetStatsAsync(c.CampaignId).AsTask().Result!.Locked));
         Assert.Equal(0, await PendingAsync());
         Assert.Equal(Outcome.OrderNotFound, (await _survivor.GetOrderAsync("order-1", null)).Outcome);
-        var again = await _survivor.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", Body(coupons));
+        var again = await _survivor.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", StackableCoupons.Body(coupons));
         Assert.Equal(Outcome.Ok, again.Outcome);
         Assert.All(again.Coupons, c => Assert.Equal(CouponStatus.Locked, c.Status));
     }
@@ -97,8 +76,8 @@ public sealed class OrderCrashTests(RedisServer server) : IAsyncLifetime
     [Fact]
     public async Task A_redeem_cut_short_is_taken_back_to_the_orders_locks_by_its_next_request()
     {
-        var coupons = await CouponsAsync(2);
-        Assert.Equal(Outcome.Ok, (await _survivor.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", Body(coupons))).Outcome);
+        var coupons = await StackableCoupons.ClaimAsync(_survivor, "alice", 2);
+        Assert.Equal(Outcome.Ok, (await _survivor.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", StackableCoupons.Body(coupons))).Outcome);
         _dying.Orders.AfterStep = _ => throw new InvalidOperationException("the node died here");
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => _dying.ChangeOrderAsync(OrderCommand.Redeem, "order-1", "alice", null).AsTask());
@@ -116,7 +95,7 @@ public sealed class OrderCrashTests(RedisServer server) : IAsyncLifetime
     [Fact]
     public async Task A_node_stalled_past_its_deadline_finds_its_plan_taken_back_and_its_late_steps_fenced_off()
     {
-        var coupons = await CouponsAsync(2);
+        var coupons = await StackableCoupons.ClaimAsync(_survivor, "alice", 2);
         var stalled = new TaskCompletionSource();
         var reached = new TaskCompletionSource();
         _dying.Orders.AfterStep = async done =>
@@ -128,7 +107,7 @@ public sealed class OrderCrashTests(RedisServer server) : IAsyncLifetime
             }
         };
 
-        var slow = _dying.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", Body(coupons)).AsTask();
+        var slow = _dying.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", StackableCoupons.Body(coupons)).AsTask();
         await reached.Task;
         _time.Advance(TimeSpan.FromSeconds(6));
         await _survivor.SweepAsync();

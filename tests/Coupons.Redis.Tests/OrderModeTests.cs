@@ -41,11 +41,11 @@ public sealed class OrderModeTests(RedisServer server) : IAsyncLifetime
     [Fact]
     public async Task On_a_single_Redis_an_order_is_stored_in_one_script_and_leaves_no_plan_on_the_way()
     {
-        var coupons = await CouponsAsync("alice", 3);
+        var coupons = await StackableCoupons.ClaimAsync(_planned, "alice", 3);
         var steps = 0;
         _oneScript.Orders.AfterStep = _ => Task.FromResult(Interlocked.Increment(ref steps));
 
-        var locked = await _oneScript.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", Body(coupons));
+        var locked = await _oneScript.ChangeOrderAsync(OrderCommand.Lock, "order-1", "alice", StackableCoupons.Body(coupons));
         var redeemed = await _oneScript.ChangeOrderAsync(OrderCommand.Redeem, "order-1", "alice", null);
 
         Assert.True(_oneScript.Orders.InOneScript);
@@ -64,9 +64,9 @@ public sealed class OrderModeTests(RedisServer server) : IAsyncLifetime
         for (var round = 0; round < 20; round++)
         {
             var user = "user-" + round;
-            var coupons = await CouponsAsync(user, 2);
-            var first = _oneScript.ChangeOrderAsync(OrderCommand.Lock, "a-" + round, user, Body(coupons)).AsTask();
-            var second = _planned.ChangeOrderAsync(OrderCommand.Lock, "b-" + round, user, Body(coupons)).AsTask();
+            var coupons = await StackableCoupons.ClaimAsync(_planned, user, 2);
+            var first = _oneScript.ChangeOrderAsync(OrderCommand.Lock, "a-" + round, user, StackableCoupons.Body(coupons)).AsTask();
+            var second = _planned.ChangeOrderAsync(OrderCommand.Lock, "b-" + round, user, StackableCoupons.Body(coupons)).AsTask();
             var answers = await Task.WhenAll(first, second);
 
             var winners = answers.Where(a => a.Outcome == Outcome.Ok).ToList();
@@ -77,27 +77,6 @@ public sealed class OrderModeTests(RedisServer server) : IAsyncLifetime
             Assert.All(coupons, c => Assert.Equal(1L, _planned.GetStatsAsync(c.CampaignId).AsTask().Result!.Locked));
         }
     }
-
-    private async Task<Coupon[]> CouponsAsync(string user, int count)
-    {
-        var coupons = new Coupon[count];
-        for (var i = 0; i < count; i++)
-        {
-            var terms = new CampaignDefinition
-            {
-                Name = "Stackable",
-                Discount = Discount.AmountOffOf(100 * (i + 1)),
-                Validity = Validity.Relative(30),
-                Stacking = Stacking.Stackable,
-            };
-            var campaign = await _planned.CreateCampaignAsync(terms, 10);
-            coupons[i] = (await _planned.ClaimAsync(campaign.Id, user, null)).Coupon!;
-        }
-
-        return coupons;
-    }
-
-    private static OrderBody Body(params Coupon[] coupons) => new([.. coupons.Select(c => c.Id)], Cart.OfAmount(10_000));
 
     private async Task<Coupon> ReadAsync(Guid id) => (await _planned.GetCouponAsync(id, null)).Coupon!;
 }

@@ -2,7 +2,8 @@
 -- touch every slot): each coupon's change as transition.lua makes it, and the order's new record as
 -- orderstore.lua stores it at an operation's end, if neither the record nor any coupon changed
 -- since they were read (their versions). The caller decided with the rules of Coupons.Core
--- (OrderRules) and, on a conflict, reads and decides again. changecoupon.lua comes before this text.
+-- (OrderRules) and, on a conflict, reads and decides again. changecoupon.lua and orderrecord.lua come
+-- before this text.
 -- KEYS: 1 the order (hash), 2 its slot's event stream, then five a coupon, as transition.lua's KEYS
 -- ARGV: 1 the order's version read ('0' for an order with no record), 2 the order id,
 --       3 n: how many field, value elements follow, 4 .. 3 + n the record's field, value pairs,
@@ -27,20 +28,4 @@ for i = 0, coupons - 1 do
   change_coupon(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV, 3 + n + i * 22)
 end
 
-local nextVersion = tonumber(version) + 1
-local set = {'version', nextVersion}
-for i = 4, 3 + n, 2 do
-  set[#set + 1] = ARGV[i]
-  set[#set + 1] = ARGV[i + 1]
-end
-
-redis.call('HSET', order, unpack(set))
-if n > 0 then
-  local event = {'event', 'order', 'order', ARGV[2]}
-  for i = 1, #set do
-    event[#event + 1] = set[i]
-  end
-  redis.call('XADD', stream, '*', unpack(event))
-end
-
-return {'ok', nextVersion}
+return {'ok', write_order(order, stream, ARGV[2], version, ARGV, 4, 3 + n, n > 0)}

@@ -1,7 +1,7 @@
 -- Stores a checkout order's record if nobody changed it since it was read (its version), and keeps
 -- its partition's list of orders with an operation under way. The caller decided with the rules of
 -- Coupons.Core (OrderRules) and, on a conflict, reads and decides again. Every key is in the order's
--- partition's slot.
+-- partition's slot. orderrecord.lua comes before this text (write_order).
 -- KEYS: 1 the order (hash), 2 the partition's pending orders (sorted set: order id by deadline),
 --       3 the slot's event stream
 -- ARGV: 1 the version read ('0' for an order with no record), 2 the order id, 3 the deadline of the
@@ -16,14 +16,7 @@ if version ~= ARGV[1] then
   return {'conflict'}
 end
 
-local nextVersion = tonumber(version) + 1
-local set = {'version', nextVersion}
-for i = 6, #ARGV, 2 do
-  set[#set + 1] = ARGV[i]
-  set[#set + 1] = ARGV[i + 1]
-end
-
-redis.call('HSET', order, unpack(set))
+local nextVersion = write_order(order, stream, ARGV[2], version, ARGV, 6, #ARGV, ARGV[5] == '1')
 if ARGV[4] == '1' then
   redis.call('HDEL', order, 'pending')
 end
@@ -32,14 +25,6 @@ if ARGV[3] ~= '' then
   redis.call('ZADD', pending, ARGV[3], ARGV[2])
 else
   redis.call('ZREM', pending, ARGV[2])
-end
-
-if ARGV[5] == '1' then
-  local event = {'event', 'order', 'order', ARGV[2]}
-  for i = 1, #set do
-    event[#event + 1] = set[i]
-  end
-  redis.call('XADD', stream, '*', unpack(event))
 end
 
 return {'ok', nextVersion}
