@@ -11,28 +11,8 @@
 # Needs python3 and curl (and redis-server for STORE=redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-key="bench-signing-key-0123456789abcdef0123456789abcdef"
-out=${OUT:-bench/results/metrics-$(date -u +%Y%m%d-%H%M%S)}
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${redis_port:-}" ] && redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-mkdir -p "$out"
-store=${STORE:-embedded}
-from=${FROM:-2000}; to=${TO:-20000}; steps=${STEPS:-10}; step_seconds=${STEP_SECONDS:-5}
-if [ -n "${QUICK:-}" ]; then steps=${STEPS:-4}; step_seconds=${STEP_SECONDS:-2}; fi
-
-echo "building (Release)" >&2
-dotnet build -c Release src/Coupons.Api -o "$work/api" -v q --nologo >/dev/null
-dotnet build -c Release tools/Coupons.Bench -o "$work/bench" -v q --nologo >/dev/null
-
-store_args=()
-if [ "$store" = redis ]; then
-  redis_port=6390
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save "" \
-    --daemonize yes --logfile "$work/redis.log"
-  store_args=(--Coupons:Store=redis --Coupons:Redis:Configuration=127.0.0.1:$redis_port)
-fi
-
-wait_ready() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "$1 not ready" >&2; return 1; }
+name=metrics redis_port=6390
+source bench/scripts/side-by-side.sh
 start() { # name, port, settings...
   local name=$1 port=$2; shift 2
   dotnet "$work/api/Coupons.Api.dll" --urls "http://127.0.0.1:$port" --Coupons:Embedded:DataDir="$work/$name" "${store_args[@]}" \
@@ -84,5 +64,8 @@ on = (runs["on-1"] + runs["on-2"]) / 2
 off_cpu = (cpu["off-1"] + cpu["off-2"]) / 2
 on_cpu = (cpu["on-1"] + cpu["on-2"]) / 2
 print(f"\n- mean max: off {off:.0f}/s, on {on:.0f}/s: the metrics cost {1 - on / off:.1%} of the claim throughput")
-print(f"- server CPU per claim at the {len(common)} rate(s) every run held ({', '.join(str(int(r)) for r in sorted(common))}/s): off {off_cpu:.1f} µs, on {on_cpu:.1f} µs: {on_cpu / off_cpu - 1:+.1%}")
+if common:
+    print(f"- server CPU per claim at the {len(common)} rate(s) every run held ({', '.join(str(int(r)) for r in sorted(common))}/s): off {off_cpu:.1f} µs, on {on_cpu:.1f} µs: {on_cpu / off_cpu - 1:+.1%}")
+else:
+    print("- no rate was held by every run: no CPU per claim to set side by side (start lower: FROM=500)")
 PY

@@ -10,28 +10,8 @@
 # Needs python3 and curl (and redis-server for STORE=redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-key="bench-signing-key-0123456789abcdef0123456789abcdef"
-out=${OUT:-bench/results/protection-$(date -u +%Y%m%d-%H%M%S)}
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; [ -n "${redis_port:-}" ] && redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-mkdir -p "$out"
-store=${STORE:-embedded}
-from=${FROM:-2000}; to=${TO:-20000}; steps=${STEPS:-10}; step_seconds=${STEP_SECONDS:-5}
-if [ -n "${QUICK:-}" ]; then steps=${STEPS:-4}; step_seconds=${STEP_SECONDS:-2}; fi
-
-echo "building (Release)" >&2
-dotnet build -c Release src/Coupons.Api -o "$work/api" -v q --nologo >/dev/null
-dotnet build -c Release tools/Coupons.Bench -o "$work/bench" -v q --nologo >/dev/null
-
-store_args=()
-if [ "$store" = redis ]; then
-  redis_port=6391
-  redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --appendonly yes --appendfsync always --save "" \
-    --daemonize yes --logfile "$work/redis.log"
-  store_args=(--Coupons:Store=redis --Coupons:Redis:Configuration=127.0.0.1:$redis_port)
-fi
-
-wait_ready() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "$1 not ready" >&2; return 1; }
+name=protection redis_port=6391
+source bench/scripts/side-by-side.sh
 big=1000000000
 dotnet "$work/api/Coupons.Api.dll" --urls http://127.0.0.1:5301 --Coupons:Embedded:DataDir="$work/off" "${store_args[@]}" \
   --Coupons:Redis:KeyPrefix=off: --Coupons:Auth:SigningKey="$key" --Coupons:Protection:Enabled=false \
