@@ -26,12 +26,6 @@ wait_ready http://127.0.0.1:5312/health/ready
 # Prometheus's part: a scrape of each every 5 s (the one without metrics answers 404).
 (while true; do curl -s -o /dev/null http://127.0.0.1:5311/metrics; curl -s -o /dev/null http://127.0.0.1:5312/metrics; sleep 5; done) &
 
-bench() { # name, url, pid
-  echo "== $1" >&2
-  dotnet "$work/bench/Coupons.Bench.dll" ramp --workload claim --url "$2" --server-pid "$3" --signing-key "$key" \
-    --from "$from" --to "$to" --steps "$steps" --step-duration "$step_seconds" --warmup 2 --slo-ms 5 --quiet \
-    --out "$out/$1" >"$out/$1.md"
-}
 bench off-1 http://127.0.0.1:5311 "$off_pid"
 bench on-1 http://127.0.0.1:5312 "$on_pid"
 bench off-2 http://127.0.0.1:5311 "$off_pid"

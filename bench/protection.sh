@@ -40,12 +40,6 @@ for i in range(200): block("ip", f"10.{i}.0.0/16")
 for i in range(200): block("device", f"blocked-device-{i}")
 PY
 
-bench() { # name, url, pid
-  echo "== $1" >&2
-  dotnet "$work/bench/Coupons.Bench.dll" ramp --workload claim --url "$2" --server-pid "$3" --signing-key "$key" \
-    --from "$from" --to "$to" --steps "$steps" --step-duration "$step_seconds" --warmup 2 --slo-ms 5 --quiet \
-    --out "$out/$1" >"$out/$1.md"
-}
 bench off-1 http://127.0.0.1:5301 "$off_pid"
 bench on-1 http://127.0.0.1:5302 "$on_pid"
 bench off-2 http://127.0.0.1:5301 "$off_pid"

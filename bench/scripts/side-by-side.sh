@@ -1,6 +1,7 @@
 # Sourced by the scripts that run the service twice side by side on one build (protection.sh,
 # metrics.sh): the signing key, a results folder, a work folder removed at exit (with the servers and
-# the Redis it started), the ramp's settings, the builds, the store's arguments and wait_ready.
+# the Redis it started), the ramp's settings, the builds, the store's arguments, wait_ready, and
+# bench (one claim ramp of one of the two services into the results folder).
 # Before sourcing: name (the results folder's prefix) and redis_port (used with STORE=redis).
 key="bench-signing-key-0123456789abcdef0123456789abcdef"
 out=${OUT:-bench/results/$name-$(date -u +%Y%m%d-%H%M%S)}
@@ -25,3 +26,10 @@ if [ "$store" = redis ]; then
 fi
 
 wait_ready() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "$1 not ready" >&2; return 1; }
+
+bench() { # name, url, pid
+  echo "== $1" >&2
+  dotnet "$work/bench/Coupons.Bench.dll" ramp --workload claim --url "$2" --server-pid "$3" --signing-key "$key" \
+    --from "$from" --to "$to" --steps "$steps" --step-duration "$step_seconds" --warmup 2 --slo-ms 5 --quiet \
+    --out "$out/$1" >"$out/$1.md"
+}

@@ -55,7 +55,16 @@ internal sealed class Script
         var startedAt = Stopwatch.GetTimestamp();
         try
         {
-            var answer = await EvaluateAsync(db, keys, values, retryOn).ConfigureAwait(false);
+            RedisResult answer;
+            try
+            {
+                answer = await db.ScriptEvaluateAsync(Hash, keys, values).ConfigureAwait(false);
+            }
+            catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+            {
+                answer = await (retryOn ?? db).ScriptEvaluateAsync(Text, keys, values).ConfigureAwait(false);
+            }
+
             ScriptMetrics.Ran(Name, startedAt);
             return answer;
         }
@@ -63,18 +72,6 @@ internal sealed class Script
         {
             ScriptMetrics.Failed(Name);
             throw;
-        }
-    }
-
-    private async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values, IDatabaseAsync? retryOn)
-    {
-        try
-        {
-            return await db.ScriptEvaluateAsync(Hash, keys, values).ConfigureAwait(false);
-        }
-        catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
-        {
-            return await (retryOn ?? db).ScriptEvaluateAsync(Text, keys, values).ConfigureAwait(false);
         }
     }
 

@@ -90,8 +90,9 @@ public sealed class BusinessMetrics
     /// <summary>Publishes the stock of the campaigns read, in place of the last.</summary>
     internal void ShowStock(IReadOnlyList<CampaignInfo> campaigns)
     {
-        _remaining = [.. campaigns.Select(c => new Measurement<long>(c.RemainingStock, new KeyValuePair<string, object?>("campaign", Ids.Format(c.Id))))];
-        _total = [.. campaigns.Select(c => new Measurement<long>(c.TotalStock, new KeyValuePair<string, object?>("campaign", Ids.Format(c.Id))))];
+        var tags = campaigns.Select(c => new KeyValuePair<string, object?>("campaign", Ids.Format(c.Id))).ToList();
+        _remaining = [.. campaigns.Select((c, i) => new Measurement<long>(c.RemainingStock, tags[i]))];
+        _total = [.. campaigns.Select((c, i) => new Measurement<long>(c.TotalStock, tags[i]))];
     }
 }
 
