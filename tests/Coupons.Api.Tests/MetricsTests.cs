@@ -19,6 +19,8 @@ public sealed class MetricsServer : IAsyncLifetime
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "coupons-metrics-tests-" + Guid.NewGuid().ToString("N"));
     private ServerProcess? _server;
 
+    public Uri BaseAddress => _server!.BaseAddress;
+
     public HttpClient Anonymous { get; private set; } = null!;
 
     public HttpClient Admin { get; private set; } = null!;

@@ -18,6 +18,7 @@ namespace Coupons.Api.Contracts;
 [JsonSerializable(typeof(CouponResponse))]
 [JsonSerializable(typeof(RedemptionResponse))]
 [JsonSerializable(typeof(StatsResponse))]
+[JsonSerializable(typeof(Coupons.Api.Dashboard.DashboardSnapshot))]
 [JsonSerializable(typeof(PageResponse<CampaignResponse>))]
 [JsonSerializable(typeof(PageResponse<CouponResponse>))]
 [JsonSerializable(typeof(BlockRequest))]

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Coupons.Api.Contracts;
+using Coupons.Api.Dashboard;
 using Coupons.Core;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,9 @@ public sealed class BusinessMetrics
     private readonly Counter<long> _claims;
     private readonly Counter<long> _redemptions;
     private readonly Counter<long> _orders;
+    private readonly OutcomeTally _claimTally = new();
+    private readonly OutcomeTally _redemptionTally = new();
+    private readonly OutcomeTally _orderTally = new();
     private readonly ConcurrentDictionary<Guid, long> _claimsByCampaign = new();
     private readonly Dictionary<Guid, int> _idle = [];
     private volatile IReadOnlyList<Measurement<long>> _remaining = [];
@@ -39,17 +43,33 @@ public sealed class BusinessMetrics
     public void Claimed(Guid? campaignId, Outcome outcome, string via)
     {
         _claims.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToCode()), new KeyValuePair<string, object?>("via", via));
+        _claimTally.Add(outcome);
         if (campaignId is { } id && outcome != Outcome.CampaignNotFound)
         {
             _claimsByCampaign.AddOrUpdate(id, 1, static (_, count) => count + 1);
         }
     }
 
-    public void CouponChanged(string operation, Outcome outcome) =>
+    public void CouponChanged(string operation, Outcome outcome)
+    {
         _redemptions.Add(1, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("outcome", outcome.ToCode()));
+        _redemptionTally.Add(outcome);
+    }
 
-    public void OrderChanged(string operation, Outcome outcome) =>
+    public void OrderChanged(string operation, Outcome outcome)
+    {
         _orders.Add(1, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("outcome", outcome.ToCode()));
+        _orderTally.Add(outcome);
+    }
+
+    /// <summary>Claims answered since this node started, by outcome code (the live dashboard's rates come from their growth).</summary>
+    internal IReadOnlyDictionary<string, long> ClaimsSoFar() => _claimTally.Read();
+
+    /// <summary>Single coupons' changes answered since this node started, by outcome code.</summary>
+    internal IReadOnlyDictionary<string, long> RedemptionsSoFar() => _redemptionTally.Read();
+
+    /// <summary>Orders' operations answered since this node started, by outcome code.</summary>
+    internal IReadOnlyDictionary<string, long> OrdersSoFar() => _orderTally.Read();
 
     /// <summary>
     /// The campaigns to show: those claimed from since the last call, most claimed first, then those

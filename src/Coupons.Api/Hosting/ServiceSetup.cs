@@ -3,6 +3,7 @@ using Coupons.Api.Apis;
 using Coupons.Api.Auth;
 using Coupons.Api.Codes;
 using Coupons.Api.Contracts;
+using Coupons.Api.Dashboard;
 using Coupons.Api.Http;
 using Coupons.Api.OpenApi;
 using Coupons.Api.Protection;
@@ -52,6 +53,7 @@ public static partial class ServiceSetup
         services.AddCouponsStore(configuration);
         services.AddCouponsProtection(configuration);
         services.AddCouponsOpenApi(configuration);
+        services.AddDashboard();
         // Request duration and connection metrics only: ASP.NET Core's other meters (authentication,
         // authorization, routing, …) record on every request and cost over a third of the throughput
         // of an authenticated read on a 2-core machine, for little a dashboard needs.
@@ -80,6 +82,7 @@ public static partial class ServiceSetup
     {
         app.UseForwardedClients();
         app.UseHsts();
+        app.UseDashboard();
         app.UseExceptionHandler();
         // Problem details whatever the client's Accept header says: the contract promises JSON errors.
         app.UseStatusCodePages(context =>
@@ -108,6 +111,7 @@ public static partial class ServiceSetup
         app.MapJobsApi();
         app.MapIssuancesApi();
         app.MapCampaignCodesApi();
+        app.MapDashboard();
 
         // GET only, as documented (HealthPaths): another method is answered 405.
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
