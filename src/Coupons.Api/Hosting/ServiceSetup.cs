@@ -54,6 +54,7 @@ public static partial class ServiceSetup
         services.AddCouponsProtection(configuration);
         services.AddCouponsOpenApi(configuration);
         services.AddDashboard();
+        services.AddAdmission();
         // Request duration and connection metrics only: ASP.NET Core's other meters (authentication,
         // authorization, routing, …) record on every request and cost over a third of the throughput
         // of an authenticated read on a 2-core machine, for little a dashboard needs.
@@ -80,6 +81,8 @@ public static partial class ServiceSetup
     /// <summary>The middleware and every route of the HTTP contract.</summary>
     public static WebApplication MapCouponsService(this WebApplication app)
     {
+        // First: a request shed past capacity costs as little as it can.
+        app.UseAdmission();
         app.UseForwardedClients();
         app.UseHsts();
         app.UseDashboard();
