@@ -11,13 +11,30 @@ if (args.Length > 0 && args[0] == "reconcile")
     return await ReconcileCommand.RunAsync(args[1..], Console.Out, Console.Error);
 }
 
-// Settings are read once at start. Reloading appsettings.json on change would watch the whole
-// content root, where the embedded store's data lives by default, and wake on every commit.
-var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
+if (args.Length > 0 && args[0] == "check-config")
+{
+    return CheckConfigCommand.Run(args[1..], Console.Out, Console.Error);
+}
+
+var builder = ServiceSetup.CreateBuilder(args);
 builder.AddCouponsService();
 
 var app = builder.Build();
-app.MapCouponsService();
+try
+{
+    app.MapCouponsService();
+}
+catch (InvalidSettingsException e)
+{
+    // One line a problem, as check-config prints them, instead of a stack trace.
+    foreach (var problem in e.Problems)
+    {
+        Console.Error.WriteLine("invalid setting: " + problem);
+    }
+
+    return 2;
+}
+
 app.Run();
 return 0;
 
