@@ -20,21 +20,21 @@ var builder = ServiceSetup.CreateBuilder(args);
 builder.AddCouponsService();
 
 var app = builder.Build();
-try
+// Bad settings stop the start: one line a problem, as check-config prints them, instead of a stack
+// trace. Only when the exception leaves the process: a test host gets it as thrown.
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
 {
-    app.MapCouponsService();
-}
-catch (InvalidSettingsException e)
-{
-    // One line a problem, as check-config prints them, instead of a stack trace.
-    foreach (var problem in e.Problems)
+    if (e.ExceptionObject is InvalidSettingsException invalid)
     {
-        Console.Error.WriteLine("invalid setting: " + problem);
+        foreach (var problem in invalid.Problems)
+        {
+            Console.Error.WriteLine("invalid setting: " + problem);
+        }
+
+        Environment.Exit(2);
     }
-
-    return 2;
-}
-
+};
+app.MapCouponsService();
 app.Run();
 return 0;
 
