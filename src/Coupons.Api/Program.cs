@@ -11,12 +11,29 @@ if (args.Length > 0 && args[0] == "reconcile")
     return await ReconcileCommand.RunAsync(args[1..], Console.Out, Console.Error);
 }
 
-// Settings are read once at start. Reloading appsettings.json on change would watch the whole
-// content root, where the embedded store's data lives by default, and wake on every commit.
-var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
+if (args.Length > 0 && args[0] == "check-config")
+{
+    return CheckConfigCommand.Run(args[1..], Console.Out, Console.Error);
+}
+
+var builder = ServiceSetup.CreateBuilder(args);
 builder.AddCouponsService();
 
 var app = builder.Build();
+// Bad settings stop the start: one line a problem, as check-config prints them, instead of a stack
+// trace. Only when the exception leaves the process: a test host gets it as thrown.
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+{
+    if (e.ExceptionObject is InvalidSettingsException invalid)
+    {
+        foreach (var problem in invalid.Problems)
+        {
+            Console.Error.WriteLine("invalid setting: " + problem);
+        }
+
+        Environment.Exit(2);
+    }
+};
 app.MapCouponsService();
 app.Run();
 return 0;

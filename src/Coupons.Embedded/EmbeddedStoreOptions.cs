@@ -48,4 +48,14 @@ public sealed class EmbeddedStoreOptions
         ArgumentNullException.ThrowIfNull(configuration);
         return configuration.GetSection(SectionName).Get<EmbeddedStoreOptions>() ?? new EmbeddedStoreOptions();
     }
+
+    /// <summary>
+    /// The data folder alone, for what lives beside the store's data (keys, the blocklist, jobs):
+    /// read without binding the other settings, whose bad values are the store's own check to report.
+    /// </summary>
+    public static string DataDirOf(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration[SectionName + ":" + nameof(DataDir)] ?? new EmbeddedStoreOptions().DataDir;
+    }
 }

@@ -1,9 +1,11 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
+using Npgsql;
 
 namespace Coupons.Postgres;
 
 /// <summary>Settings of the PostgreSQL system of record, bound from <c>Coupons:Postgres</c> (<see cref="Section"/>).</summary>
-public sealed class PostgresOptions
+public sealed class PostgresOptions : IValidatableObject
 {
     public const string Section = "Coupons:Postgres";
 
@@ -18,5 +20,39 @@ public sealed class PostgresOptions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return configuration.GetSection(Section).Get<PostgresOptions>() ?? new PostgresOptions();
+    }
+
+    /// <summary>
+    /// Every shard's connection string is there and parses (nothing connects). A problem names the
+    /// shard's key and the keyword at fault, never the string, which may hold a password.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < Shards.Count; i++)
+        {
+            var problem = Problem(Shards[i]);
+            if (problem is not null)
+            {
+                yield return new ValidationResult($"{Section}:Shards:{i} {problem}", [nameof(Shards)]);
+            }
+        }
+    }
+
+    private static string? Problem(string? connectionString)
+    {
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            return "is empty: Coupons:Postgres:Shards must not hold an empty connection string";
+        }
+
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            return "is not a PostgreSQL connection string: " + e.Message;
+        }
     }
 }

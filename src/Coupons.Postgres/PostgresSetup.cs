@@ -22,7 +22,7 @@ public static class PostgresSetup
         var section = configuration.GetSection(PostgresOptions.Section);
         services.AddOptions<PostgresOptions>()
             .Bind(section)
-            .Validate(o => o.Shards.TrueForAll(s => !string.IsNullOrWhiteSpace(s)), "Coupons:Postgres:Shards must not hold an empty connection string")
+            .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddOptions<PersisterSettings>()
             .Bind(configuration.GetSection(PersisterSettings.Section))

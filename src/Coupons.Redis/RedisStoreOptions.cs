@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Configuration;
+using StackExchange.Redis;
 
 namespace Coupons.Redis;
 
@@ -10,6 +11,7 @@ public sealed class RedisStoreOptions
 
     /// <summary>A StackExchange.Redis configuration string: one node, or the nodes of a cluster.</summary>
     [Required(AllowEmptyStrings = false, ErrorMessage = "Coupons:Redis:Configuration is required")]
+    [RedisConfiguration]
     public string Configuration { get; set; } = "127.0.0.1:6379";
 
     /// <summary>
@@ -59,5 +61,29 @@ public sealed class RedisStoreOptions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         return configuration.GetSection(Section).Get<RedisStoreOptions>() ?? new RedisStoreOptions();
+    }
+}
+
+/// <summary>
+/// A StackExchange.Redis configuration string that parses and names at least one node (parsed
+/// only: nothing connects). The parser's message names a keyword, not a value, so no password is shown.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class RedisConfigurationAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        string? problem;
+        try
+        {
+            problem = ConfigurationOptions.Parse(value as string ?? string.Empty).EndPoints.Count == 0 ? "names no node (host:port)" : null;
+        }
+        catch (ArgumentException e)
+        {
+            problem = e.Message;
+        }
+
+        return problem is null ? ValidationResult.Success
+            : new ValidationResult($"{RedisStoreOptions.Section}:Configuration is not a StackExchange.Redis configuration string: {problem}", [nameof(RedisStoreOptions.Configuration)]);
     }
 }

@@ -1,7 +1,9 @@
 using Coupons.Api.Http;
 using Coupons.Core;
+using Coupons.Embedded;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Coupons.Api.Auth;
@@ -16,16 +18,20 @@ public static class AuthExtensions
     /// <summary>JWT bearer auth (HS256, issuer and audience <c>coupons</c>) and the role policies of the contract.</summary>
     public static IServiceCollection AddCouponsAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        var auth = AuthOptions.From(configuration);
-        var signingKey = SigningKey.Resolve(auth);
-        services.AddSingleton(signingKey);
-        var tokenCacheSize = auth.TokenCacheSize;
+        services.AddOptions<AuthOptions>()
+            .Bind(configuration.GetSection(AuthOptions.SectionName))
+            .PostConfigure(options => options.DataDir = EmbeddedStoreOptions.DataDirOf(configuration))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        // Resolved when first asked for (MapCouponsService does at start): only then may a key file be created.
+        services.AddSingleton(sp => SigningKey.Resolve(sp.GetRequiredService<IOptions<AuthOptions>>().Value));
 
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SigningKey, IOptions<AuthOptions>>((options, signingKey, auth) =>
         {
             options.MapInboundClaims = false;
             options.TokenHandlers.Clear();
-            options.TokenHandlers.Add(new CachingTokenHandler(tokenCacheSize, TimeProvider.System) { MapInboundClaims = false });
+            options.TokenHandlers.Add(new CachingTokenHandler(auth.Value.TokenCacheSize, TimeProvider.System) { MapInboundClaims = false });
             options.TokenValidationParameters = new TokenValidationParameters
             {
                 ValidIssuer = SigningKey.Issuer,

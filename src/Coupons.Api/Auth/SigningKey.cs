@@ -48,19 +48,52 @@ public sealed class SigningKey
 
     public static SigningKey Resolve(IConfiguration configuration) => Resolve(AuthOptions.From(configuration));
 
+    /// <summary>
+    /// The configured keys' problems, without touching the data folder: each names its setting,
+    /// never its value. <see cref="AuthOptions"/> is validated with these at start.
+    /// </summary>
+    public static IEnumerable<string> Problems(AuthOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!string.IsNullOrEmpty(options.SigningKey) && Encoding.UTF8.GetByteCount(options.SigningKey) < MinBytes)
+        {
+            yield return $"{AuthOptions.SectionName}:SigningKey must be at least {MinBytes} bytes long";
+        }
+
+        foreach (var (name, value) in options.ValidationKeys)
+        {
+            if (Encoding.UTF8.GetByteCount(value ?? string.Empty) < MinBytes)
+            {
+                yield return $"{AuthOptions.SectionName}:ValidationKeys:{name} must be at least {MinBytes} bytes long";
+            }
+        }
+    }
+
+    /// <summary>The file a key is kept in when none is configured (it may not exist yet).</summary>
+    public static string FilePath(AuthOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Path.GetFullPath(Path.Combine(options.DataDir, FileName));
+    }
+
+    /// <summary>
+    /// The key <paramref name="options"/> give, or the one in the data folder, created there when
+    /// missing (the only step that writes). A bad setting or a short key file throws.
+    /// </summary>
     public static SigningKey Resolve(AuthOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var signing = ResolveSigning(options);
-        var validation = new List<SymmetricSecurityKey>();
-        foreach (var (name, value) in options.ValidationKeys)
+        if (Problems(options).FirstOrDefault() is { } problem)
         {
-            var bytes = Encoding.UTF8.GetBytes(value ?? string.Empty);
-            if (bytes.Length < MinBytes)
-            {
-                throw new InvalidOperationException($"{AuthOptions.SectionName}:ValidationKeys:{name} must be at least {MinBytes} bytes long");
-            }
+            throw new InvalidOperationException(problem);
+        }
 
+        var signing = string.IsNullOrEmpty(options.SigningKey)
+            ? ReadOrCreate(options)
+            : new SigningKey(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(options.SigningKey)), $"configuration key {AuthOptions.SectionName}:SigningKey", false);
+        var validation = new List<SymmetricSecurityKey>();
+        foreach (var bytes in options.ValidationKeys.Values.Select(value => Encoding.UTF8.GetBytes(value ?? string.Empty)))
+        {
             if (!bytes.AsSpan().SequenceEqual(signing.Key.Key) && !validation.Any(k => k.Key.AsSpan().SequenceEqual(bytes)))
             {
                 validation.Add(new SymmetricSecurityKey(bytes) { KeyId = IdOf(bytes) });
@@ -70,23 +103,22 @@ public sealed class SigningKey
         return new SigningKey(signing.Key, signing.Source, signing.Created) { ValidationKeys = validation };
     }
 
-    private static SigningKey ResolveSigning(AuthOptions options)
+    /// <summary>The key kept in <paramref name="path"/>, checked; reads only.</summary>
+    public static SigningKey Read(string path)
     {
-        var configured = options.SigningKey;
-        if (!string.IsNullOrEmpty(configured))
+        var key = File.ReadAllText(path).Trim();
+        if (Encoding.UTF8.GetByteCount(key) < MinBytes)
         {
-            var bytes = Encoding.UTF8.GetBytes(configured);
-            if (bytes.Length < MinBytes)
-            {
-                throw new InvalidOperationException($"{AuthOptions.SectionName}:SigningKey must be at least {MinBytes} bytes long");
-            }
-
-            return new SigningKey(new SymmetricSecurityKey(bytes), $"configuration key {AuthOptions.SectionName}:SigningKey", false);
+            throw new InvalidOperationException($"the signing key in {path} is shorter than {MinBytes} bytes");
         }
 
-        var dataDir = options.DataDir;
-        Directory.CreateDirectory(dataDir);
-        var path = Path.GetFullPath(Path.Combine(dataDir, FileName));
+        return new SigningKey(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), path, false);
+    }
+
+    private static SigningKey ReadOrCreate(AuthOptions options)
+    {
+        Directory.CreateDirectory(options.DataDir);
+        var path = FilePath(options);
         var created = false;
         if (!File.Exists(path))
         {
@@ -109,12 +141,7 @@ public sealed class SigningKey
             }
         }
 
-        var key = File.ReadAllText(path).Trim();
-        if (Encoding.UTF8.GetByteCount(key) < MinBytes)
-        {
-            throw new InvalidOperationException($"the signing key in {path} is shorter than {MinBytes} bytes");
-        }
-
-        return new SigningKey(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), path, created);
+        var key = Read(path);
+        return new SigningKey(key.Key, path, created);
     }
 }

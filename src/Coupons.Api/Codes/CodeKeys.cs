@@ -46,27 +46,62 @@ public sealed class CodeKeys
     public static CodeKeys Resolve(IConfiguration configuration) => Resolve(CodesOptions.From(configuration));
 
     /// <summary>
-    /// Checks the configured keys without touching the data folder: a bad one throws
-    /// <see cref="InvalidOperationException"/> naming its setting (never its value).
+    /// The configured keys' problems, without touching the data folder: each names its setting
+    /// (never its value). <see cref="CodesOptions"/> is validated with these at start.
     /// </summary>
-    public static void CheckSettings(CodesOptions options)
+    public static IReadOnlyList<string> Problems(CodesOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var configured = new List<CodeKey>();
+        var settings = options.DecryptionKeys.Select(pair => (Value: (string?)pair.Value, Setting: $"DecryptionKeys:{pair.Key}"));
         if (!string.IsNullOrWhiteSpace(options.EncryptionKey))
         {
-            configured.Add(Configured(options.EncryptionKey, "EncryptionKey"));
+            settings = settings.Prepend((options.EncryptionKey, "EncryptionKey"));
         }
 
-        configured.AddRange(options.DecryptionKeys.Select(pair => Configured(pair.Value, $"DecryptionKeys:{pair.Key}")));
-        if (!string.IsNullOrWhiteSpace(options.LookupKey))
+        var problems = new List<string>();
+        var keys = new List<byte[]>();
+        foreach (var (value, setting) in settings)
         {
-            var lookup = Configured(options.LookupKey, "LookupKey");
-            if (configured.Any(k => Same(k, lookup)))
+            if (Decode(value) is { } bytes)
             {
-                throw LookupKeyNotItsOwn();
+                keys.Add(bytes);
+            }
+            else
+            {
+                problems.Add(NotAKey(setting));
             }
         }
+
+        if (!string.IsNullOrWhiteSpace(options.LookupKey))
+        {
+            var lookup = Decode(options.LookupKey);
+            if (lookup is null)
+            {
+                problems.Add(NotAKey("LookupKey"));
+            }
+            else if (keys.Any(k => CryptographicOperations.FixedTimeEquals(k, lookup)))
+            {
+                problems.Add(LookupKeyNotItsOwn().Message);
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Checks the configured keys without touching the data folder: the first of <see cref="Problems"/> throws <see cref="InvalidOperationException"/>.</summary>
+    public static void CheckSettings(CodesOptions options)
+    {
+        if (Problems(options) is [var first, ..])
+        {
+            throw new InvalidOperationException(first);
+        }
+    }
+
+    /// <summary>The file a key is kept in when it is not configured (it may not exist yet).</summary>
+    public static string FilePath(CodesOptions options, string fileName)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return Path.GetFullPath(Path.Combine(options.DataDir, fileName));
     }
 
     /// <summary>
@@ -112,21 +147,39 @@ public sealed class CodeKeys
 
     private static CodeKey Configured(string? value, string setting)
     {
-        var name = $"{CodesOptions.SectionName}:{setting}";
-        var bytes = Decode(value) ?? throw new InvalidOperationException(
-            $"{name} must be the base64 of {CodeProtector.KeyBytes} random bytes (make one with: openssl rand -base64 {CodeProtector.KeyBytes})");
-        return new CodeKey(CodeProtector.KeyIdOf(bytes), $"configuration key {name}", false) { Bytes = bytes };
+        var bytes = Decode(value) ?? throw new InvalidOperationException(NotAKey(setting));
+        return new CodeKey(CodeProtector.KeyIdOf(bytes), $"configuration key {CodesOptions.SectionName}:{setting}", false) { Bytes = bytes };
     }
+
+    private static string NotAKey(string setting) =>
+        $"{CodesOptions.SectionName}:{setting} must be the base64 of {CodeProtector.KeyBytes} random bytes (make one with: openssl rand -base64 {CodeProtector.KeyBytes})";
 
     private static CodeKey ReadOrCreate(string dataDir, string fileName)
     {
         var path = Path.GetFullPath(Path.Combine(dataDir, fileName));
         bool created;
-        string text;
         try
         {
             Directory.CreateDirectory(dataDir);
             created = !File.Exists(path) && TryCreate(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StorageUnavailableException("the code keys cannot be read or created in the data folder", e);
+        }
+
+        return Read(path) with { Created = created };
+    }
+
+    /// <summary>
+    /// The key kept in <paramref name="path"/>; reads only. A file that cannot be read throws
+    /// <see cref="StorageUnavailableException"/>, a damaged one <see cref="InvalidOperationException"/> naming it.
+    /// </summary>
+    public static CodeKey Read(string path)
+    {
+        string text;
+        try
+        {
             text = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -136,7 +189,7 @@ public sealed class CodeKeys
 
         var bytes = Decode(text) ?? throw new InvalidOperationException(
             $"the key in {path} is not the base64 of {CodeProtector.KeyBytes} bytes; restore it from a backup (codes stored under it cannot be read without it)");
-        return new CodeKey(CodeProtector.KeyIdOf(bytes), path, created) { Bytes = bytes };
+        return new CodeKey(CodeProtector.KeyIdOf(bytes), path, false) { Bytes = bytes };
     }
 
     /// <summary>

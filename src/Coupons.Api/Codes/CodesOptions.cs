@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Coupons.Embedded;
 
 namespace Coupons.Api.Codes;
@@ -7,7 +8,7 @@ namespace Coupons.Api.Codes;
 /// Each is the base64 of 32 random bytes (<c>openssl rand -base64 32</c>). A key left empty is
 /// created in the data folder on first start (<see cref="CodeKeys"/>).
 /// </summary>
-public sealed class CodesOptions
+public sealed class CodesOptions : IValidatableObject
 {
     public const string SectionName = "Coupons:Codes";
 
@@ -23,12 +24,16 @@ public sealed class CodesOptions
     /// <summary>Where created keys are kept: the embedded store's data folder, as that store's settings say.</summary>
     public string DataDir { get; set; } = new EmbeddedStoreOptions().DataDir;
 
-    /// <summary>The settings in <paramref name="configuration"/>; the keys themselves are checked by <see cref="CodeKeys.Resolve(CodesOptions)"/>.</summary>
+    /// <summary>The settings in <paramref name="configuration"/>, unchecked; the keys are checked by <see cref="Validate"/> and <see cref="CodeKeys.Resolve(CodesOptions)"/>.</summary>
     public static CodesOptions From(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var options = configuration.GetSection(SectionName).Get<CodesOptions>() ?? new CodesOptions();
-        options.DataDir = EmbeddedStoreOptions.From(configuration).DataDir;
+        options.DataDir = EmbeddedStoreOptions.DataDirOf(configuration);
         return options;
     }
+
+    /// <summary>The configured keys' problems (<see cref="CodeKeys.Problems"/>), for the validation at start.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        CodeKeys.Problems(this).Select(problem => new ValidationResult(problem));
 }

@@ -1,6 +1,8 @@
 using Coupons.Api.Hosting;
 using Coupons.Core;
 using Coupons.Core.Codes;
+using Coupons.Embedded;
+using Microsoft.Extensions.Options;
 
 namespace Coupons.Api.Codes;
 
@@ -9,17 +11,20 @@ public static partial class CodesSetup
     /// <summary>
     /// The code keys (<see cref="CodeKeys"/>) and the <see cref="CodeProtector"/> built on them, both
     /// singletons: what the stores and the code routes take to encrypt codes and compute their lookup
-    /// hashes. Configured keys are checked now, so a bad one stops the start; keys kept in the data
-    /// folder are read (or created) when first asked for, which <see cref="LogCodeKeys"/> does at start.
-    /// Until then a data folder that cannot be used leaves the service alive and not ready, as the
-    /// embedded store does, instead of stopping it.
+    /// hashes. Configured keys are checked with the other settings at start (<see cref="CodesOptions"/>),
+    /// so a bad one stops the start; keys kept in the data folder are read (or created) when first
+    /// asked for, which <see cref="LogCodeKeys"/> does at start. Until then a data folder that cannot
+    /// be used leaves the service alive and not ready, as the embedded store does, instead of stopping it.
     /// </summary>
     public static IServiceCollection AddCodeProtection(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = CodesOptions.From(configuration);
-        CodeKeys.CheckSettings(options);
+        services.AddOptions<CodesOptions>()
+            .Bind(configuration.GetSection(CodesOptions.SectionName))
+            .PostConfigure(options => options.DataDir = EmbeddedStoreOptions.DataDirOf(configuration))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         // A factory that throws is not cached: a later request tries the data folder again.
-        services.AddSingleton(_ => CodeKeys.Resolve(options));
+        services.AddSingleton(provider => CodeKeys.Resolve(provider.GetRequiredService<IOptions<CodesOptions>>().Value));
         services.AddSingleton(provider => provider.GetRequiredService<CodeKeys>().CreateProtector());
         services.AddSingleton(provider => new CouponOwnCodes(provider.GetRequiredService<CodeProtector>()));
         return services;

@@ -127,7 +127,8 @@ public sealed class MetricsOptions
     /// </summary>
     public bool Enabled { get; set; } = true;
 
-    public static bool AreEnabled(IConfiguration configuration) => configuration.GetValue(Section + ":" + nameof(Enabled), true);
+    /// <summary>What registration reads before the settings are bound; a value that is not a bool reads as true here and fails the check at start.</summary>
+    public static bool AreEnabled(IConfiguration configuration) => !bool.TryParse(configuration[Section + ":" + nameof(Enabled)], out var enabled) || enabled;
 
     /// <summary>How many campaigns' stock is shown: those this node claimed from most since the last reading.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, 1000, ErrorMessage = "Coupons:Metrics:StockCampaigns must be between 0 and 1000")]

@@ -9,13 +9,23 @@ using Coupons.Api.OpenApi;
 using Coupons.Api.Protection;
 using Coupons.Core;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 
 namespace Coupons.Api.Hosting;
 
 public static partial class ServiceSetup
 {
+    /// <summary>The service's builder: configuration from appsettings.json, appsettings.{Environment}.json, the environment and <paramref name="args"/>.</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        // Settings are read once at start. Reloading appsettings.json on change would watch the whole
+        // content root, where the embedded store's data lives by default, and wake on every commit.
+        return WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
+    }
+
     /// <summary>Everything the service needs, from configuration.</summary>
     public static WebApplicationBuilder AddCouponsService(this WebApplicationBuilder builder)
     {
@@ -31,9 +41,11 @@ public static partial class ServiceSetup
         });
         // Sent on HTTPS answers only; local host names (localhost, 127.0.0.1, [::1]) are left out, so a
         // browser does not pin them to HTTPS.
-        services.AddHsts(options =>
+        services.AddOptions<TlsOptions>().Bind(configuration.GetSection(TlsOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHsts(_ => { });
+        services.AddOptions<HstsOptions>().Configure<IOptions<TlsOptions>>((options, tls) =>
         {
-            options.MaxAge = (configuration.GetSection(TlsOptions.SectionName).Get<TlsOptions>() ?? new TlsOptions()).HstsMaxAge;
+            options.MaxAge = tls.Value.HstsMaxAge;
             options.IncludeSubDomains = true;
         });
         services.ConfigureHttpJsonOptions(options =>
@@ -78,9 +90,15 @@ public static partial class ServiceSetup
         }
     }
 
-    /// <summary>The middleware and every route of the HTTP contract.</summary>
+    /// <summary>
+    /// The middleware and every route of the HTTP contract, once every setting is checked
+    /// (<see cref="SettingsCheck"/>: a bad one throws <see cref="InvalidSettingsException"/> before
+    /// any key file is created or anything connects).
+    /// </summary>
     public static WebApplication MapCouponsService(this WebApplication app)
     {
+        ArgumentNullException.ThrowIfNull(app);
+        SettingsCheck.ThrowIfInvalid(app.Services, app.Configuration);
         // First: a request shed past capacity costs as little as it can.
         app.UseAdmission();
         app.UseForwardedClients();
@@ -122,6 +140,14 @@ public static partial class ServiceSetup
         app.MapOpenApi();
         MapMetrics(app);
 
+        LogSigningKey(app);
+        app.LogCodeKeys();
+
+        return app;
+    }
+
+    private static void LogSigningKey(WebApplication app)
+    {
         var key = app.Services.GetRequiredService<SigningKey>();
         if (key.Created)
         {
@@ -136,10 +162,6 @@ public static partial class ServiceSetup
         {
             LogValidationKeys(app.Logger, string.Join(", ", key.ValidationKeys.Select(k => k.KeyId)));
         }
-
-        app.LogCodeKeys();
-
-        return app;
     }
 
     private static AuditActor ActorOf(HttpContext context)

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Coupons.Core;
 using Coupons.Core.Jobs;
 using Coupons.Embedded;
@@ -21,6 +22,7 @@ public static class StoreHosting
     public static IServiceCollection AddCouponsStore(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<StoreOptions>().Bind(configuration.GetSection(StoreOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddHealthChecks().AddCheck<StoreReadyCheck>("store", tags: ["ready"]);
         services.AddSingleton<JobMetrics>();
         services.AddSingleton<BusinessMetrics>();
@@ -28,7 +30,7 @@ public static class StoreHosting
         services.AddHostedService<StockGauges>();
         services.AddSingleton<JobWakeup>();
         services.AddHostedService<JobRunnerService>();
-        if (StoreChoice.Of(configuration) == StoreKind.Redis)
+        if (StoreChoice.ForRegistration(configuration) == StoreKind.Redis)
         {
             // Jobs beside the coupons, on the same connection and key prefix: any node runs any job's next step.
             services.AddSingleton<IJobStore>(sp =>
@@ -39,7 +41,7 @@ public static class StoreHosting
             return services.AddRedisStore(configuration).AddPostgresPersister(configuration);
         }
 
-        services.AddSingleton<IJobStore>(sp => new EmbeddedJobStore(EmbeddedStoreOptions.From(configuration).DataDir, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IJobStore>(sp => new EmbeddedJobStore(EmbeddedStoreOptions.DataDirOf(configuration), sp.GetRequiredService<TimeProvider>()));
         return services.AddEmbeddedStore(configuration);
     }
 }
@@ -56,18 +58,39 @@ public static class StoreChoice
 {
     public const string Key = "Coupons:Store";
 
+    /// <summary>The configured store; an unknown name throws (the start checks it first: <see cref="StoreOptions"/>).</summary>
     public static StoreKind Of(IConfiguration configuration)
     {
-        var value = configuration[Key];
-        if (string.IsNullOrEmpty(value) || string.Equals(value, "embedded", StringComparison.OrdinalIgnoreCase))
-        {
-            return StoreKind.Embedded;
-        }
-
-        return string.Equals(value, "redis", StringComparison.OrdinalIgnoreCase)
-            ? StoreKind.Redis
-            : throw new InvalidOperationException($"{Key} '{value}' is not known; this build has: embedded, redis");
+        ArgumentNullException.ThrowIfNull(configuration);
+        return Parse(configuration[Key]) ?? throw new InvalidOperationException(Unknown(configuration[Key]));
     }
+
+    /// <summary>The store to register: an unknown name registers the embedded one, whose start the check of <c>Coupons:Store</c> then stops.</summary>
+    public static StoreKind ForRegistration(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return Parse(configuration[Key]) ?? StoreKind.Embedded;
+    }
+
+    /// <summary>The store <paramref name="value"/> names (empty: the embedded one), or null for a name this build does not have.</summary>
+    public static StoreKind? Parse(string? value) =>
+        string.IsNullOrEmpty(value) || string.Equals(value, "embedded", StringComparison.OrdinalIgnoreCase) ? StoreKind.Embedded
+        : string.Equals(value, "redis", StringComparison.OrdinalIgnoreCase) ? StoreKind.Redis
+        : null;
+
+    internal static string Unknown(string? value) => $"{Key} '{value}' is not known; this build has: embedded, redis";
+}
+
+/// <summary>The store setting, bound from <c>Coupons</c> (<see cref="Section"/>) so that it is checked at start with the others.</summary>
+public sealed class StoreOptions : IValidatableObject
+{
+    public const string Section = "Coupons";
+
+    /// <summary><c>embedded</c> or <c>redis</c> (<see cref="StoreChoice"/>).</summary>
+    public string Store { get; set; } = "embedded";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        StoreChoice.Parse(Store) is null ? [new ValidationResult(StoreChoice.Unknown(Store))] : [];
 }
 
 internal sealed class StoreReadyCheck(ICouponStore store) : IHealthCheck

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
 
@@ -9,6 +10,8 @@ public sealed class OpenApiSettings
     public const string SectionName = "Coupons:OpenApi";
 
     /// <summary>The base URL clients call; the README's local address unless a deployment sets its own.</summary>
+    [Required(ErrorMessage = SectionName + ":ServerUrl must be an absolute http or https URL")]
+    [Url(ErrorMessage = SectionName + ":ServerUrl must be an absolute http or https URL")]
     public string ServerUrl { get; set; } = "http://127.0.0.1:5080";
 
     public string ServerDescription { get; set; } = "The service as the README runs it on one machine.";
@@ -22,6 +25,8 @@ public static class OpenApiSetup
     /// </summary>
     public static IServiceCollection AddCouponsOpenApi(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<OpenApiSettings>().Bind(configuration.GetSection(OpenApiSettings.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        // The document's transformer takes the same settings, bound once here (text only: binding cannot fail).
         var settings = configuration.GetSection(OpenApiSettings.SectionName).Get<OpenApiSettings>() ?? new OpenApiSettings();
         services.AddOpenApi(options =>
         {

@@ -1,3 +1,7 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Coupons.Api.Http;
+
 namespace Coupons.Api.Protection;
 
 /// <summary>
@@ -52,8 +56,8 @@ public sealed class FraudOptions
     public int MaxFlags { get; set; } = 10_000;
 }
 
-/// <summary>The abuse protections, bound from <c>Coupons:Protection</c>.</summary>
-public sealed class ProtectionOptions
+/// <summary>The abuse protections, bound from <c>Coupons:Protection</c>, checked at start (<see cref="Validate"/>).</summary>
+public sealed class ProtectionOptions : IValidatableObject
 {
     public const string Section = "Coupons:Protection";
 
@@ -101,6 +105,108 @@ public sealed class ProtectionOptions
 
     /// <summary>The most blocklist entries kept; more are refused.</summary>
     public int MaxBlocklistEntries { get; set; } = 100_000;
+
+    /// <summary>The roles <see cref="ExemptRoles"/> names (checked with the other settings: each is a role).</summary>
+    public static HashSet<CallerRole> Roles(string? names) => [.. RoleNames(names).Select(RoleOf).OfType<CallerRole>()];
+
+    /// <summary>A trusted proxy: a CIDR range, or one address; null when <paramref name="text"/> is neither.</summary>
+    public static IPNetwork? NetworkOf(string? text) =>
+        IPNetwork.TryParse(text, out var network) ? network
+        : IPAddress.TryParse(text, out var address) ? new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+        : null;
+
+    /// <summary>Every setting out of range, naming its key: limits and thresholds 0 (off) or more, windows positive, roles and proxies that parse.</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        LimitProblems().Concat(FraudProblems()).Concat(ListProblems()).Select(problem => new ValidationResult(problem));
+
+    private IEnumerable<string> LimitProblems()
+    {
+        foreach (var (name, bucket) in new[] { ("Ip", Ip), ("Device", Device), ("User", User), ("CampaignClaims", CampaignClaims) })
+        {
+            if (bucket.Limit < 0)
+            {
+                yield return $"{Section}:{name}:Limit must be 0 (off) or more";
+            }
+
+            if (bucket.Window <= TimeSpan.Zero)
+            {
+                yield return $"{Section}:{name}:Window must be positive";
+            }
+        }
+
+        if (CodeAttempts.PerUser < 0 || CodeAttempts.PerIp < 0)
+        {
+            yield return $"{Section}:CodeAttempts:PerUser and PerIp must be 0 (off) or more";
+        }
+
+        if (CodeAttempts.Window <= TimeSpan.Zero)
+        {
+            yield return $"{Section}:CodeAttempts:Window must be positive";
+        }
+
+        if (BlocklistRefresh < TimeSpan.FromMilliseconds(1) || BlocklistRefresh > TimeSpan.FromDays(1))
+        {
+            yield return $"{Section}:BlocklistRefresh must be between 1 ms and a day";
+        }
+
+        if (MaxBlocklistEntries < 0)
+        {
+            yield return $"{Section}:MaxBlocklistEntries must be 0 or more";
+        }
+    }
+
+    private IEnumerable<string> FraudProblems()
+    {
+        var signals = new[] { ("DeviceAccounts", Fraud.DeviceAccounts), ("IpAccounts", Fraud.IpAccounts), ("ClaimBurst", Fraud.ClaimBurst), ("CodeGuessing", Fraud.CodeGuessing) };
+        foreach (var (name, signal) in signals)
+        {
+            if (signal.Threshold < 0)
+            {
+                yield return $"{Section}:Fraud:{name}:Threshold must be 0 (off) or more";
+            }
+
+            if (signal.Window <= TimeSpan.Zero)
+            {
+                yield return $"{Section}:Fraud:{name}:Window must be positive";
+            }
+        }
+
+        if (Fraud.AutoBlockFor <= TimeSpan.Zero)
+        {
+            yield return $"{Section}:Fraud:AutoBlockFor must be positive";
+        }
+
+        if (Fraud.MaxFlags < 0)
+        {
+            yield return $"{Section}:Fraud:MaxFlags must be 0 or more";
+        }
+    }
+
+    private IEnumerable<string> ListProblems()
+    {
+        foreach (var name in RoleNames(ExemptRoles).Where(n => RoleOf(n) is null))
+        {
+            yield return $"{Section}:ExemptRoles: '{name}' is not a role; the roles are service, admin, user";
+        }
+
+        for (var i = 0; i < TrustedProxies.Length; i++)
+        {
+            if (NetworkOf(TrustedProxies[i]) is null)
+            {
+                yield return $"{Section}:TrustedProxies:{i}: '{TrustedProxies[i]}' is not an address or a CIDR range";
+            }
+        }
+    }
+
+    private static CallerRole? RoleOf(string name) => name switch
+    {
+        "service" => CallerRole.Service,
+        "admin" => CallerRole.Admin,
+        "user" => CallerRole.User,
+        _ => null,
+    };
+
+    private static string[] RoleNames(string? names) => (names ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }
 
 /// <summary>

@@ -26,7 +26,7 @@ public sealed class CampaignAdmission
 /// </summary>
 internal sealed class ProtectionMiddleware(RequestDelegate next, Blocklist blocklist, FraudSignals fraud, ProtectionMetrics metrics, TimeProvider time, IOptions<ProtectionOptions> options)
 {
-    private readonly HashSet<CallerRole> _exempt = ExemptRoles(options.Value.ExemptRoles);
+    private readonly HashSet<CallerRole> _exempt = ProtectionOptions.Roles(options.Value.ExemptRoles);
 
     public Task InvokeAsync(HttpContext context)
     {
@@ -80,23 +80,6 @@ internal sealed class ProtectionMiddleware(RequestDelegate next, Blocklist block
         BlockEntry.Ip => "address",
         _ => kind,
     };
-
-    private static HashSet<CallerRole> ExemptRoles(string names)
-    {
-        var roles = new HashSet<CallerRole>();
-        foreach (var name in names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            roles.Add(name switch
-            {
-                "service" => CallerRole.Service,
-                "admin" => CallerRole.Admin,
-                "user" => CallerRole.User,
-                _ => throw new InvalidOperationException($"{ProtectionOptions.Section}:ExemptRoles: '{name}' is not a role; the roles are service, admin, user"),
-            });
-        }
-
-        return roles;
-    }
 }
 
 public static class ProtectionSetup
@@ -104,11 +87,12 @@ public static class ProtectionSetup
     /// <summary>Rate limits, the blocklist and trusted proxies, kept where the store keeps its state.</summary>
     public static IServiceCollection AddCouponsProtection(this IServiceCollection services, IConfiguration configuration)
     {
-        var section = configuration.GetSection(ProtectionOptions.Section);
-        services.Configure<ProtectionOptions>(section);
-        var settings = section.Get<ProtectionOptions>() ?? new ProtectionOptions();
+        services.AddOptions<ProtectionOptions>()
+            .Bind(configuration.GetSection(ProtectionOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton<ProtectionMetrics>();
-        var redis = StoreChoice.Of(configuration) == StoreKind.Redis;
+        var redis = StoreChoice.ForRegistration(configuration) == StoreKind.Redis;
         if (redis)
         {
             services.AddSingleton<IBlocklistStore>(sp => new RedisBlocklistStore(new RedisBlocklist(
@@ -118,7 +102,7 @@ public static class ProtectionSetup
         }
         else
         {
-            var dataDir = EmbeddedStoreOptions.From(configuration).DataDir;
+            var dataDir = EmbeddedStoreOptions.DataDirOf(configuration);
             services.AddSingleton<IBlocklistStore>(_ => new FileBlocklistStore(dataDir));
             services.AddSingleton<ISignalStore>(sp => new LocalSignalStore(sp.GetRequiredService<TimeProvider>()));
         }
@@ -129,13 +113,13 @@ public static class ProtectionSetup
         services.AddHostedService<BlocklistRefresher>();
         services.AddCouponsRateLimits(shared: redis);
 
-        var proxies = settings.TrustedProxies.Select(ParseNetwork).ToList();
-        services.Configure<ForwardedHeadersOptions>(options =>
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProtectionOptions>>((options, protection) =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
-            foreach (var proxy in proxies)
+            // Checked with the other settings: each parses.
+            foreach (var proxy in protection.Value.TrustedProxies.Select(ProtectionOptions.NetworkOf).OfType<System.Net.IPNetwork>())
             {
                 options.KnownIPNetworks.Add(proxy);
             }
@@ -168,9 +152,4 @@ public static class ProtectionSetup
         app.UseRateLimiter();
         return app;
     }
-
-    private static System.Net.IPNetwork ParseNetwork(string text) =>
-        System.Net.IPNetwork.TryParse(text, out var network) ? network
-        : IPAddress.TryParse(text, out var address) ? new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
-        : throw new InvalidOperationException($"{ProtectionOptions.Section}:TrustedProxies: '{text}' is not an address or a CIDR range");
 }

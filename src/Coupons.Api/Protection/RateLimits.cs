@@ -70,15 +70,8 @@ internal sealed class RateLimitRules(ProtectionOptions options)
 
     public IEnumerable<RateLimitRule> All => new[] { Ip, Device, User, Campaign }.OfType<RateLimitRule>();
 
-    private static RateLimitRule? Rule(string name, TokenBucketSettings bucket)
-    {
-        if (bucket.Limit < 0 || (bucket.Enabled && bucket.Window <= TimeSpan.Zero))
-        {
-            throw new InvalidOperationException($"{ProtectionOptions.Section}: the {name} limit needs a Limit of 0 (off) or more and a positive Window");
-        }
-
-        return bucket.Enabled ? new RateLimitRule(name, bucket) : null;
-    }
+    // Limits and windows are checked with the other settings (ProtectionOptions.Validate).
+    private static RateLimitRule? Rule(string name, TokenBucketSettings bucket) => bucket.Enabled ? new RateLimitRule(name, bucket) : null;
 }
 
 /// <summary>The answer of the limits: admitted, or refused by one rule with the time to wait.</summary>
