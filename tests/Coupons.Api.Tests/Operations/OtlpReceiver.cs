@@ -113,9 +113,9 @@ internal sealed record OtlpSpan(string TraceId, string SpanId, string ParentSpan
         from resourceSpans in Fields(request, 1)
         from scopeSpans in Fields(resourceSpans, 2)
         from span in Fields(scopeSpans, 2)
-        select Read(span);
+        select FromBytes(span);
 
-    private static OtlpSpan Read(byte[] span)
+    private static OtlpSpan FromBytes(byte[] span)
     {
         var attributes = new Dictionary<string, string>();
         foreach (var pair in Fields(span, 9))
@@ -133,7 +133,7 @@ internal sealed record OtlpSpan(string TraceId, string SpanId, string ParentSpan
     /// <summary>AnyValue: string_value (1), bool_value (2), int_value (3); anything else as empty.</summary>
     private static string ValueText(byte[] any)
     {
-        foreach (var (number, _, varint, bytes) in Read(any))
+        foreach (var (number, _, varint, bytes) in Decode(any))
         {
             switch (number)
             {
@@ -148,9 +148,9 @@ internal sealed record OtlpSpan(string TraceId, string SpanId, string ParentSpan
 
     /// <summary>The length-delimited fields numbered <paramref name="number"/>.</summary>
     private static IEnumerable<byte[]> Fields(byte[] message, int number) =>
-        Read(message).Where(f => f.Number == number && f.Bytes is not null).Select(f => f.Bytes!);
+        Decode(message).Where(f => f.Number == number && f.Bytes is not null).Select(f => f.Bytes!);
 
-    private static List<(int Number, int WireType, long Varint, byte[]? Bytes)> Read(byte[] message)
+    private static List<(int Number, int WireType, long Varint, byte[]? Bytes)> Decode(byte[] message)
     {
         var fields = new List<(int, int, long, byte[]?)>();
         var at = 0;
