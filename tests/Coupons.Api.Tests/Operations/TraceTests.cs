@@ -1,9 +1,16 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using Coupons.Api.Hosting;
 using Coupons.Api.Tests.Crash;
 using Coupons.Api.Tests.Infrastructure;
 using Coupons.Conformance;
+using Coupons.Core;
+using Coupons.Core.Checkout;
+using Coupons.Core.Codes;
+using Coupons.Embedded;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
 
 namespace Coupons.Api.Tests.Operations;
 
@@ -91,6 +98,24 @@ public sealed class TraceTests
                 Directory.Delete(dir, recursive: true);
             }
         }
+    }
+
+    [Fact]
+    public async Task Only_with_an_endpoint_is_the_store_wrapped_and_a_tracer_registered()
+    {
+        await using (var untraced = new CouponsApiFactory())
+        {
+            await ((IAsyncLifetime)untraced).InitializeAsync();
+            Assert.IsType<EmbeddedCouponStore>(untraced.Services.GetRequiredService<ICouponStore>());
+            Assert.Null(untraced.Services.GetService<TracerProvider>());
+        }
+
+        await using var traced = new TracedFactory();
+        await ((IAsyncLifetime)traced).InitializeAsync();
+        var store = Assert.IsType<TracedStore>(traced.Services.GetRequiredService<ICouponStore>());
+        Assert.Same(store, traced.Services.GetRequiredService<IOrderStore>());
+        Assert.Same(store, traced.Services.GetRequiredService<ICodeStore>());
+        Assert.NotNull(traced.Services.GetService<TracerProvider>());
     }
 
     /// <summary>The settings an operator sets (here on the command line, which configuration reads as it reads the environment).</summary>
@@ -188,5 +213,11 @@ public sealed class TraceTests
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
             return client;
         }
+    }
+
+    /// <summary>The in-memory host with an endpoint nothing listens on (port 9, discard): spans are made and their export fails quietly.</summary>
+    private sealed class TracedFactory : CouponsApiFactory
+    {
+        protected override IEnumerable<(string Key, string Value)> Settings => [("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")];
     }
 }
