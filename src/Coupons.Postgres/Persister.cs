@@ -266,7 +266,6 @@ public sealed class Persister : IAsyncDisposable
 
     private async Task StoreAsync(NpgsqlDataSource shard, ShardCommands commands, bool copyCodes, CancellationToken cancellationToken)
     {
-
         await using var connection = await shard.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var copied = copyCodes && commands.Codes.Count > 0;

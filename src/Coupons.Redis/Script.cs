@@ -22,11 +22,11 @@ internal sealed class Script
     }
 
     public string Name { get; }
+    public string Text { get; }
+    public byte[] Hash { get; }
 
     /// <summary>Its span's name, as OpenTelemetry's database conventions give it (operation, then target).</summary>
     public string SpanName { get; }
-    public string Text { get; }
-    public byte[] Hash { get; }
 
     public static readonly Script Claim = Load("claim");
     public static readonly Script Create = Load("create");
