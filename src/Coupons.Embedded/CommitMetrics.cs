@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Coupons.Core;
 
 namespace Coupons.Embedded;
 
@@ -8,7 +9,8 @@ namespace Coupons.Embedded;
 /// The group commit on <c>/metrics</c> (meter <c>Coupons</c>): how many changes wait for the next
 /// commit, how many each commit wrote, and how long each took to write and fsync. Recorded by the
 /// writer thread once a commit (never on a request's path), except the queue's depth, read when
-/// scraped.
+/// scraped. And each commit's span, <c>sqlite commit</c>, when tracing is on: a trace of its own
+/// (a commit serves the requests of many traces), with the number of changes it wrote.
 /// </summary>
 internal static class CommitMetrics
 {
@@ -29,6 +31,19 @@ internal static class CommitMetrics
     public static void Opened(GroupCommitLog log) => Logs[log] = true;
 
     public static void Closed(GroupCommitLog log) => Logs.TryRemove(log, out _);
+
+    public static Activity? StartSpan(int changes)
+    {
+        var span = Tracing.StartRoot("sqlite commit", ActivityKind.Client);
+        if (span is not null)
+        {
+            span.SetTag("db.system.name", "sqlite");
+            span.SetTag("db.operation.name", "COMMIT");
+            span.SetTag("coupons.batch.size", changes);
+        }
+
+        return span;
+    }
 
     public static void Committed(int changes, long startedAt)
     {

@@ -245,6 +245,7 @@ internal sealed class GroupCommitLog : IDisposable
     private void Flush(Batch batch)
     {
         var startedAt = Stopwatch.GetTimestamp();
+        using var span = CommitMetrics.StartSpan(batch.Records.Count);
         try
         {
             _batchWriter.WriteBatch(batch.Records, DrainDirtyCounters());
@@ -252,6 +253,7 @@ internal sealed class GroupCommitLog : IDisposable
         }
         catch (Exception exception)
         {
+            Tracing.Failed(span, exception);
             lock (_gate)
             {
                 _failure = exception;

@@ -85,9 +85,19 @@ public sealed class Persister : IAsyncDisposable
                 continue;
             }
 
-            await StoreAsync(events, cancellationToken).ConfigureAwait(false);
-            await IndexClaimsAsync(events.Select(e => e.Event)).ConfigureAwait(false);
-            await AcknowledgeAsync(read).ConfigureAwait(false);
+            using var span = PersisterTracing.StartRound(round.Length, events.Count);
+            try
+            {
+                await StoreAsync(events, cancellationToken).ConfigureAwait(false);
+                await IndexClaimsAsync(events.Select(e => e.Event)).ConfigureAwait(false);
+                await AcknowledgeAsync(read).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                Tracing.Failed(span, exception);
+                throw;
+            }
+
             handled += events.Count;
         }
 
@@ -234,13 +244,29 @@ public sealed class Persister : IAsyncDisposable
     private async Task StoreAsync(int shard, IEnumerable<(string Stream, StreamEvent Event)> events, bool copyCodes, CancellationToken cancellationToken)
     {
         var commands = new ShardCommands();
+        var count = 0;
         foreach (var (stream, change) in events)
         {
             // The change's audit entry goes in the same transaction as its row.
             EventRows.AddTo(commands, stream, change);
+            count++;
         }
 
-        await using var connection = await _shards[shard].OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var span = PersisterTracing.StartBatch(shard, count);
+        try
+        {
+            await StoreAsync(_shards[shard], commands, copyCodes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Tracing.Failed(span, exception);
+            throw;
+        }
+    }
+
+    private async Task StoreAsync(NpgsqlDataSource shard, ShardCommands commands, bool copyCodes, CancellationToken cancellationToken)
+    {
+        await using var connection = await shard.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var copied = copyCodes && commands.Codes.Count > 0;
         if (copied)

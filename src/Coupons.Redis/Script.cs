@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using Coupons.Core;
 using StackExchange.Redis;
 
 namespace Coupons.Redis;
@@ -17,11 +18,15 @@ internal sealed class Script
         Name = name;
         Text = text;
         Hash = SHA1.HashData(Encoding.UTF8.GetBytes(text));
+        SpanName = "EVALSHA " + name;
     }
 
     public string Name { get; }
     public string Text { get; }
     public byte[] Hash { get; }
+
+    /// <summary>Its span's name, as OpenTelemetry's database conventions give it (operation, then target).</summary>
+    public string SpanName { get; }
 
     public static readonly Script Claim = Load("claim");
     public static readonly Script Create = Load("create");
@@ -53,6 +58,7 @@ internal sealed class Script
     public async Task<RedisResult> RunAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] values, IDatabaseAsync? retryOn = null)
     {
         var startedAt = Stopwatch.GetTimestamp();
+        using var span = ScriptMetrics.StartSpan(this);
         try
         {
             RedisResult answer;
@@ -62,15 +68,17 @@ internal sealed class Script
             }
             catch (RedisServerException exception) when (exception.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
             {
+                span?.AddEvent(new ActivityEvent("NOSCRIPT: sent whole"));
                 answer = await (retryOn ?? db).ScriptEvaluateAsync(Text, keys, values).ConfigureAwait(false);
             }
 
             ScriptMetrics.Ran(Name, startedAt);
             return answer;
         }
-        catch
+        catch (Exception exception)
         {
             ScriptMetrics.Failed(Name);
+            Tracing.Failed(span, exception);
             throw;
         }
     }

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Coupons.Core;
 
 namespace Coupons.Redis;
 
 /// <summary>
 /// The Lua scripts on <c>/metrics</c> (meter <c>Coupons</c>): how long each call took as this node
 /// saw it (sent, run, answered), and the calls that failed (a timeout, a lost connection, an error
-/// from Redis), by script.
+/// from Redis), by script. And each call's span (<c>EVALSHA claim</c>, …) when it is made inside a
+/// trace: the script's name, never its keys or arguments.
 /// </summary>
 internal static class ScriptMetrics
 {
@@ -23,4 +25,17 @@ internal static class ScriptMetrics
         Duration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, new KeyValuePair<string, object?>("script", script));
 
     public static void Failed(string script) => Errors.Add(1, new KeyValuePair<string, object?>("script", script));
+
+    public static Activity? StartSpan(Script script)
+    {
+        var span = Tracing.StartChild(script.SpanName, ActivityKind.Client);
+        if (span is not null)
+        {
+            span.SetTag("db.system.name", "redis");
+            span.SetTag("db.operation.name", "EVALSHA");
+            span.SetTag("db.stored_procedure.name", script.Name);
+        }
+
+        return span;
+    }
 }

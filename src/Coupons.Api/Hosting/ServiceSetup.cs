@@ -67,6 +67,7 @@ public static partial class ServiceSetup
         services.AddCouponsOpenApi(configuration);
         services.AddDashboard();
         services.AddAdmission();
+        services.AddCouponsTracing(configuration);
         // Request duration and connection metrics only: ASP.NET Core's other meters (authentication,
         // authorization, routing, …) record on every request and cost over a third of the throughput
         // of an authenticated read on a 2-core machine, for little a dashboard needs.
