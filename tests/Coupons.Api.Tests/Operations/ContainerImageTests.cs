@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Coupons.Api.Hosting;
 using Coupons.Api.Tests.Contract;
 using Coupons.Api.Tests.Crash;
 using Coupons.Api.Tests.Infrastructure;
@@ -101,6 +102,17 @@ public sealed partial class ContainerImageTests(ContainerImageTests.Published pu
         var down = await sandbox.RunAsync(published.Image.HealthCheck);
         Assert.Equal(1, down.ExitCode);
     }
+
+    [Theory]
+    [InlineData("http://+:8080", "http://127.0.0.1:8080/health/live")]
+    [InlineData("http://*:80;https://*:443", "http://127.0.0.1:80/health/live")]
+    [InlineData("http://[::]:5000/", "http://127.0.0.1:5000/health/live")]
+    [InlineData("http://0.0.0.0:5000", "http://127.0.0.1:5000/health/live")]
+    [InlineData("http://localhost:5000", "http://localhost:5000/health/live")]
+    [InlineData(null, null)]
+    [InlineData("", null)]
+    public void The_health_check_asks_the_first_listening_address_at_loopback(string? urls, string? expected) =>
+        Assert.Equal(expected, HealthCheckCommand.FromUrls(urls));
 
     private static async Task WaitReadyAsync(HttpClient client, Process server, ConcurrentQueue<string> log)
     {
