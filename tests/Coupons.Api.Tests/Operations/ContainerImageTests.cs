@@ -17,9 +17,9 @@ namespace Coupons.Api.Tests.Operations;
 /// registry is reachable for the base images (README, "Container image and compose"), so the image
 /// itself is not built here. Instead: the Dockerfile is held to its promises (multi-stage, pinned
 /// bases matching the SDK and runtime the project builds and tests on, a non-root user, the data on
-/// a volume, the health check through the app), and the app, published with the Dockerfile's own
-/// publish command, is started as the image's ENTRYPOINT would start it, with its ENV, WORKDIR and
-/// USER, on a read-only root filesystem (<see cref="ImageSandbox"/>).
+/// a volume, the health check through the app), and the app, published by the Dockerfile's build
+/// stage replayed (<see cref="Published"/>), is started as the image's ENTRYPOINT would start it,
+/// with its ENV, WORKDIR and USER, on a read-only root filesystem (<see cref="ImageSandbox"/>).
 /// </summary>
 public sealed partial class ContainerImageTests(ContainerImageTests.Published published) : IClassFixture<ContainerImageTests.Published>
 {
@@ -47,7 +47,7 @@ public sealed partial class ContainerImageTests(ContainerImageTests.Published pu
             .Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.TrimStart('*', '/').TrimEnd('/')).ToList();
         Assert.Contains("bin", ignored);
         Assert.Contains("obj", ignored);
-        foreach (var source in image.ContextCopies)
+        foreach (var source in image.ContextCopies.SelectMany(c => c.Sources))
         {
             Assert.True(File.Exists(Path.Combine(CommittedDocument.RepositoryRoot(), source)) || Directory.Exists(Path.Combine(CommittedDocument.RepositoryRoot(), source)), source);
             Assert.DoesNotContain(source.Split('/')[0], ignored);
@@ -152,7 +152,7 @@ public sealed partial class ContainerImageTests(ContainerImageTests.Published pu
     [GeneratedRegex(@"eyJ[\w-]+\.[\w-]+\.[\w-]+")]
     private static partial Regex Jwt();
 
-    /// <summary>The app published once for the class with the Dockerfile's own publish command, into a temporary folder; and fresh volumes.</summary>
+    /// <summary>The app published once for the class by the Dockerfile's build stage, into a temporary folder; and fresh volumes.</summary>
     public sealed class Published : IAsyncLifetime
     {
         private readonly string _root = Path.Combine(Path.GetTempPath(), "coupons-image-" + Guid.NewGuid().ToString("N"));
@@ -167,22 +167,35 @@ public sealed partial class ContainerImageTests(ContainerImageTests.Published pu
             var volume = Directory.CreateDirectory(Path.Combine(_root, "volume-" + Guid.NewGuid().ToString("N"))).FullName;
             if (Environment.UserName == "root")
             {
-                Run("chown", Image.User + ":" + Image.User, volume);
+                Run(_root, "chown", Image.User + ":" + Image.User, volume);
             }
 
             return volume;
         }
 
+        /// <summary>
+        /// The build stage replayed in a folder standing in for its WORKDIR: only the files its COPY
+        /// lines take from the context (without bin and obj, as .dockerignore says), then its RUN
+        /// lines, the publish's output moved from the image's WORKDIR to <see cref="AppDir"/>.
+        /// </summary>
         public async Task InitializeAsync()
         {
-            Directory.CreateDirectory(_root);
-            var publish = Image.Runs.Single(r => r.Command.StartsWith("dotnet publish ", StringComparison.Ordinal));
-            var arguments = publish.Command.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
-            var output = arguments.IndexOf("-o");
-            Assert.Equal(Image.WorkDir, arguments[output + 1]);
-            arguments[output + 1] = AppDir;
-            // The build stage's WORKDIR holds the repository's layout, so the command runs as is from its root.
-            await Task.Run(() => Run("dotnet", [.. arguments]));
+            var stage = Directory.CreateDirectory(Path.Combine(_root, "build-stage")).FullName;
+            foreach (var (_, _, sources, destination) in Image.ContextCopies.Where(c => c.Stage == 0))
+            {
+                foreach (var source in sources)
+                {
+                    // A folder's contents go into the destination; a file goes into a destination ending in /.
+                    var isFile = File.Exists(Path.Combine(CommittedDocument.RepositoryRoot(), source));
+                    CopyFromContext(source, isFile && destination.EndsWith('/') ? Path.Combine(stage, destination, Path.GetFileName(source)) : Path.Combine(stage, destination));
+                }
+            }
+
+            Assert.Contains(Image.Runs, r => r.Stage == 0 && r.Command.Contains(" -o " + Image.WorkDir + " ", StringComparison.Ordinal));
+            foreach (var (_, _, command) in Image.Runs.Where(r => r.Stage == 0))
+            {
+                await Task.Run(() => Run(stage, "sh", "-c", command.Replace(" -o " + Image.WorkDir + " ", $" -o '{AppDir}' ", StringComparison.Ordinal)));
+            }
         }
 
         public Task DisposeAsync()
@@ -191,9 +204,29 @@ public sealed partial class ContainerImageTests(ContainerImageTests.Published pu
             return Task.CompletedTask;
         }
 
-        private static void Run(string program, params string[] arguments)
+        private static void CopyFromContext(string source, string destination)
         {
-            var info = new ProcessStartInfo(program) { WorkingDirectory = CommittedDocument.RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
+            var from = Path.Combine(CommittedDocument.RepositoryRoot(), source);
+            if (File.Exists(from))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+                File.Copy(from, destination, overwrite: true);
+                return;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(from, file);
+                if (!relative.Split('/').Any(part => part is "bin" or "obj" or "data"))
+                {
+                    CopyFromContext(Path.Combine(source, relative), Path.Combine(destination, relative));
+                }
+            }
+        }
+
+        private static void Run(string directory, string program, params string[] arguments)
+        {
+            var info = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var argument in arguments)
             {
                 info.ArgumentList.Add(argument);

@@ -14,11 +14,11 @@ public sealed partial class DockerfileSpec
 
     public List<(string Image, string? Stage)> Stages { get; } = [];
 
-    /// <summary>The COPY sources of every stage that come from the build context (not from another stage).</summary>
-    public List<string> ContextCopies { get; } = [];
+    /// <summary>The COPY instructions of every stage that take from the build context (not from another stage), by stage.</summary>
+    public List<(int Stage, string WorkDir, string[] Sources, string Destination)> ContextCopies { get; } = [];
 
     /// <summary>Every RUN of every stage, with the WORKDIR it runs in.</summary>
-    public List<(string WorkDir, string Command)> Runs { get; } = [];
+    public List<(int Stage, string WorkDir, string Command)> Runs { get; } = [];
 
     public string WorkDir { get; private set; } = "/";
 
@@ -90,11 +90,11 @@ public sealed partial class DockerfileSpec
                 HealthCheck = JsonSerializer.Deserialize<string[]>(argument[(cmd + 4)..])!;
                 break;
             case "RUN":
-                Runs.Add((WorkDir, argument));
+                Runs.Add((Stages.Count - 1, WorkDir, argument));
                 break;
             case "COPY" when !argument.StartsWith("--from", StringComparison.Ordinal):
                 var parts = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(p => !p.StartsWith("--", StringComparison.Ordinal)).ToList();
-                ContextCopies.AddRange(parts[..^1]);
+                ContextCopies.Add((Stages.Count - 1, WorkDir, [.. parts[..^1]], parts[^1]));
                 break;
             default:
                 break;
