@@ -16,6 +16,11 @@ if (args.Length > 0 && args[0] == "check-config")
     return CheckConfigCommand.Run(args[1..], Console.Out, Console.Error);
 }
 
+if (args.Length > 0 && args[0] == "healthcheck")
+{
+    return await HealthCheckCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
+
 var builder = ServiceSetup.CreateBuilder(args);
 builder.AddCouponsService();
 

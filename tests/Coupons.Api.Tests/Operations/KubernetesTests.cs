@@ -30,6 +30,8 @@ public sealed class KubernetesTests
         Assert.Equal("/health/live", Text(container, "livenessProbe", "httpGet", "path"));
         Assert.Equal("8080", Text((YamlMappingNode)((YamlSequenceNode)container["ports"])[0], "containerPort"));
         Assert.Equal("true", Text(pod, "securityContext", "runAsNonRoot"));
+        // The pod runs as the image's own user, who owns its /data volume.
+        Assert.Equal(DockerfileSpec.Read().User, Text(pod, "securityContext", "runAsUser"));
         Assert.Equal("true", Text(container, "securityContext", "readOnlyRootFilesystem"));
         Assert.Equal("false", Text(container, "securityContext", "allowPrivilegeEscalation"));
 
