@@ -53,10 +53,10 @@ internal static class DashboardApi
             return Results.Stream(Files.GetFileInfo("index.html").CreateReadStream(), "text/html; charset=utf-8");
         }).ExcludeFromDescription();
 
-        app.MapGet(PagePath + "/data", async (HttpContext context, ICouponStore store, BusinessMetrics metrics, RequestLatency latency, TimeProvider time, CancellationToken ct) =>
+        app.MapGet(PagePath + "/data", async (HttpContext context, ICouponStore store, BusinessMetrics metrics, RequestLatency latency, Admission admission, TimeProvider time, CancellationToken ct) =>
         {
             context.Response.Headers.CacheControl = "no-store";
-            return TypedResults.Ok(await SnapshotAsync(store, metrics, latency, time, ct).ConfigureAwait(false));
+            return TypedResults.Ok(await SnapshotAsync(store, metrics, latency, admission, time, ct).ConfigureAwait(false));
         }).RequireAuthorization(AuthExtensions.Admin).ExcludeFromDescription();
     }
 
@@ -83,7 +83,8 @@ internal static class DashboardApi
         headers.CacheControl = cacheFor is { } age ? $"private, max-age={(int)age.TotalSeconds}" : "no-store";
     }
 
-    private static async Task<DashboardSnapshot> SnapshotAsync(ICouponStore store, BusinessMetrics metrics, RequestLatency latency, TimeProvider time, CancellationToken ct)
+    private static async Task<DashboardSnapshot> SnapshotAsync(
+        ICouponStore store, BusinessMetrics metrics, RequestLatency latency, Admission admission, TimeProvider time, CancellationToken ct)
     {
         var campaigns = new List<DashboardCampaign>();
         var more = false;
@@ -105,7 +106,7 @@ internal static class DashboardApi
         }
 
         return new DashboardSnapshot(
-            time.GetUtcNow(), store.IsReady, latency.Read(),
+            time.GetUtcNow(), store.IsReady, latency.Read() with { InFlight = admission.InFlight, Shed = admission.ShedSoFar },
             metrics.ClaimsSoFar(), metrics.RedemptionsSoFar(), metrics.OrdersSoFar(), campaigns, more);
     }
 }

@@ -15,8 +15,16 @@ public sealed record DashboardSnapshot(
     IReadOnlyList<DashboardCampaign> Campaigns,
     bool MoreCampaigns);
 
-/// <summary>This node's requests under <c>/v1</c> in the last <paramref name="WindowSeconds"/>; <paramref name="P99Ms"/> null when none came.</summary>
-public sealed record DashboardRequests(int WindowSeconds, long Count, double PerSecond, double? P99Ms);
+/// <summary>
+/// This node's requests under <c>/v1</c> in the last <paramref name="WindowSeconds"/> (<paramref name="P99Ms"/>
+/// null when none came), those in flight now and those shed by admission control since the node started.
+/// </summary>
+public sealed record DashboardRequests(int WindowSeconds, long Count, double PerSecond, double? P99Ms)
+{
+    public int InFlight { get; init; }
+
+    public long Shed { get; init; }
+}
 
 /// <summary>An active campaign's stock and coupons as its stats say (<paramref name="Rejected"/>: claims refused, every code together).</summary>
 public sealed record DashboardCampaign(

@@ -44,6 +44,7 @@ internal sealed class Admission
     private readonly int _maxReadsInFlight;
     private readonly Counter<long> _shed;
     private int _inFlight;
+    private long _shedSoFar;
 
     public Admission(IOptions<AdmissionOptions> options, IMeterFactory meters)
     {
@@ -56,6 +57,9 @@ internal sealed class Admission
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Requests shed since the node started (the live dashboard's shed/s comes from its growth).</summary>
+    public long ShedSoFar => Volatile.Read(ref _shedSoFar);
+
     /// <summary>Lets a request in, or says it is over its ceiling (and counts it shed).</summary>
     public bool TryEnter(bool read)
     {
@@ -65,6 +69,7 @@ internal sealed class Admission
         }
 
         Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _shedSoFar);
         _shed.Add(1, new KeyValuePair<string, object?>("kind", read ? "read" : "write"));
         return false;
     }

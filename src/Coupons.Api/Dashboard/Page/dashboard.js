@@ -68,6 +68,8 @@
     el("redemptions-rate").textContent = redemptions.toFixed(1);
     el("requests-rate").textContent = snapshot.requests.perSecond.toFixed(1);
     el("p99").textContent = snapshot.requests.p99Ms === null ? "–" : snapshot.requests.p99Ms.toFixed(2) + " ms";
+    const shed = previous ? rate(snapshot.requests.shed, previous.requests.shed) : 0;
+    el("shed-rate").textContent = shed.toFixed(1) + " (" + snapshot.requests.inFlight + ")";
     if (previous) {
       record(at / 1000, claims, redemptions, snapshot.requests.p99Ms);
     }
