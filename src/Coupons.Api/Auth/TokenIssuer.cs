@@ -65,11 +65,9 @@ public static class TokenIssuer
             return 2;
         }
 
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine([.. rest])
-            .Build();
+        // The service's own configuration (appsettings.json and appsettings.{Environment}.json of its
+        // content root, the environment, the command line), so the key is the one it would use.
+        var configuration = Hosting.ServiceSetup.CreateBuilder([.. rest]).Configuration;
         var key = SigningKey.Resolve(configuration);
         output.WriteLine(Issue(key.Key, subject, role, TimeSpan.FromMinutes(ttlMinutes), TimeProvider.System.GetUtcNow()));
         return 0;
