@@ -2,6 +2,8 @@ using System.Net;
 using System.Text;
 using Coupons.Api.Hosting;
 using Coupons.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Coupons.Api.Tests;
@@ -13,11 +15,44 @@ public sealed class NarrowAdmissionFactory : CouponsApiFactory
         [("Coupons:Admission:MaxInFlight", "2"), ("Coupons:Admission:MaxReadsInFlight", "1")];
 }
 
-/// <summary>As <see cref="NarrowAdmissionFactory"/>, with admission control off.</summary>
+/// <summary>
+/// As <see cref="NarrowAdmissionFactory"/> with room for one request, and admission control off; the
+/// requests in the pipeline counted ahead of the service's own middleware (<see cref="EnteredRequests"/>),
+/// since admission control, off, counts nothing.
+/// </summary>
 public sealed class AdmissionOffFactory : CouponsApiFactory
 {
+    public EnteredRequests Entered { get; } = new();
+
     protected override IEnumerable<(string Key, string Value)> Settings =>
         [("Coupons:Admission:Enabled", "false"), ("Coupons:Admission:MaxInFlight", "1"), ("Coupons:Admission:MaxReadsInFlight", "1")];
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<IStartupFilter>(Entered);
+}
+
+/// <summary>Counts the requests in the pipeline, from before the first of the service's middleware until they leave it.</summary>
+public sealed class EnteredRequests : IStartupFilter
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use(async (context, inner) =>
+        {
+            Interlocked.Increment(ref _count);
+            try
+            {
+                await inner(context);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _count);
+            }
+        });
+        next(app);
+    };
 }
 
 /// <summary>
@@ -94,7 +129,15 @@ public sealed class AdmissionOffTests(AdmissionOffFactory factory) : ApiTestBase
         var campaignId = await NewCampaignAsync(CampaignBody(totalStock: 10));
         var (_, user) = NewUser();
         var held = HeldRequest.Start(Admin);
-        await Task.Delay(100);
+        // The held request is in the pipeline, past where admission control would have counted it.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            while (Factory.Entered.Count != 1)
+            {
+                await Task.Delay(10, timeout.Token);
+            }
+        }
+
         using (var claim = await user.PostEmptyAsync($"/v1/campaigns/{campaignId}/claim"))
         {
             await claim.AssertStatusAsync(HttpStatusCode.Created);
@@ -107,6 +150,7 @@ public sealed class AdmissionOffTests(AdmissionOffFactory factory) : ApiTestBase
 
         await held.FinishAsync(HttpStatusCode.Created);
         Assert.Equal(0, Factory.Services.GetRequiredService<Admission>().InFlight);
+        Assert.Equal(0, Factory.Entered.Count);
     }
 }
 

@@ -32,6 +32,22 @@ public sealed class MetricsServer : IAsyncLifetime
         return client;
     }
 
+    /// <summary>A campaign of <paramref name="stock"/> coupons, one a user, 500 off orders of 10.00 or more.</summary>
+    public async Task<string> NewCampaignAsync(long stock, string name = "Metrics")
+    {
+        var body = new JsonObject
+        {
+            ["name"] = name,
+            ["discount"] = new JsonObject { ["type"] = "amount_off", ["amountOff"] = 500 },
+            ["minOrderAmount"] = 1000,
+            ["totalStock"] = stock,
+            ["perUserLimit"] = 1,
+            ["validity"] = new JsonObject { ["days"] = 30 },
+        };
+        using var response = await Admin.PostJsonAsync("/v1/campaigns", body);
+        return (await response.AssertStatusAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
+    }
+
     public async Task InitializeAsync()
     {
         _server = ServerProcess.Start(_dataDir, CouponsApiFactory.SigningKeyText, "--Coupons:Metrics:StockInterval=00:00:01");
@@ -73,7 +89,7 @@ public sealed partial class MetricsTests(MetricsServer server) : IClassFixture<M
     public async Task Claims_and_coupon_changes_are_counted_by_outcome_and_the_hot_campaigns_stock_is_shown()
     {
         var before = await ScrapeAsync();
-        var campaignId = await NewCampaignAsync(2);
+        var campaignId = await server.NewCampaignAsync(2);
         var coupons = new List<(HttpClient User, string Coupon)>();
         for (var i = 0; i < 3; i++)
         {
@@ -145,7 +161,7 @@ public sealed partial class MetricsTests(MetricsServer server) : IClassFixture<M
         }
 
         // Claims, a lock and a commit, so that every series the rules read has something to show.
-        var campaignId = await NewCampaignAsync(5);
+        var campaignId = await server.NewCampaignAsync(5);
         using (var claimed = await server.As("metrics-user-" + Guid.NewGuid().ToString("N")).PostEmptyAsync($"/v1/campaigns/{campaignId}/claim"))
         {
             await claimed.AssertStatusAsync(HttpStatusCode.Created);
@@ -162,22 +178,6 @@ public sealed partial class MetricsTests(MetricsServer server) : IClassFixture<M
         var asked = SeriesName().Matches(expressions).Select(m => m.Value).Distinct().Where(name => name != "coupons_persister_lag").ToList();
         Assert.NotEmpty(asked);
         Assert.All(asked, name => Assert.Contains(name, shown, StringComparison.Ordinal));
-    }
-
-    /// <summary>A campaign of <paramref name="stock"/> coupons, one a user, 500 off orders of 10.00 or more.</summary>
-    private async Task<string> NewCampaignAsync(long stock)
-    {
-        var body = new JsonObject
-        {
-            ["name"] = "Metrics",
-            ["discount"] = new JsonObject { ["type"] = "amount_off", ["amountOff"] = 500 },
-            ["minOrderAmount"] = 1000,
-            ["totalStock"] = stock,
-            ["perUserLimit"] = 1,
-            ["validity"] = new JsonObject { ["days"] = 30 },
-        };
-        using var response = await server.Admin.PostJsonAsync("/v1/campaigns", body);
-        return (await response.AssertStatusAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
     }
 
     private async Task<string> ScrapeTextAsync()

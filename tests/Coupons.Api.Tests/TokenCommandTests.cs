@@ -37,8 +37,9 @@ public sealed class TokenCommandTests : IDisposable
         using var output = new StringWriter();
         using var error = new StringWriter();
 
-        Assert.Equal(2, TokenIssuer.RunCommand(["--role", "admin"], output, error));
+        Assert.Equal(2, TokenIssuer.RunCommand(["--role", "admin", $"--Coupons:Embedded:DataDir={_dataDir}"], output, error));
         Assert.StartsWith("usage: token", error.ToString(), StringComparison.Ordinal);
+        // Refused before any key is resolved: nothing is created in the data dir it was given.
         Assert.False(Directory.Exists(_dataDir));
     }
 

@@ -33,7 +33,7 @@ public sealed class LiveDashboardTests(MetricsServer server, ITestOutputHelper o
         using var user = await server.As("dashboard-user").GetAsync(new Uri("/dashboard/data", UriKind.Relative));
         await user.AssertProblemAsync(HttpStatusCode.Forbidden, "forbidden");
 
-        var campaignId = await NewCampaignAsync("Data", 10);
+        var campaignId = await server.NewCampaignAsync(10, "Data");
         using var admin = await server.Admin.GetAsync(new Uri("/dashboard/data", UriKind.Relative));
         var data = await admin.AssertStatusAsync(HttpStatusCode.OK);
         Assert.True(data.GetProperty("ready").GetBoolean());
@@ -48,7 +48,7 @@ public sealed class LiveDashboardTests(MetricsServer server, ITestOutputHelper o
     public async Task In_Chromium_the_page_refuses_a_users_token_and_shows_a_campaigns_numbers_moving_for_an_admin()
     {
         const string name = "Flash <b>sale</b>";
-        var campaignId = await NewCampaignAsync(name, 1_000_000);
+        var campaignId = await server.NewCampaignAsync(1_000_000, name);
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -141,19 +141,5 @@ public sealed class LiveDashboardTests(MetricsServer server, ITestOutputHelper o
         }
 
         return claimed;
-    }
-
-    private async Task<string> NewCampaignAsync(string name, long stock)
-    {
-        var body = new JsonObject
-        {
-            ["name"] = name,
-            ["discount"] = new JsonObject { ["type"] = "amount_off", ["amountOff"] = 500 },
-            ["totalStock"] = stock,
-            ["perUserLimit"] = 1,
-            ["validity"] = new JsonObject { ["days"] = 30 },
-        };
-        using var response = await server.Admin.PostJsonAsync("/v1/campaigns", body);
-        return (await response.AssertStatusAsync(HttpStatusCode.Created)).GetProperty("id").GetString()!;
     }
 }
