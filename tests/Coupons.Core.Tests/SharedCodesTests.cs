@@ -37,4 +37,13 @@ public sealed class SharedCodesTests
         Assert.Equal(valid, SharedCodes.IsValid(SharedCodes.Normalize(input)));
         Assert.Equal(valid, SharedCodes.Problem(input) is null);
     }
+
+    [Theory]
+    [InlineData("  SALE")]
+    [InlineData("welcome-2025 ")]
+    public void An_admin_gives_a_shared_code_without_surrounding_space_though_claims_forgive_it(string input)
+    {
+        Assert.True(SharedCodes.IsValid(SharedCodes.Normalize(input)));
+        Assert.NotNull(SharedCodes.Problem(input));
+    }
 }

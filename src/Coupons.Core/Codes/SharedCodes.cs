@@ -44,7 +44,13 @@ public static class SharedCodes
     public static bool IsValid(ReadOnlySpan<char> code) =>
         code.Length is >= MinLength and <= MaxLength && code.IndexOfAnyExcept(Allowed) < 0;
 
-    /// <summary>The problem with <paramref name="input"/> as typed by an admin, or null when it is a valid shared code.</summary>
+    /// <summary>
+    /// The problem with <paramref name="input"/> as an admin gives it to a campaign, or null when it is a
+    /// valid shared code. Only its case is forgiven here, as the contract's pattern says; surrounding
+    /// space is forgiven where everyone types it (<see cref="Normalize"/> at claim and look-up).
+    /// </summary>
     public static string? Problem(string? input) =>
-        IsValid(Normalize(input)) ? null : $"must be {MinLength} to {MaxLength} characters of A-Z, 0-9 and -";
+        input is not null && IsValid(Normalize(input)) && input.AsSpan().Trim().Length == input.Length
+            ? null
+            : $"must be {MinLength} to {MaxLength} characters of A-Z, 0-9 and -, without surrounding space";
 }
