@@ -74,7 +74,7 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
                         rows[reader.GetGuid(0)] = (reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetInt64(3));
                     }
                 }
-                catch (Npgsql.PostgresException exception) when (exception.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+                catch (Npgsql.PostgresException exception) when (PersisterSchema.NotYetApplied(exception))
                 {
                     // The persister applies the schema in the background: not there yet.
                 }
@@ -105,7 +105,7 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
             await using var reader = await command.ExecuteReaderAsync();
             return await reader.ReadAsync() ? (reader.GetString(0), reader.GetString(1)) : (null, null);
         }
-        catch (Npgsql.PostgresException exception) when (exception.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        catch (Npgsql.PostgresException exception) when (PersisterSchema.NotYetApplied(exception))
         {
             return (null, null);
         }
@@ -250,7 +250,7 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
                         rows[reader.GetGuid(0).ToString()] = (reader.GetString(1), reader.GetString(2), shard);
                     }
                 }
-                catch (Npgsql.PostgresException exception) when (exception.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+                catch (Npgsql.PostgresException exception) when (PersisterSchema.NotYetApplied(exception))
                 {
                     // The persister applies the schema in the background: not there yet.
                 }

@@ -200,7 +200,7 @@ public sealed class RedisCodesAtRestTests(LoggedRedisApiFactory factory) : IClas
             {
                 total += (long)(await command.ExecuteScalarAsync())!;
             }
-            catch (Npgsql.PostgresException exception) when (exception.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+            catch (Npgsql.PostgresException exception) when (PersisterSchema.NotYetApplied(exception))
             {
                 // The persister applies the schema in the background: not there yet.
             }
