@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Writes HS256 tokens the service accepts, one per line: tokens.py KEY COUNT [ROLE] > file.
+"""Writes HS256 tokens the service accepts, one per line: tokens.py KEY COUNT [ROLE|-] [FIRST] > file.
+
+The subjects are ROLE-FIRST, ROLE-FIRST+1, ... (user-... without a role, or with "-").
 
 Made here rather than by the service's token command because a load test needs thousands."""
 import base64
@@ -26,10 +28,11 @@ def token(key: bytes, sub: str, role: str | None, now: int) -> str:
 
 def main() -> None:
     key, count = sys.argv[1].encode(), int(sys.argv[2])
-    role = sys.argv[3] if len(sys.argv) > 3 else None
+    role = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != "-" else None
+    first = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     now = int(time.time())
     prefix = role or "user"
-    for i in range(count):
+    for i in range(first, first + count):
         print(token(key, f"{prefix}-{i}", role, now))
 
 

@@ -44,7 +44,7 @@ public sealed partial class EmbeddedCouponStore
         long sequence;
         lock (holding)
         {
-            if (idempotencyKey is not null && holding.ByIdempotencyKey?.TryGetValue(idempotencyKey, out var earlier) == true)
+            if (idempotencyKey is not null && holding.TryFindByKey(idempotencyKey, out var earlier))
             {
                 outcome = Outcome.Replayed;
                 answer = earlier.ToCoupon(CouponRules.Observe(earlier.ReadState(), NowMs()));

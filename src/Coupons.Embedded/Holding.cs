@@ -22,6 +22,11 @@ internal sealed class Holding
     private int _claimed;
     private Holding? _next;
 
+    // Most keyed claims are a user's one claim of a campaign (a flash crowd, or a shared code's key):
+    // the first keyed coupon is kept inline, and a dictionary is made only for a second.
+    private CouponEntry? _keyed;
+    private Dictionary<string, CouponEntry>? _byKey;
+
     public Holding(string userId, CampaignEntry campaign, IEnumerable<CouponEntry> recovered)
     {
         UserId = userId;
@@ -35,7 +40,18 @@ internal sealed class Holding
 
     public string UserId { get; }
     public CampaignEntry Campaign { get; }
-    public Dictionary<string, CouponEntry>? ByIdempotencyKey { get; private set; }
+
+    /// <summary>The coupon claimed with <paramref name="idempotencyKey"/>, if any; under the holding's lock.</summary>
+    public bool TryFindByKey(string idempotencyKey, out CouponEntry coupon)
+    {
+        if (_byKey is { } byKey)
+        {
+            return byKey.TryGetValue(idempotencyKey, out coupon!);
+        }
+
+        coupon = _keyed!;
+        return _keyed is { } keyed && string.Equals(keyed.IdempotencyKey, idempotencyKey, StringComparison.Ordinal);
+    }
 
     public Holding? Next => Volatile.Read(ref _next);
 
@@ -82,10 +98,19 @@ internal sealed class Holding
 
     private void Remember(CouponEntry coupon)
     {
-        if (coupon.IdempotencyKey is { } key)
+        if (coupon.IdempotencyKey is not { } key)
         {
-            (ByIdempotencyKey ??= new Dictionary<string, CouponEntry>(StringComparer.Ordinal))[key] = coupon;
+            return;
         }
+
+        if (_keyed is null)
+        {
+            _keyed = coupon;
+            return;
+        }
+
+        _byKey ??= new Dictionary<string, CouponEntry>(StringComparer.Ordinal) { [_keyed.IdempotencyKey!] = _keyed };
+        _byKey[key] = coupon;
     }
 
     /// <summary>This user's holding of <paramref name="campaign"/> in the chain starting here, or null.</summary>

@@ -87,6 +87,31 @@ public abstract partial class StoreConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Each_of_a_users_idempotency_keys_replays_its_own_coupon()
+    {
+        var campaign = await Store.CreateCampaignAsync(Terms(perUserLimit: 5), 10);
+        string[] keys = ["a", "b", "c"];
+        var claimed = new List<Coupon>();
+        foreach (var key in keys)
+        {
+            claimed.Add((await Store.ClaimAsync(campaign.Id, "alice", key)).Coupon!);
+        }
+
+        var unkeyed = await Store.ClaimAsync(campaign.Id, "alice", null);
+        var replays = new List<CouponResult>();
+        foreach (var key in keys.Reverse())
+        {
+            replays.Add(await Store.ClaimAsync(campaign.Id, "alice", key));
+        }
+
+        Assert.Equal(3, claimed.Select(c => c.Id).Distinct().Count());
+        Assert.Equal(Outcome.Ok, unkeyed.Outcome);
+        Assert.DoesNotContain(unkeyed.Coupon!.Id, claimed.Select(c => c.Id));
+        Assert.Equal(claimed.AsEnumerable().Reverse().Select(c => (Outcome.Replayed, c.Id)), replays.Select(r => (r.Outcome, r.Coupon!.Id)));
+        Assert.Equal(4, (await Store.GetCampaignAsync(campaign.Id))!.Issued);
+    }
+
+    [Fact]
     public async Task Concurrent_claims_keep_stock_and_limits()
     {
         const int stock = 100;
