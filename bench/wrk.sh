@@ -10,7 +10,7 @@
 #   USERS=crowd PROTECTIONS=on bench/wrk.sh         # limits and signals on, each user behind its own address
 #   STORE=redis bench/wrk.sh   STORE=redis-pg bench/wrk.sh   # one redis-server (AOF always); + persister to 2 PostgreSQL shards
 #   TARGETS="claim code" ROUNDS=6 bench/wrk.sh      # claims by id against claims by code (issue 14's bar)
-# Settings: ROUNDS (3), DURATION seconds per run (10), CONNECTIONS (64), CROWD_USERS (tokens per crowd
+# Settings: PORT_BASE (5300: the baseline, the service +1, Redis +2, PostgreSQL +3), ROUNDS (3), DURATION seconds per run (10), CONNECTIONS (64), CROWD_USERS (tokens per crowd
 # run, 250,000), KEYS (each | none | code: an Idempotency-Key on every request, on none, or on claims
 # by code only, the others sending a header of the same length the service ignores; default each
 # with cycled users, so that a claim by code is a new claim, none with a crowd). Needs wrk and python3; the Redis
@@ -25,7 +25,8 @@ if [ "$users" = crowd ]; then keys=${KEYS:-none}; else keys=${KEYS:-each}; fi
 key="bench-signing-key-0123456789abcdef0123456789abcdef"
 out=${OUT:-bench/results/wrk-$(date -u +%Y%m%d-%H%M%S)}
 work=$(mktemp -d)
-redis_port=6393; pg_port=5443
+port=${PORT_BASE:-5300} # the baseline; the service +1, Redis +2, PostgreSQL +3
+redis_port=$((port + 2)); pg_port=$((port + 3)); base_url=http://127.0.0.1:$port; api_url=http://127.0.0.1:$((port + 1))
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
@@ -63,18 +64,18 @@ address=none
 if [ "$protections" = on ]; then protection_args=(--Coupons:Protection:TrustedProxies:0=127.0.0.1); address=user; fi
 
 export DOTNET_gcServer=${DOTNET_gcServer:-1}
-dotnet "$work/baseline/Coupons.Baseline.dll" --urls http://127.0.0.1:5300 >"$work/baseline.log" 2>&1 &
+dotnet "$work/baseline/Coupons.Baseline.dll" --urls $base_url >"$work/baseline.log" 2>&1 &
 baseline_pid=$!
-dotnet "$work/api/Coupons.Api.dll" --urls http://127.0.0.1:5301 "${store_args[@]}" "${protection_args[@]}" \
+dotnet "$work/api/Coupons.Api.dll" --urls $api_url "${store_args[@]}" "${protection_args[@]}" \
   --Coupons:Auth:SigningKey="$key" --Logging:LogLevel:Default=Warning >"$work/api.log" 2>&1 &
 api_pid=$!
 wait_ready() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "$1 did not answer" >&2; return 1; }
-wait_ready http://127.0.0.1:5300/constant
-wait_ready http://127.0.0.1:5301/health/ready
+wait_ready $base_url/constant
+wait_ready $api_url/health/ready
 
 admin=$(python3 bench/scripts/tokens.py "$key" 1 admin)
 code="BENCH-WRK-$RANDOM"
-campaign=$(curl -sf -X POST http://127.0.0.1:5301/v1/campaigns -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+campaign=$(curl -sf -X POST $api_url/v1/campaigns -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
   -d "{\"name\":\"wrk\",\"code\":\"$code\",\"discount\":{\"type\":\"amount_off\",\"amountOff\":500},\"totalStock\":1000000000,\"perUserLimit\":1000,\"validity\":{\"days\":30}}" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 body="{\"code\":\"$code\"}"
@@ -91,9 +92,9 @@ redis_pid() { if [ "$store" != embedded ]; then pgrep -f "redis-server 127.0.0.1
 hz=$(getconf CLK_TCK)
 
 run() { # target, round
-  local target=$1 round=$2 url=http://127.0.0.1:5301 method=POST path tokens="$work/cycled" pid=$api_pid
+  local target=$1 round=$2 url=$api_url method=POST path tokens="$work/cycled" pid=$api_pid
   case $target in
-    baseline) url=http://127.0.0.1:5300; path=/v1/campaigns/$campaign/claim; pid=$baseline_pid ;;
+    baseline) url=$base_url; path=/v1/campaigns/$campaign/claim; pid=$baseline_pid ;;
     get) method=GET; path=/v1/campaigns/$campaign ;;
     claim) path=/v1/campaigns/$campaign/claim ;;
     code) path=/v1/codes/claim ;;

@@ -103,7 +103,8 @@ public sealed class LocalCluster : IAsyncLifetime
         throw new InvalidOperationException("no free ports for the local cluster");
     }
 
-    private static bool IsFree(int port)
+    /// <summary>Whether nothing listens on loopback <paramref name="port"/>.</summary>
+    public static bool IsFree(int port)
     {
         try
         {

@@ -34,10 +34,24 @@ internal sealed class CodeClaims(IDatabase db, RedisKeys keys, TimeProvider time
     /// </summary>
     private readonly bool[] _streamsListed = new bool[RedisKeys.CodePartitions];
 
+    /// <summary>
+    /// Shared codes this node has seen claimed, by hash, with their campaign: a claim by one of them
+    /// goes straight to the campaign's claim, without claimcode.lua's round trip. A shared code's
+    /// record is taken over only while its campaign does not exist (<see cref="SharedCodeIndex"/>),
+    /// and campaigns are never deleted, so once its campaign is found the record never changes.
+    /// Bounded by the campaigns: only codes whose campaign exists are kept.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<UInt128, Guid> _sharedCampaigns = new();
+
     public async Task<CouponResult> ClaimAsync(CodeHash code, string userId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
         cancellationToken.ThrowIfCancellationRequested();
+        if (_sharedCampaigns.TryGetValue(code.Value, out var known))
+        {
+            return await ClaimSharedAsync(known, code, userId, idempotencyKey, cancellationToken).ConfigureAwait(false);
+        }
+
         var slot = RedisKeys.CodeSlot(code);
         var answer = (RedisResult[])(await Script.ClaimCode.RunAsync(
             db,
@@ -141,6 +155,8 @@ internal sealed class CodeClaims(IDatabase db, RedisKeys keys, TimeProvider time
         {
             return new CouponResult(Outcome.CodeNotFound, null);
         }
+
+        _sharedCampaigns.TryAdd(code.Value, campaignId);
 
         var result = await claims.ClaimAsync(campaignId, userId, CodeRules.IdempotencyKeyOf(CodeKind.Shared, code, idempotencyKey), cancellationToken).ConfigureAwait(false);
         return result.Outcome == Outcome.CampaignNotFound ? new CouponResult(Outcome.CodeNotFound, null) : result;
