@@ -38,6 +38,7 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
     private readonly GeneratedCodes _codes;
     private readonly CodeClaims _codeClaims;
     private readonly RedisOrders _orders;
+    private readonly RedisGuard _guard;
     private int _serverType = -1;
 
     private RedisCouponStore(ConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)
@@ -46,6 +47,7 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.StockPerBucket);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxBuckets);
         _redis = redis;
+        _guard = new RedisGuard(options);
         Keys = new RedisKeys(options.KeyPrefix);
         var db = redis.GetDatabase();
         var cache = new CampaignCache(db, Keys);
@@ -113,25 +115,25 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
     }
 
     public ValueTask<CampaignInfo> CreateCampaignAsync(CampaignDefinition definition, long totalStock, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _campaigns.CreateAsync(definition, totalStock, cancellationToken));
+        _guard.RunAsync(() => _campaigns.CreateAsync(definition, totalStock, cancellationToken));
 
     public ValueTask<CampaignInfo?> GetCampaignAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _campaigns.GetAsync(campaignId, cancellationToken));
+        _guard.RunAsync(() => _campaigns.GetAsync(campaignId, cancellationToken));
 
     public ValueTask<Page<CampaignInfo>> ListCampaignsAsync(CampaignFilter filter, Guid? after, int limit, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _campaigns.ListAsync(filter, after, limit, cancellationToken));
+        _guard.RunAsync(() => _campaigns.ListAsync(filter, after, limit, cancellationToken));
 
     public ValueTask<CampaignResult> ChangeCampaignStatusAsync(Guid campaignId, CampaignCommand command, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _campaigns.ChangeStatusAsync(campaignId, command, cancellationToken));
+        _guard.RunAsync(() => _campaigns.ChangeStatusAsync(campaignId, command, cancellationToken));
 
     public ValueTask<CampaignResult> AddStockAsync(Guid campaignId, long add, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _campaigns.AddStockAsync(campaignId, add, cancellationToken));
+        _guard.RunAsync(() => _campaigns.AddStockAsync(campaignId, add, cancellationToken));
 
     public ValueTask<CouponResult> ClaimAsync(Guid campaignId, string userId, string? idempotencyKey, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _claims.ClaimAsync(campaignId, userId, idempotencyKey, cancellationToken));
+        _guard.RunAsync(() => _claims.ClaimAsync(campaignId, userId, idempotencyKey, cancellationToken));
 
     public ValueTask<CouponResult> GetCouponAsync(Guid couponId, string? ownerId, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(async () =>
+        _guard.RunAsync(async () =>
         {
             cancellationToken.ThrowIfCancellationRequested();
             return await _coupons.ReadAsync(couponId, ownerId).ConfigureAwait(false) is { } coupon
@@ -140,13 +142,13 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
         });
 
     public ValueTask<Page<Coupon>> ListUserCouponsAsync(string userId, CouponStatus? status, Guid? after, int limit, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _lists.ListAsync(userId, status, after, limit, cancellationToken));
+        _guard.RunAsync(() => _lists.ListAsync(userId, status, after, limit, cancellationToken));
 
     public ValueTask<Redemption> LockAsync(Guid couponId, string? ownerId, string orderId, long orderAmount, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(orderAmount);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(orderAmount, Money.MaxAmount);
-        return RedisFailures.TranslateAsync(() => _transitions.LockAsync(couponId, ownerId, orderId, orderAmount, cancellationToken));
+        return _guard.RunAsync(() => _transitions.LockAsync(couponId, ownerId, orderId, orderAmount, cancellationToken));
     }
 
     public ValueTask<Redemption> RedeemAsync(Guid couponId, string? ownerId, string orderId, long? orderAmount, CancellationToken cancellationToken = default)
@@ -157,35 +159,35 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
             ArgumentOutOfRangeException.ThrowIfGreaterThan(amount, Money.MaxAmount, nameof(orderAmount));
         }
 
-        return RedisFailures.TranslateAsync(() => _transitions.RedeemAsync(couponId, ownerId, orderId, orderAmount, cancellationToken));
+        return _guard.RunAsync(() => _transitions.RedeemAsync(couponId, ownerId, orderId, orderAmount, cancellationToken));
     }
 
     public ValueTask<Redemption> LockForCartAsync(Guid couponId, string? ownerId, string orderId, Cart cart, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cart);
-        return RedisFailures.TranslateAsync(() => _transitions.LockForCartAsync(couponId, ownerId, orderId, cart, cancellationToken));
+        return _guard.RunAsync(() => _transitions.LockForCartAsync(couponId, ownerId, orderId, cart, cancellationToken));
     }
 
     public ValueTask<Redemption> RedeemForCartAsync(Guid couponId, string? ownerId, string orderId, Cart cart, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cart);
-        return RedisFailures.TranslateAsync(() => _transitions.RedeemForCartAsync(couponId, ownerId, orderId, cart, cancellationToken));
+        return _guard.RunAsync(() => _transitions.RedeemForCartAsync(couponId, ownerId, orderId, cart, cancellationToken));
     }
 
     public ValueTask<CouponResult> ReleaseAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _transitions.ReleaseAsync(couponId, ownerId, orderId, cancellationToken));
+        _guard.RunAsync(() => _transitions.ReleaseAsync(couponId, ownerId, orderId, cancellationToken));
 
     public ValueTask<CouponResult> RefundAsync(Guid couponId, string? ownerId, string orderId, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _transitions.RefundAsync(couponId, ownerId, orderId, cancellationToken));
+        _guard.RunAsync(() => _transitions.RefundAsync(couponId, ownerId, orderId, cancellationToken));
 
     public ValueTask<CouponResult> RevokeAsync(Guid couponId, string reason, CancellationToken cancellationToken = default)
     {
         StoreLimits.ThrowIfInvalidReason(reason);
-        return RedisFailures.TranslateAsync(() => _transitions.RevokeAsync(couponId, reason, cancellationToken));
+        return _guard.RunAsync(() => _transitions.RevokeAsync(couponId, reason, cancellationToken));
     }
 
     public ValueTask<CampaignStats?> GetStatsAsync(Guid campaignId, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _stats.ReadAsync(campaignId, cancellationToken));
+        _guard.RunAsync(() => _stats.ReadAsync(campaignId, cancellationToken));
 
     /// <summary>
     /// Stores lapsed locks and passed validities (at most <paramref name="batchSize"/> per queue),
@@ -200,26 +202,26 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
     public ValueTask<OrderResult> ChangeOrderAsync(OrderCommand command, string orderId, string? ownerId, OrderBody? body, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(orderId);
-        return RedisFailures.TranslateAsync(() => _orders.ChangeAsync(command, orderId, ownerId, body, cancellationToken));
+        return _guard.RunAsync(() => _orders.ChangeAsync(command, orderId, ownerId, body, cancellationToken));
     }
 
     public ValueTask<OrderResult> GetOrderAsync(string orderId, string? ownerId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(orderId);
-        return RedisFailures.TranslateAsync(() => _orders.GetAsync(orderId, ownerId));
+        return _guard.RunAsync(() => _orders.GetAsync(orderId, ownerId));
     }
 
     public ValueTask<AddCodesResult> AddCodesAsync(Guid campaignId, Guid jobId, IReadOnlyList<NewCode> codes, CancellationToken cancellationToken = default) =>
         RedisFailures.TranslateAsync(() => _codes.AddAsync(campaignId, jobId, codes, cancellationToken));
 
     public ValueTask<CodePage> ListCodesAsync(Guid campaignId, CodeStatus? status, CodeCursor? after, int limit, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _codes.ListAsync(campaignId, status, after, limit, cancellationToken));
+        _guard.RunAsync(() => _codes.ListAsync(campaignId, status, after, limit, cancellationToken));
 
     public ValueTask<CouponResult> ClaimByCodeAsync(CodeHash code, string userId, string? idempotencyKey, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _codeClaims.ClaimAsync(code, userId, idempotencyKey, cancellationToken));
+        _guard.RunAsync(() => _codeClaims.ClaimAsync(code, userId, idempotencyKey, cancellationToken));
 
     public ValueTask<CouponResult> FindCouponByCodeAsync(CouponCodeKey key, CancellationToken cancellationToken = default) =>
-        RedisFailures.TranslateAsync(() => _codeClaims.FindAsync(key, cancellationToken));
+        _guard.RunAsync(() => _codeClaims.FindAsync(key, cancellationToken));
 
     public void Dispose() => _redis.Dispose();
 }

@@ -56,6 +56,18 @@ public sealed class RedisStoreOptions
     /// </summary>
     public bool? OrdersInOneScript { get; set; }
 
+    /// <summary>
+    /// How long a request's call of the store may wait for Redis before it fails as 503
+    /// storage_unavailable (<see cref="RedisGuard"/>): a hung Redis costs a request this, not a hang.
+    /// Far above what a call takes (a millisecond or so), so that only a stalled Redis reaches it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Coupons:Redis:Timeout must be between 10 ms and 10 minutes")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long the circuit breaker, once open, refuses every call at once before it lets one through to try Redis again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Coupons:Redis:BreakFor must be between 10 ms and 10 minutes")]
+    public TimeSpan BreakFor { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The settings in <paramref name="configuration"/>'s <c>Coupons:Redis</c>, defaults for what is not there.</summary>
     public static RedisStoreOptions From(IConfiguration configuration)
     {

@@ -21,6 +21,12 @@ internal static class ScriptMetrics
     private static readonly Counter<long> Errors = Meter.CreateCounter<long>(
         "coupons.redis.script.errors", "{call}", "Lua script calls that failed (timeout, connection, error from Redis), by script");
 
+    private static readonly Counter<long> Openings = Meter.CreateCounter<long>(
+        "coupons.redis.breaker.openings", "{opening}", "Times the Redis circuit breaker opened: calls failing past the timeout or unable to reach Redis, refused at once until one gets through");
+
+    /// <summary>The Redis circuit breaker opened (<see cref="RedisGuard"/>).</summary>
+    public static void BreakerOpened() => Openings.Add(1);
+
     public static void Ran(string script, long startedAt) =>
         Duration.Record(Stopwatch.GetElapsedTime(startedAt).TotalSeconds, new KeyValuePair<string, object?>("script", script));
 

@@ -278,7 +278,7 @@ public sealed class RedisStoreApiTests(RedisApiFactory factory) : ApiTestBase<Re
     {
         string[] arguments =
         [
-            campaignId, "--Coupons:Redis:Configuration=" + Factory.Redis.Configuration, "--Coupons:Redis:KeyPrefix=api-tests:",
+            campaignId, "--Coupons:Redis:Configuration=" + Factory.Redis.Configuration, "--Coupons:Redis:Timeout=" + Coupons.Conformance.RedisServer.CallTimeoutSetting, "--Coupons:Redis:KeyPrefix=api-tests:",
             "--Coupons:Postgres:Shards:0=" + Factory.Shards[0], "--Coupons:Postgres:Shards:1=" + Factory.Shards[1],
         ];
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);

@@ -77,7 +77,8 @@ public sealed class LocalCluster : IAsyncLifetime
         start.Environment["STATE"] = _state;
         start.Environment["BASE_PORT"] = _basePort.ToString(CultureInfo.InvariantCulture);
         // The loads come from one address and reuse users; the protections have tests of their own.
-        start.Environment["API_ARGS"] = "--Coupons:Protection:Enabled=false";
+        // Calls may wait long for Redis: the machine runs other tests, and fsync (AOF on every write) can stall.
+        start.Environment["API_ARGS"] = "--Coupons:Protection:Enabled=false --Coupons:Redis:Timeout=00:00:30";
         start.Environment["SIGNING_KEY"] = Cli.DefaultSigningKey;
         start.Environment["TAKE_OVER_AFTER"] = "00:00:02";
         using var process = Process.Start(start)!;

@@ -20,6 +20,32 @@ public sealed class RedisServer : IAsyncLifetime
 
     public string Configuration => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>
+    /// How long a test store's request calls may wait for Redis (<c>Coupons:Redis:Timeout</c>): far
+    /// above the default of 250 ms, since a test machine's fsync (AOF on every write) can stall that
+    /// long while other tests write; the tests of the timeout itself set their own.
+    /// </summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary><see cref="CallTimeout"/> as a setting's text.</summary>
+    public const string CallTimeoutSetting = "00:00:30";
+
+    /// <summary>Stops the server with SIGSTOP, as a hung Redis: it holds its connections and answers nothing.</summary>
+    public void Pause() => Signal("STOP");
+
+    /// <summary>Lets a <see cref="Pause"/>d server go on (SIGCONT): it answers what it was sent meanwhile.</summary>
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, _process!.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} failed");
+        }
+    }
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Dir);

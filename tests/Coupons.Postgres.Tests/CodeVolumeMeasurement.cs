@@ -31,7 +31,7 @@ public sealed class CodeVolumeMeasurement(Servers servers, ITestOutputHelper out
         }
 
         var postgres = await ShardsAsync();
-        var options = new RedisStoreOptions { Configuration = servers.Redis.Configuration, KeyPrefix = "m" + Guid.NewGuid().ToString("N")[..8] + ":" };
+        var options = new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = servers.Redis.Configuration, KeyPrefix = "m" + Guid.NewGuid().ToString("N")[..8] + ":" };
         using var store = await RedisCouponStore.ConnectAsync(options, TimeProvider.System, TestCodes.Own);
         using var redis = await ConnectionMultiplexer.ConnectAsync(servers.Redis.Configuration + ",allowAdmin=true");
         var campaign = await store.CreateCampaignAsync(new CampaignDefinition { Name = "Volume", Discount = Discount.AmountOffOf(100), Validity = Validity.Relative(5) }, 10);

@@ -20,7 +20,7 @@ public sealed class CampaignListingTests(RedisServer server) : IAsyncLifetime
 
     public async Task InitializeAsync() =>
         _store = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = "l" + Guid.NewGuid().ToString("N")[..12] + ":" }, _time, TestCodes.Own);
+            new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration, KeyPrefix = "l" + Guid.NewGuid().ToString("N")[..12] + ":" }, _time, TestCodes.Own);
 
     public Task DisposeAsync()
     {

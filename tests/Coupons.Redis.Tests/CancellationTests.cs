@@ -13,7 +13,7 @@ public sealed class CancellationTests(RedisServer server) : IAsyncLifetime
 
     public async Task InitializeAsync() =>
         _store = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = "x" + Guid.NewGuid().ToString("N")[..12] + ":" }, _time, TestCodes.Own);
+            new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration, KeyPrefix = "x" + Guid.NewGuid().ToString("N")[..12] + ":" }, _time, TestCodes.Own);
 
     public Task DisposeAsync()
     {

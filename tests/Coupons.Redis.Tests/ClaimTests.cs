@@ -22,7 +22,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = await RedisCouponStore.ConnectAsync(new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix }, _time, TestCodes.Own);
+        _store = await RedisCouponStore.ConnectAsync(new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration, KeyPrefix = _prefix }, _time, TestCodes.Own);
         _redis = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
     }
 
@@ -204,7 +204,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
         await own.InitializeAsync();
         try
         {
-            var options = new RedisStoreOptions { Configuration = own.Configuration + ",abortConnect=false", KeyPrefix = _prefix };
+            var options = new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = own.Configuration + ",abortConnect=false", KeyPrefix = _prefix };
             var acknowledged = new List<Coupon>();
             Guid campaignId;
             using (var store = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own))
@@ -240,7 +240,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     public async Task A_split_stock_sells_whole_and_never_more_however_users_fall_into_buckets()
     {
         using var store = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "split:", StockPerBucket = 5, MaxBuckets = 8 }, _time, TestCodes.Own);
+            new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration, KeyPrefix = _prefix + "split:", StockPerBucket = 5, MaxBuckets = 8 }, _time, TestCodes.Own);
         var campaign = await store.CreateCampaignAsync(Terms(), 40);
         var keys = new RedisKeys(_prefix + "split:");
         var db = _redis.GetDatabase();
@@ -264,7 +264,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     [Fact]
     public async Task After_a_sell_out_stock_added_through_another_node_sells_whole_within_a_second_and_every_refusal_counts_once()
     {
-        var options = new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "hint:", StockPerBucket = 2, MaxBuckets = 4 };
+        var options = new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration, KeyPrefix = _prefix + "hint:", StockPerBucket = 2, MaxBuckets = 4 };
         using var node = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
         using var other = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
         var campaign = await node.CreateCampaignAsync(Terms(), 8);
@@ -303,7 +303,7 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     public async Task Stock_taken_for_a_transfer_by_a_node_that_died_is_given_by_the_sweeper()
     {
         using var store = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix + "transfer:", StockPerBucket = 2, MaxBuckets = 4 }, _time, TestCodes.Own);
+            new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration, KeyPrefix = _prefix + "transfer:", StockPerBucket = 2, MaxBuckets = 4 }, _time, TestCodes.Own);
         var campaign = await store.CreateCampaignAsync(Terms(), 8);
         var keys = new RedisKeys(_prefix + "transfer:");
         var db = _redis.GetDatabase();
@@ -326,11 +326,11 @@ public sealed class ClaimTests(RedisServer server) : IAsyncLifetime
     [Fact]
     public async Task A_store_that_cannot_reach_redis_throws_storage_unavailable()
     {
-        var options = new RedisStoreOptions { Configuration = server.Configuration + ",abortConnect=false,connectTimeout=200", KeyPrefix = _prefix };
+        var options = new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration + ",abortConnect=false,connectTimeout=200", KeyPrefix = _prefix };
         using var store = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
         var campaign = await store.CreateCampaignAsync(Terms(), 1);
         using var unreachable = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = "127.0.0.1:1,abortConnect=false,connectTimeout=200,syncTimeout=500,asyncTimeout=500", KeyPrefix = _prefix }, _time, TestCodes.Own);
+            new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = "127.0.0.1:1,abortConnect=false,connectTimeout=200,syncTimeout=500,asyncTimeout=500", KeyPrefix = _prefix }, _time, TestCodes.Own);
 
         Assert.False(unreachable.IsReady);
         await Assert.ThrowsAsync<StorageUnavailableException>(() => unreachable.ClaimAsync(campaign.Id, "alice", null).AsTask());

@@ -27,7 +27,7 @@ public abstract class RedisCodeTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = await RedisCouponStore.ConnectAsync(new RedisStoreOptions { Configuration = Configuration, KeyPrefix = _prefix }, _time, TestCodes.Own);
+        _store = await RedisCouponStore.ConnectAsync(new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = Configuration, KeyPrefix = _prefix }, _time, TestCodes.Own);
         _redis = await ConnectionMultiplexer.ConnectAsync(Configuration);
     }
 

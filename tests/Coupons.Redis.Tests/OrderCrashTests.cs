@@ -29,7 +29,7 @@ public sealed class OrderCrashTests(RedisServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix, OrderPlanTimeout = TimeSpan.FromSeconds(5), OrdersInOneScript = false };
+        var options = new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration, KeyPrefix = _prefix, OrderPlanTimeout = TimeSpan.FromSeconds(5), OrdersInOneScript = false };
         _dying = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
         _survivor = await RedisCouponStore.ConnectAsync(options, _time, TestCodes.Own);
         _redis = await ConnectionMultiplexer.ConnectAsync(server.Configuration);

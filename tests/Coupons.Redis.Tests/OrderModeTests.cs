@@ -24,9 +24,9 @@ public sealed class OrderModeTests(RedisServer server) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _oneScript = await RedisCouponStore.ConnectAsync(new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix }, _time, TestCodes.Own);
+        _oneScript = await RedisCouponStore.ConnectAsync(new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration, KeyPrefix = _prefix }, _time, TestCodes.Own);
         _planned = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = server.Configuration, KeyPrefix = _prefix, OrdersInOneScript = false }, _time, TestCodes.Own);
+            new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = server.Configuration, KeyPrefix = _prefix, OrdersInOneScript = false }, _time, TestCodes.Own);
         _redis = await ConnectionMultiplexer.ConnectAsync(server.Configuration);
     }
 
@@ -89,7 +89,7 @@ public sealed class ClusterOrderModeTests(RedisCluster cluster)
     public async Task On_a_cluster_an_orders_changes_go_under_a_plan()
     {
         using var store = await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = cluster.Configuration, KeyPrefix = "k" + Guid.NewGuid().ToString("N")[..12] + ":" }, TimeProvider.System, TestCodes.Own);
+            new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = cluster.Configuration, KeyPrefix = "k" + Guid.NewGuid().ToString("N")[..12] + ":" }, TimeProvider.System, TestCodes.Own);
 
         Assert.False(store.Orders.InOneScript);
     }

@@ -11,7 +11,7 @@ public abstract class RedisCodeStoreConformance : CodeStoreConformance
 
     protected override async Task<ICouponStore> OpenAsync(FakeTimeProvider time) =>
         await RedisCouponStore.ConnectAsync(
-            new RedisStoreOptions { Configuration = Configuration, KeyPrefix = "d" + Guid.NewGuid().ToString("N")[..12] + ":" }, time, TestCodes.Own);
+            new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = Configuration, KeyPrefix = "d" + Guid.NewGuid().ToString("N")[..12] + ":" }, time, TestCodes.Own);
 
     protected override Task CloseAsync(ICouponStore store)
     {

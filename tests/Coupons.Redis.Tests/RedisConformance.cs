@@ -17,7 +17,7 @@ public abstract class RedisStoreConformance : StoreConformance
 
     protected override async Task<ICouponStore> OpenAsync(FakeTimeProvider time)
     {
-        var options = new RedisStoreOptions { Configuration = Configuration, KeyPrefix = "c" + Guid.NewGuid().ToString("N")[..12] + ":" };
+        var options = new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = Configuration, KeyPrefix = "c" + Guid.NewGuid().ToString("N")[..12] + ":" };
         Configure(options);
         return await RedisCouponStore.ConnectAsync(options, time, TestCodes.Own);
     }

@@ -21,7 +21,7 @@ public abstract class RedisJobStoreConformance : JobStoreConformance
 
     protected override async Task<(ICouponStore Coupons, IJobStore Jobs)> OpenAsync(FakeTimeProvider time)
     {
-        _options = new RedisStoreOptions { Configuration = Configuration, KeyPrefix = "j" + Guid.NewGuid().ToString("N")[..12] + ":" };
+        _options = new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = Configuration, KeyPrefix = "j" + Guid.NewGuid().ToString("N")[..12] + ":" };
         var store = await ConnectAsync();
         return (store, new RedisJobStore(store.Connection, store.Keys, Time));
     }

@@ -24,7 +24,7 @@ public abstract class RedisStoreModelTests : StoreModelTests
 
     protected override async Task<ICouponStore> OpenAsync(FakeTimeProvider time)
     {
-        _options = new RedisStoreOptions { Configuration = Configuration, KeyPrefix = "m" + Guid.NewGuid().ToString("N")[..12] + ":" };
+        _options = new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = Configuration, KeyPrefix = "m" + Guid.NewGuid().ToString("N")[..12] + ":" };
         Configure(_options);
         return await RedisCouponStore.ConnectAsync(_options, time, TestCodes.Own);
     }

@@ -30,6 +30,8 @@ public static class AuthExtensions
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<SigningKey, IOptions<AuthOptions>>((options, signingKey, auth) =>
         {
             options.MapInboundClaims = false;
+            // Nothing reads the token back from the authentication properties: not keeping it saves a dictionary and two objects a request.
+            options.SaveToken = false;
             options.TokenHandlers.Clear();
             options.TokenHandlers.Add(new CachingTokenHandler(auth.Value.TokenCacheSize, TimeProvider.System) { MapInboundClaims = false });
             options.TokenValidationParameters = new TokenValidationParameters

@@ -175,6 +175,7 @@ public class RedisApiFactory : CouponsApiFactory
     [
         ("Coupons:Store", "redis"),
         ("Coupons:Redis:Configuration", Redis.Configuration),
+        ("Coupons:Redis:Timeout", Coupons.Conformance.RedisServer.CallTimeoutSetting),
         ("Coupons:Redis:KeyPrefix", "api-tests:"),
         ("Coupons:Postgres:Shards:0", Shards[0]),
         ("Coupons:Postgres:Shards:1", Shards[1]),

@@ -45,7 +45,7 @@ public sealed class ObservedDeployment : IAsyncLifetime
         _embedded = ServerProcess.Start(Path.Combine(_dir, "embedded"), CouponsApiFactory.SigningKeyText, stock);
         _scaledOut = ServerProcess.Start(
             Path.Combine(_dir, "redis"), CouponsApiFactory.SigningKeyText, stock,
-            "--Coupons:Store=redis", $"--Coupons:Redis:Configuration={_redis.Configuration}", "--Coupons:Redis:KeyPrefix=observed:",
+            "--Coupons:Store=redis", $"--Coupons:Redis:Configuration={_redis.Configuration}", "--Coupons:Redis:Timeout=" + RedisServer.CallTimeoutSetting, "--Coupons:Redis:KeyPrefix=observed:",
             $"--Coupons:Postgres:Shards:0={_postgres.ConnectionString("shard0")}", $"--Coupons:Postgres:Shards:1={_postgres.ConnectionString("shard1")}",
             "--Coupons:Protection:Enabled=true", "--Coupons:Protection:Ip:Limit=30");
         using var probe = new HttpClient();

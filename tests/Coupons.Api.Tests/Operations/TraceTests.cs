@@ -70,7 +70,7 @@ public sealed class TraceTests
             using var receiver = new OtlpReceiver();
             using var server = ServerProcess.Start(
                 dir, CouponsApiFactory.SigningKeyText,
-                [.. Otel(receiver), "--Coupons:Store=redis", $"--Coupons:Redis:Configuration={redis.Configuration}", "--Coupons:Redis:KeyPrefix=traces:",
+                [.. Otel(receiver), "--Coupons:Store=redis", $"--Coupons:Redis:Configuration={redis.Configuration}", "--Coupons:Redis:Timeout=" + RedisServer.CallTimeoutSetting, "--Coupons:Redis:KeyPrefix=traces:",
                     $"--Coupons:Postgres:Shards:0={postgres.ConnectionString("shard0")}", $"--Coupons:Postgres:Shards:1={postgres.ConnectionString("shard1")}"]);
             var flow = await Flow.RunAsync(server, "TRACES-REDIS-1");
             await receiver.WaitForAsync("store claim", "EVALSHA claim", "store redeem", "EVALSHA transition", "persister round", "persister batch");

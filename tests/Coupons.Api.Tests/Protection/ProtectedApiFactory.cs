@@ -122,6 +122,7 @@ public sealed class ProtectedRedisNodes : IAsyncLifetime
         [
             ("Coupons:Store", "redis"),
             ("Coupons:Redis:Configuration", redis.Configuration),
+            ("Coupons:Redis:Timeout", RedisServer.CallTimeoutSetting),
             ("Coupons:Redis:KeyPrefix", "protection-tests:"),
         ];
     }
