@@ -9,6 +9,8 @@
 #                201s (more only by claims that timed out and ran when Redis went on). That nothing
 #                is half-applied and a key never gets two coupons is HungRedisTests' check.
 #   bench/chaos.sh [redis-stop]       # about a minute
+# PROTECTIONS=on: the limits and signals on, their buckets in the same Redis (limits far above the
+# load, so every request takes from them and none is refused).
 # Settings: STOP_SECONDS (5), CONNECTIONS (64), TIMEOUT (Coupons:Redis:Timeout, 00:00:00.200), PORT_BASE (5400).
 # Needs wrk, redis-server, python3. Results in bench/results/chaos-<time>/.
 set -euo pipefail
@@ -16,6 +18,10 @@ cd "$(dirname "$0")/.."
 scenario=${1:-redis-stop}
 [ "$scenario" = redis-stop ] || { echo "unknown scenario $scenario (redis-stop)" >&2; exit 2; }
 stop_seconds=${STOP_SECONDS:-5}; connections=${CONNECTIONS:-64}; timeout=${TIMEOUT:-00:00:00.200}
+protection_args=(--Coupons:Protection:Enabled=false)
+if [ "${PROTECTIONS:-off}" = on ]; then
+  protection_args=(--Coupons:Protection:Ip:Limit=1000000000 --Coupons:Protection:User:Limit=1000000000 --Coupons:Protection:Device:Limit=1000000000)
+fi
 port=${PORT_BASE:-5400}; api=http://127.0.0.1:$((port + 1)); redis_port=$((port + 2))
 key="bench-signing-key-0123456789abcdef0123456789abcdef"
 out=${OUT:-bench/results/chaos-$(date -u +%Y%m%d-%H%M%S)}
@@ -38,7 +44,7 @@ redis-server --port $redis_port --bind 127.0.0.1 --dir "$work/redis" --save "" -
 redis_pid=$!
 export DOTNET_gcServer=${DOTNET_gcServer:-1}
 dotnet "$work/api/Coupons.Api.dll" --urls $api --Coupons:Store=redis --Coupons:Redis:Configuration=127.0.0.1:$redis_port \
-  --Coupons:Redis:Timeout="$timeout" --Coupons:Protection:Enabled=false --Coupons:Auth:SigningKey="$key" \
+  --Coupons:Redis:Timeout="$timeout" "${protection_args[@]}" --Coupons:Auth:SigningKey="$key" \
   --Logging:LogLevel:Default=Warning >"$work/api.log" 2>&1 &
 for _ in $(seq 1 600); do curl -sf $api/health/ready >/dev/null 2>&1 && break; sleep 0.1; done
 
@@ -71,7 +77,7 @@ wait $wrk_pid
 openings=$(( $(metric coupons_redis_breaker_openings) - openings_before ))
 stats=$(curl -sf $api/v1/campaigns/$campaign/stats -H "Authorization: Bearer $admin")
 {
-  echo "scenario: redis-stop, ${stop_seconds} s, timeout $timeout, $connections connections"
+  echo "scenario: redis-stop, ${stop_seconds} s, timeout $timeout, $connections connections, protections ${PROTECTIONS:-off}"
   grep -E "requests in|Requests/sec|Latency|99%|non-2xx|socket errors|^status" "$out/wrk.txt"
   awk '/Latency/ && !/Distribution/ {print "latency max (any request, failed ones included): " $4}' "$out/wrk.txt"
   echo "breaker openings: $openings"

@@ -9,7 +9,8 @@ namespace Coupons.Redis;
 /// <summary>
 /// What stands between a request and a Redis that hangs or fails. Each call a request makes of the
 /// store is bounded by <see cref="RedisStoreOptions.Timeout"/> and, past it, fails as
-/// <see cref="StorageUnavailableException"/> (503 <c>storage_unavailable</c>) instead of waiting on.
+/// <see cref="StorageUnavailableException"/> (503 <c>storage_unavailable</c>) instead of waiting on;
+/// the protections' calls (<see cref="RunDegradableAsync{T}"/>) wait half as long and are skipped.
 /// A circuit breaker (Polly) opens when at least half of the calls of the last
 /// <see cref="SamplingWindow"/> failed so (and at least <see cref="MinimumCalls"/> were made); while
 /// open every call is refused at once; after <see cref="RedisStoreOptions.BreakFor"/> one call goes
@@ -26,7 +27,11 @@ internal sealed class RedisGuard
 {
     public const int MinimumCalls = 10;
 
-    public static readonly TimeSpan SamplingWindow = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Short (Polly's least), so that the successes before Redis stopped leave the window soon and the
+    /// breaker opens within about this much of the first failures, not after them.
+    /// </summary>
+    public static readonly TimeSpan SamplingWindow = TimeSpan.FromMilliseconds(500);
 
     private readonly TimeSpan _timeout;
     private readonly ResiliencePipeline _breaker;
@@ -52,11 +57,20 @@ internal sealed class RedisGuard
     }
 
     /// <summary>Runs <paramref name="action"/> for a request: bounded, behind the breaker, its Redis failures as <see cref="StorageUnavailableException"/>.</summary>
-    public async ValueTask<T> RunAsync<T>(Func<Task<T>> action)
+    public ValueTask<T> RunAsync<T>(Func<Task<T>> action) => RunAsync(action, _timeout);
+
+    /// <summary>
+    /// As <see cref="RunAsync{T}(Func{Task{T}})"/> for what a request can go on without (its rate-limit
+    /// buckets, fraud signals): bounded by half the timeout, so that these are given up first and a
+    /// request that then goes to the store still ends within about one and a half timeouts.
+    /// </summary>
+    public ValueTask<T> RunDegradableAsync<T>(Func<Task<T>> action) => RunAsync(action, _timeout / 2);
+
+    private async ValueTask<T> RunAsync<T>(Func<Task<T>> action, TimeSpan timeout)
     {
         try
         {
-            return await _breaker.ExecuteAsync(static (state, _) => BoundedAsync(state.action, state._timeout), (action, _timeout), CancellationToken.None).ConfigureAwait(false);
+            return await _breaker.ExecuteAsync(static (state, _) => BoundedAsync(state.action, state.timeout), (action, timeout), CancellationToken.None).ConfigureAwait(false);
         }
         catch (BrokenCircuitException exception)
         {

@@ -97,8 +97,8 @@ public static class ProtectionSetup
         {
             services.AddSingleton<IBlocklistStore>(sp => new RedisBlocklistStore(new RedisBlocklist(
                 sp.GetRequiredService<RedisCouponStore>().Connection, sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix)));
-            services.AddSingleton<ISignalStore>(sp => new RedisSignalStore(new RedisSignals(
-                sp.GetRequiredService<RedisCouponStore>().Connection, sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix)));
+            // Counted through the store's guard: a hung Redis fails a count (503), never holds a request.
+            services.AddSingleton<ISignalStore>(sp => new RedisSignalStore(sp.GetRequiredService<RedisCouponStore>().Signals()));
         }
         else
         {

@@ -238,7 +238,7 @@ internal sealed partial class SharedRateLimiter(RateLimitRules rules, RedisRateL
         {
             await Task.WhenAll(waits).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception exception) when (exception is StackExchange.Redis.RedisException or TimeoutException or Coupons.Core.StorageUnavailableException)
         {
             LogUnavailable(logger, exception);
             return Verdict.Admitted;
@@ -315,9 +315,8 @@ internal static class RateLimitSetup
                 return new LocalRateLimiter(rules);
             }
 
-            var store = sp.GetRequiredService<RedisCouponStore>();
-            var prefix = sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value.KeyPrefix;
-            return new SharedRateLimiter(rules, new RedisRateLimits(store.Connection, prefix), sp.GetRequiredService<ILogger<SharedRateLimiter>>(), sp.GetRequiredService<TimeProvider>());
+            // Through the store's guard: a take past its timeout, or while its breaker is open, admits the request (the limits fail open).
+            return new SharedRateLimiter(rules, sp.GetRequiredService<RedisCouponStore>().RateLimits(), sp.GetRequiredService<ILogger<SharedRateLimiter>>(), sp.GetRequiredService<TimeProvider>());
         });
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<PartitionedRateLimiter<HttpContext>, ProtectionMetrics>((options, limiter, metrics) =>
