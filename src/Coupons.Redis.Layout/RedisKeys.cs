@@ -27,6 +27,9 @@ public sealed class RedisKeys
         RunnableJobs = prefix + "jobs:runnable";
     }
 
+    /// <summary>What every key starts with (<c>Coupons:Redis:KeyPrefix</c>).</summary>
+    public string Prefix => prefix;
+
     /// <summary>Every campaign id, for listing in id order (a sorted set of equal scores, read by lex).</summary>
     public string Campaigns { get; }
 

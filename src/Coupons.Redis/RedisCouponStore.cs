@@ -39,7 +39,6 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
     private readonly CodeClaims _codeClaims;
     private readonly RedisOrders _orders;
     private readonly RedisGuard _guard;
-    private readonly string _keyPrefix;
     private int _serverType = -1;
 
     private RedisCouponStore(ConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)
@@ -49,7 +48,6 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxBuckets);
         _redis = redis;
         _guard = new RedisGuard(options);
-        _keyPrefix = options.KeyPrefix;
         Keys = new RedisKeys(options.KeyPrefix);
         var db = redis.GetDatabase();
         var cache = new CampaignCache(db, Keys);
@@ -76,10 +74,10 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
     public IConnectionMultiplexer Connection => _redis;
 
     /// <summary>Shared rate-limit buckets in this store's Redis, their takes through the store's guard (bounded, refused at once while its breaker is open).</summary>
-    public RedisRateLimits RateLimits() => new(_redis, _keyPrefix, _guard);
+    public RedisRateLimits RateLimits() => new(_redis, Keys.Prefix, _guard);
 
     /// <summary>Fraud signals' windows and flags in this store's Redis, their counts through the store's guard.</summary>
-    public RedisSignals Signals() => new(_redis, _keyPrefix, _guard);
+    public RedisSignals Signals() => new(_redis, Keys.Prefix, _guard);
 
     /// <summary>Where this store's keys are (its prefix), for the readers of its state beside it.</summary>
     public RedisKeys Keys { get; }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Coupons.Core;
+using Coupons.Redis.Layout;
 using Polly;
 using Polly.CircuitBreaker;
-using StackExchange.Redis;
 
 namespace Coupons.Redis;
 
@@ -82,15 +82,11 @@ internal sealed class RedisGuard
     {
         try
         {
-            return await action().WaitAsync(timeout).ConfigureAwait(false);
-        }
-        catch (RedisConnectionException exception)
-        {
-            throw new StorageUnavailableException("Redis cannot be reached", exception);
+            // The client's own failures (unreachable, its timeout) as every Redis call translates them.
+            return await RedisFailures.TranslateAsync(() => action().WaitAsync(timeout)).ConfigureAwait(false);
         }
         catch (TimeoutException exception)
         {
-            // Ours (WaitAsync) or the client's own (RedisTimeoutException).
             throw new StorageUnavailableException(
                 string.Create(CultureInfo.InvariantCulture, $"Redis did not answer within {timeout.TotalMilliseconds:0} ms"), exception);
         }

@@ -11,16 +11,10 @@ public sealed class RedisSignals
     private readonly IConnectionMultiplexer _redis;
     private readonly string _windows;
     private readonly RedisKey _flags;
-    private readonly RedisGuard? _guard;
+    private readonly RedisGuard _guard;
 
-    /// <summary>Signals whose counts wait as long as the client lets them (the store's own are <see cref="RedisCouponStore.Signals"/>).</summary>
-    public RedisSignals(IConnectionMultiplexer redis, string keyPrefix)
-        : this(redis, keyPrefix, null)
-    {
-    }
-
-    /// <summary>Signals whose counts go through <paramref name="guard"/>: bounded, and refused at once while its breaker is open.</summary>
-    internal RedisSignals(IConnectionMultiplexer redis, string keyPrefix, RedisGuard? guard)
+    /// <summary>Signals whose counts go through <paramref name="guard"/>: bounded, and refused at once while its breaker is open (<see cref="RedisCouponStore.Signals"/>).</summary>
+    internal RedisSignals(IConnectionMultiplexer redis, string keyPrefix, RedisGuard guard)
     {
         ArgumentNullException.ThrowIfNull(keyPrefix);
         _redis = redis;
@@ -32,11 +26,11 @@ public sealed class RedisSignals
     /// <summary>Records <paramref name="member"/> in the window of <paramref name="signal"/> for <paramref name="entity"/>; returns the distinct members within it (at most <paramref name="most"/>).</summary>
     public async Task<long> ObserveAsync(string signal, string entity, string member, TimeSpan window, int most)
     {
-        Task<RedisResult> Observe() => Script.Window.RunAsync(
+        var result = await _guard.RunDegradableAsync(() => Script.Window.RunAsync(
             _redis.GetDatabase(),
             [_windows + signal + ":" + entity],
-            [member, (long)Math.Ceiling(window.TotalMilliseconds), most]);
-        return (long)(_guard is null ? await Observe().ConfigureAwait(false) : await _guard.RunDegradableAsync(Observe).ConfigureAwait(false));
+            [member, (long)Math.Ceiling(window.TotalMilliseconds), most])).ConfigureAwait(false);
+        return (long)result;
     }
 
     public Task SetFlagAsync(string key, string entry) => _redis.GetDatabase().HashSetAsync(_flags, key, entry);
