@@ -77,7 +77,9 @@ start_api() { # url, data dir and key prefix, more settings...
 start_api $api_url data; api_pid=$!
 quiet_url=http://127.0.0.1:$((port + 4)) quiet_pid=
 if [[ " $targets " == *" nometrics "* ]]; then
-  start_api $quiet_url quiet --Coupons:Metrics:Enabled=false; quiet_pid=$!
+  # NOMETRICS_ARGS="--Coupons:Metrics:Enabled=true" makes the pair alike: an A/A run, to see what
+  # two processes differ by with nothing changed between them.
+  start_api $quiet_url quiet ${NOMETRICS_ARGS:---Coupons:Metrics:Enabled=false}; quiet_pid=$!
   # Prometheus's part: the service with metrics is scraped every 5 s while it runs.
   (while true; do curl -s -o /dev/null $api_url/metrics; sleep 5; done) &
 fi
