@@ -12,17 +12,17 @@ namespace Coupons.Redis.Layout;
 public static class RedisFailures
 {
     /// <summary>
-    /// Errors by which a Redis says it cannot serve now, and may later: CLUSTERDOWN (a slot's master
-    /// is missing), LOADING (a node reading its AOF after a start), TRYAGAIN (keys moving between
-    /// nodes), MASTERDOWN (a replica cut off from its master), READONLY (a master turned replica).
+    /// Whether <paramref name="exception"/> is an error by which a Redis says it cannot serve now, and
+    /// may later: CLUSTERDOWN (a slot's master is missing), LOADING (a node reading its AOF after a
+    /// start), TRYAGAIN (keys moving between nodes), MASTERDOWN (a replica cut off from its master),
+    /// READONLY (a master turned replica), BUSY (a script running too long). The client tells the
+    /// kinds apart (<see cref="RedisServerException.Kind"/>).
     /// </summary>
-    private static readonly string[] NotServingNow = ["CLUSTERDOWN", "LOADING", "TRYAGAIN", "MASTERDOWN", "READONLY"];
-
-    /// <summary>Whether <paramref name="exception"/> is one of the errors of <see cref="NotServingNow"/>.</summary>
     public static bool IsNotServingNow(RedisServerException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return Array.Exists(NotServingNow, prefix => exception.Message.StartsWith(prefix, StringComparison.Ordinal));
+        return exception.Kind is RedisErrorKind.ClusterDown or RedisErrorKind.Loading or RedisErrorKind.TryAgain
+            or RedisErrorKind.MasterDown or RedisErrorKind.ReadOnly or RedisErrorKind.Busy;
     }
 
     public static async ValueTask<T> TranslateAsync<T>(Func<Task<T>> action)
