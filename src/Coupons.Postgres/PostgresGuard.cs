@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Coupons.Core;
 using Npgsql;
@@ -27,6 +28,11 @@ internal sealed class PostgresGuard
 
     public static readonly TimeSpan SamplingWindow = TimeSpan.FromSeconds(5);
 
+    private static readonly Meter Meter = new("Coupons");
+
+    private static readonly Counter<long> Openings = Meter.CreateCounter<long>(
+        "coupons.postgres.breaker.openings", "{opening}", "Times the PostgreSQL circuit breaker of requests' calls (the audit log's queries) opened: refused at once until one gets through");
+
     private readonly TimeSpan _timeout;
     private readonly ResiliencePipeline _breaker;
 
@@ -41,6 +47,11 @@ internal sealed class PostgresGuard
                 SamplingDuration = SamplingWindow,
                 BreakDuration = options.BreakFor,
                 ShouldHandle = new PredicateBuilder().Handle<StorageUnavailableException>(),
+                OnOpened = _ =>
+                {
+                    Openings.Add(1);
+                    return ValueTask.CompletedTask;
+                },
             })
             .Build();
     }

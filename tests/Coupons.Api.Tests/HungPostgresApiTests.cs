@@ -50,6 +50,7 @@ public sealed partial class HungPostgresApiTests(HungPostgresApiFactory factory)
             }
 
             Assert.True(refusedAtOnce, "the breaker did not open after ten failed audit queries");
+            Assert.True(await MetricAsync(OpeningsLine()) >= 1, "coupons_postgres_breaker_openings_total did not count the opening");
 
             // Claims and redemptions never wait on PostgreSQL: the persister stores them later.
             var lagBefore = await LagAsync();
@@ -91,12 +92,14 @@ public sealed partial class HungPostgresApiTests(HungPostgresApiFactory factory)
     }
 
     /// <summary>The gauge coupons_persister_lag as /metrics shows it now.</summary>
-    private async Task<long> LagAsync()
+    private Task<long> LagAsync() => MetricAsync(LagLine());
+
+    private async Task<long> MetricAsync(Regex line)
     {
         using var response = await Anonymous.GetPathAsync("/metrics");
-        var match = LagLine().Match(await response.Content.ReadAsStringAsync());
-        Assert.True(match.Success, "/metrics has no coupons_persister_lag");
-        return long.Parse(match.Groups["lag"].Value, CultureInfo.InvariantCulture);
+        var match = line.Match(await response.Content.ReadAsStringAsync());
+        Assert.True(match.Success, $"/metrics has no line matching {line}");
+        return long.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
     }
 
     /// <summary>Asks <paramref name="holds"/> until it holds, for at most a minute (the persister's round may wait on its own timeouts).</summary>
@@ -110,6 +113,9 @@ public sealed partial class HungPostgresApiTests(HungPostgresApiFactory factory)
         }
     }
 
-    [GeneratedRegex(@"^coupons_persister_lag(\{[^}]*\})? (?<lag>\d+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^coupons_persister_lag(\{[^}]*\})? (?<value>\d+)", RegexOptions.Multiline)]
     private static partial Regex LagLine();
+
+    [GeneratedRegex(@"^coupons_postgres_breaker_openings_total(\{[^}]*\})? (?<value>\d+)", RegexOptions.Multiline)]
+    private static partial Regex OpeningsLine();
 }
