@@ -19,7 +19,7 @@ namespace Coupons.Redis;
 /// minutes before its newest id, for campaigns created meanwhile on nodes whose clocks lag; those
 /// it knows cost nothing. A waiting campaign is read again when it is due (its status then).
 /// </para>
-/// <para>Bounded: at most <see cref="MaxExaminedPerPass"/> ids are looked at and <c>maxCampaigns</c> warmed a pass; what is left is the next pass's.</para>
+/// <para>Bounded: at most <see cref="MaxExaminedPerPass"/> ids are looked at and <c>maxCampaigns</c> warmed a pass, those whose window opens soonest first; what is left is the next pass's.</para>
 /// </remarks>
 internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, RedisKeys keys, TimeProvider time, CampaignCache cache, CodeClaims codeClaims)
 {
@@ -57,17 +57,17 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
             while (_waiting.TryPeek(out var waiting, out var dueAtMs) && dueAtMs <= nowMs && due.Count < maxCampaigns)
             {
                 _waiting.Dequeue();
-                due.Add((waiting, null));
+                due.Add((waiting, null, dueAtMs));
             }
 
             var warmed = new List<Guid>();
-            foreach (var (campaignId, record) in due)
+            foreach (var (campaignId, record, dueAtMs) in due.OrderBy(d => d.DueAtMs))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (warmed.Count >= maxCampaigns)
                 {
-                    // Already due: the next pass takes it first.
-                    _waiting.Enqueue(campaignId, long.MinValue);
+                    // Already due: the next pass takes it, soonest first as here.
+                    _waiting.Enqueue(campaignId, dueAtMs);
                 }
                 else if (await WarmOneAsync(campaignId, record, nowMs, leadMs).ConfigureAwait(false))
                 {
@@ -90,7 +90,7 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
     }
 
     /// <summary>The campaigns of the index met for the first time this pass that are due, read whole; the others kept as waiting or passed. True when the index was read to its end.</summary>
-    private async Task<(List<(Guid Id, CampaignRecord? Record)> Due, bool IndexRead)> ScanAsync(long nowMs, long leadMs, CancellationToken cancellationToken)
+    private async Task<(List<(Guid Id, CampaignRecord? Record, long DueAtMs)> Due, bool IndexRead)> ScanAsync(long nowMs, long leadMs, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var ids = (await db.SortedSetRangeByValueAsync(keys.Campaigns, _from, default, _exclude, Order.Ascending, 0, MaxExaminedPerPass).ConfigureAwait(false))
@@ -99,7 +99,7 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
         var batch = db.CreateBatch();
         var reads = unseen.Select(id => batch.HashGetAllAsync(keys.Campaign(id))).ToList();
         batch.Execute();
-        var due = new List<(Guid, CampaignRecord?)>();
+        var due = new List<(Guid, CampaignRecord?, long)>();
         for (var i = 0; i < unseen.Count; i++)
         {
             var fields = StoredFields.Of(await reads[i].ConfigureAwait(false));
@@ -116,13 +116,14 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
                 continue;
             }
 
+            var dueAtMs = WarmUpRules.DueAtMs(record.Definition, leadMs);
             if (WarmUpRules.IsDue(record.Status, record.Definition, nowMs, leadMs))
             {
-                due.Add((record.Id, record));
+                due.Add((record.Id, record, dueAtMs));
             }
             else
             {
-                _waiting.Enqueue(record.Id, WarmUpRules.DueAtMs(record.Definition, leadMs));
+                _waiting.Enqueue(record.Id, dueAtMs);
             }
         }
 
