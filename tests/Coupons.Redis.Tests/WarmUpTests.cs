@@ -143,3 +143,66 @@ public sealed class WarmUpTests(RedisServer server) : IAsyncLifetime
         Assert.All(await Task.WhenAll(Script.ClaimPath.Select(s => primary.ScriptExistsAsync(s.Hash))), Assert.True);
     }
 }
+
+/// <summary>The warm-up on a 3-master Redis Cluster: a campaign's buckets spread over the slots, the scripts on every primary.</summary>
+[Collection(RedisClusterCollection.Name)]
+public sealed class ClusterWarmUpTests(RedisCluster cluster) : IAsyncLifetime
+{
+    private static readonly DateTimeOffset Start = new(2025, 6, 15, 0, 0, 0, TimeSpan.Zero);
+
+    private readonly FakeTimeProvider _time = new(Start);
+    private readonly string _prefix = "cw" + Guid.NewGuid().ToString("N")[..12] + ":";
+    private RedisCouponStore _creator = null!;
+    private RedisCouponStore _fresh = null!;
+
+    public async Task InitializeAsync()
+    {
+        _creator = await ConnectAsync();
+        _fresh = await ConnectAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        _creator.Dispose();
+        _fresh.Dispose();
+        return Task.CompletedTask;
+    }
+
+    private Task<RedisCouponStore> ConnectAsync() => RedisCouponStore.ConnectAsync(
+        new RedisStoreOptions { Timeout = RedisServer.CallTimeout, Configuration = cluster.Configuration, KeyPrefix = _prefix, StockPerBucket = 10 }, _time, TestCodes.Own);
+
+    [Fact]
+    public async Task A_campaign_of_several_buckets_and_a_shared_code_is_warmed_with_the_scripts_on_every_primary_and_claimed_by_its_code_once_open()
+    {
+        var code = "CLUSTER-" + Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        var hash = TestCodes.Protector.HashOf(code);
+        var terms = new CampaignDefinition
+        {
+            Name = "Cluster sale",
+            Discount = Discount.AmountOffOf(500),
+            ClaimStartsAtMs = Start.AddMinutes(10).ToUnixTimeMilliseconds(),
+            Validity = Validity.Relative(30),
+            Code = new SealedCode(hash, TestCodes.Protector.ProtectToText(code, hash.AsOwner())),
+        };
+        var campaign = await _creator.CreateCampaignAsync(terms, 40);
+        using var admin = await ConnectionMultiplexer.ConnectAsync(cluster.Configuration + ",allowAdmin=true");
+        var primaries = admin.GetServers().Where(s => !s.IsReplica).ToList();
+        Assert.Equal(3, primaries.Count);
+        // The collection's other tests send their scripts whole again on their next call (NOSCRIPT).
+        await Task.WhenAll(primaries.Select(p => p.ScriptFlushAsync()));
+
+        var pass = await _fresh.WarmAsync((long)TimeSpan.FromMinutes(30).TotalMilliseconds, 100);
+
+        Assert.Equal([campaign.Id], pass.Warmed);
+        Assert.True(_fresh.IsWarm(campaign.Id));
+        foreach (var primary in primaries)
+        {
+            Assert.All(await Task.WhenAll(Script.ClaimPath.Select(s => primary.ScriptExistsAsync(s.Hash))), Assert.True);
+        }
+
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var claim = await _fresh.ClaimByCodeAsync(hash, "first", null);
+        Assert.Equal(Outcome.Ok, claim.Outcome);
+        Assert.Equal(campaign.Id, claim.Coupon!.CampaignId);
+    }
+}
