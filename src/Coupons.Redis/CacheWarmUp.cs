@@ -41,6 +41,9 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
     private Exclude _exclude = Exclude.None;
     private long _newestMs = long.MinValue;
 
+    /// <summary>Whether a campaign was warmed since the scripts were last seen loaded everywhere.</summary>
+    private bool _scriptsWanted;
+
     /// <summary>Whether a claim on the campaign finds its terms, buckets and (if it has one) shared code in this node's memory.</summary>
     public bool IsWarm(Guid campaignId) =>
         cache.TryGet(campaignId, out var campaign) && (campaign.Definition.Code is not { } code || codeClaims.KnowsShared(code.Hash));
@@ -53,31 +56,32 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
         try
         {
             var nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
-            var (due, indexRead) = await ScanAsync(nowMs, leadMs, cancellationToken).ConfigureAwait(false);
-            while (_waiting.TryPeek(out var waiting, out var dueAtMs) && dueAtMs <= nowMs && due.Count < maxCampaigns)
-            {
-                _waiting.Dequeue();
-                due.Add((waiting, null, dueAtMs));
-            }
-
+            var (read, indexRead) = await ScanAsync(nowMs, leadMs, cancellationToken).ConfigureAwait(false);
             var warmed = new List<Guid>();
-            foreach (var (campaignId, record, dueAtMs) in due.OrderBy(d => d.DueAtMs))
+            // Soonest first; taken off the queue only as each is warmed, so a pass that fails leaves the rest due.
+            while (warmed.Count < maxCampaigns && _waiting.TryPeek(out var campaignId, out var dueAtMs) && dueAtMs <= nowMs)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (warmed.Count >= maxCampaigns)
+                _waiting.Dequeue();
+                try
                 {
-                    // Already due: the next pass takes it, soonest first as here.
-                    _waiting.Enqueue(campaignId, dueAtMs);
+                    if (await WarmOneAsync(campaignId, read.GetValueOrDefault(campaignId), nowMs, leadMs).ConfigureAwait(false))
+                    {
+                        warmed.Add(campaignId);
+                        _scriptsWanted = true;
+                    }
                 }
-                else if (await WarmOneAsync(campaignId, record, nowMs, leadMs).ConfigureAwait(false))
+                catch
                 {
-                    warmed.Add(campaignId);
+                    _waiting.Enqueue(campaignId, dueAtMs);
+                    throw;
                 }
             }
 
-            if (warmed.Count > 0)
+            if (_scriptsWanted)
             {
                 await LoadScriptsAsync().ConfigureAwait(false);
+                _scriptsWanted = false;
             }
 
             var caughtUp = indexRead && !(_waiting.TryPeek(out _, out var next) && next <= nowMs);
@@ -89,8 +93,12 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
         }
     }
 
-    /// <summary>The campaigns of the index met for the first time this pass that are due, read whole; the others kept as waiting or passed. True when the index was read to its end.</summary>
-    private async Task<(List<(Guid Id, CampaignRecord? Record, long DueAtMs)> Due, bool IndexRead)> ScanAsync(long nowMs, long leadMs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the campaigns of the index met for the first time this pass and queues those that may
+    /// still be claimed by when they are due (now, for those due already: their records returned, so
+    /// they are not read twice); the others are passed. True when the index was read to its end.
+    /// </summary>
+    private async Task<(Dictionary<Guid, CampaignRecord> Read, bool IndexRead)> ScanAsync(long nowMs, long leadMs, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var ids = (await db.SortedSetRangeByValueAsync(keys.Campaigns, _from, default, _exclude, Order.Ascending, 0, MaxExaminedPerPass).ConfigureAwait(false))
@@ -99,7 +107,7 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
         var batch = db.CreateBatch();
         var reads = unseen.Select(id => batch.HashGetAllAsync(keys.Campaign(id))).ToList();
         batch.Execute();
-        var due = new List<(Guid, CampaignRecord?, long)>();
+        var read = new Dictionary<Guid, CampaignRecord>();
         for (var i = 0; i < unseen.Count; i++)
         {
             var fields = StoredFields.Of(await reads[i].ConfigureAwait(false));
@@ -117,13 +125,10 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
             }
 
             var dueAtMs = WarmUpRules.DueAtMs(record.Definition, leadMs);
-            if (WarmUpRules.IsDue(record.Status, record.Definition, nowMs, leadMs))
+            _waiting.Enqueue(record.Id, dueAtMs);
+            if (dueAtMs <= nowMs)
             {
-                due.Add((record.Id, record, dueAtMs));
-            }
-            else
-            {
-                _waiting.Enqueue(record.Id, dueAtMs);
+                read[record.Id] = record;
             }
         }
 
@@ -135,11 +140,11 @@ internal sealed class CacheWarmUp(IConnectionMultiplexer redis, IDatabase db, Re
         if (ids.Count == MaxExaminedPerPass)
         {
             (_from, _exclude) = (RedisKeys.Id(ids[^1]), Exclude.Start);
-            return (due, false);
+            return (read, false);
         }
 
         (_from, _exclude) = _newestMs == long.MinValue ? (RedisValue.Null, Exclude.None) : (LowestIdAt(_newestMs - OverlapMs), Exclude.None);
-        return (due, true);
+        return (read, true);
     }
 
     /// <summary>Loads what a claim on the campaign needs; false when it was warm already, or is found ended or over.</summary>
