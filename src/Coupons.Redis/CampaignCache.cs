@@ -23,6 +23,9 @@ internal sealed class CampaignCache(IDatabase db, RedisKeys keys)
     public CachedCampaign Remember(CampaignRecord record) =>
         _known.GetOrAdd(record.Id, static (_, r) => new CachedCampaign(r.Definition, r.Buckets), record);
 
+    /// <summary>The campaign if this node holds it, asked of memory alone (the warm-up's and tests' question).</summary>
+    public bool TryGet(Guid campaignId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CachedCampaign? campaign) => _known.TryGetValue(campaignId, out campaign);
+
     /// <summary>A campaign this node has just created.</summary>
     public void Add(Guid campaignId, CachedCampaign campaign) => _known[campaignId] = campaign;
 

@@ -19,13 +19,14 @@ namespace Coupons.Redis;
 /// <para><see cref="CouponTransitions"/>: lock, redeem, release, refund and revoke decided by Core on the state read, stored by version.</para>
 /// <para><see cref="UserCouponLists"/>, <see cref="CampaignStatsReader"/>, <see cref="StoreSweep"/>.</para>
 /// <para>Checkout orders (<see cref="IOrderStore"/>): <see cref="RedisOrders"/>, all or none across slots by a plan in the order's record.</para>
+/// <para>Warming this node's caches ahead of a sale (<see cref="ICacheWarmUp"/>): <see cref="CacheWarmUp"/>.</para>
 /// <para>Codes (<see cref="ICodeStore"/>): <see cref="SharedCodeIndex"/> (taken when a campaign is created), <see cref="GeneratedCodes"/>, <see cref="CodeClaims"/> (claims by code, own codes).</para>
 /// <para>
 /// A cancellation token is honoured before a change is sent, never after: a change sent is seen
 /// through (StackExchange.Redis takes no token, so a command on its way is not abandoned).
 /// </para>
 /// </remarks>
-public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, IDisposable
+public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ICacheWarmUp, IDisposable
 {
     private readonly ConnectionMultiplexer _redis;
     private readonly Campaigns _campaigns;
@@ -39,6 +40,7 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
     private readonly CodeClaims _codeClaims;
     private readonly RedisOrders _orders;
     private readonly RedisGuard _guard;
+    private readonly CacheWarmUp _warmUp;
     private int _serverType = -1;
 
     private RedisCouponStore(ConnectionMultiplexer redis, RedisStoreOptions options, TimeProvider time, CouponOwnCodes ownCodes)
@@ -60,6 +62,7 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
         _stats = new CampaignStatsReader(db, Keys, cache);
         _codes = new GeneratedCodes(db, Keys);
         _codeClaims = new CodeClaims(db, Keys, time, cache, _claims, _coupons);
+        _warmUp = new CacheWarmUp(redis, db, Keys, time, cache, _codeClaims);
         _sweep = new StoreSweep(db, Keys, time, cache, _campaigns, lending, _transitions, _codeClaims);
         var oneScript = options.OrdersInOneScript;
         _orders = new RedisOrders(db, Keys, time, _coupons, options.OrderPlanTimeout, () => oneScript ?? KindOfRedis() == ServerType.Standalone);
@@ -204,6 +207,12 @@ public sealed class RedisCouponStore : ICouponStore, ICodeStore, IOrderStore, ID
     public ValueTask<int> SweepAsync(int batchSize = 256, CancellationToken cancellationToken = default) =>
         RedisFailures.TranslateAsync(async () =>
             await _sweep.RunAsync(batchSize, cancellationToken).ConfigureAwait(false) + await _orders.SweepAsync(batchSize, cancellationToken).ConfigureAwait(false));
+
+    /// <summary>One warm-up pass (see <see cref="CacheWarmUp"/>): background work, unbounded as the sweep is, a Redis that cannot answer thrown as <see cref="StorageUnavailableException"/>.</summary>
+    public ValueTask<WarmUpPass> WarmAsync(long leadMs, int maxCampaigns, CancellationToken cancellationToken = default) =>
+        RedisFailures.TranslateAsync(() => _warmUp.WarmAsync(leadMs, maxCampaigns, cancellationToken));
+
+    public bool IsWarm(Guid campaignId) => _warmUp.IsWarm(campaignId);
 
     public ValueTask<OrderResult> ChangeOrderAsync(OrderCommand command, string orderId, string? ownerId, OrderBody? body, CancellationToken cancellationToken = default)
     {

@@ -51,6 +51,13 @@ internal sealed class Script
     public static readonly Script ReleaseCode = Load("releasecode");
 
     /// <summary>
+    /// The scripts a claim may run (by id or by code, borrowing stock, through the shared rate
+    /// limits and signals): loaded on every primary ahead of a sale, so the crowd's first claims
+    /// are not each answered NOSCRIPT and sent again whole.
+    /// </summary>
+    public static readonly IReadOnlyList<Script> ClaimPath = [Claim, Take, Give, ClaimCode, CompleteCode, ReleaseCode, RateLimit, Window];
+
+    /// <summary>
     /// Runs the script on <paramref name="db"/>; when that is a batch, whose commands go out only
     /// when it is executed, <paramref name="retryOn"/> is the database that sends the whole script
     /// if the node does not know it.

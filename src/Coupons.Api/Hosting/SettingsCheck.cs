@@ -27,6 +27,7 @@ public static partial class SettingsCheck
         Of<RedisStoreOptions>(RedisStoreOptions.Section, StoreKind.Redis),
         Of<PostgresOptions>(PostgresOptions.Section, StoreKind.Redis),
         Of<PersisterSettings>(PersisterSettings.Section, StoreKind.Redis),
+        Of<WarmUpOptions>(WarmUpOptions.Section, StoreKind.Redis),
         Of<AuthOptions>(AuthOptions.SectionName),
         Of<CodesOptions>(CodesOptions.SectionName),
         Of<ProtectionOptions>(ProtectionOptions.Section),

@@ -20,6 +20,7 @@ public static class StoreHosting
     /// default, opened in the background at start) or Redis with the PostgreSQL persister
     /// (connecting in the background, swept by every node). Each store registers and checks its
     /// own settings. Both have a job store beside them, and every node runs jobs in the background.
+    /// On Redis every node also warms its caches ahead of sales (<see cref="WarmUpService"/>).
     /// </summary>
     public static IServiceCollection AddCouponsStore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -46,6 +47,7 @@ public static class StoreHosting
                 var redis = sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value;
                 return new LastCopies(redis.StaleFor, redis.StaleItems, sp.GetRequiredService<TimeProvider>());
             });
+            services.AddCacheWarmUp();
             return services.AddRedisStore(configuration).AddPostgresPersister(configuration);
         }
 
@@ -53,6 +55,19 @@ public static class StoreHosting
 
         services.AddSingleton<IJobStore>(sp => new EmbeddedJobStore(EmbeddedStoreOptions.DataDirOf(configuration), sp.GetRequiredService<TimeProvider>()));
         return services.AddEmbeddedStore(configuration);
+    }
+}
+
+/// <summary>Warming a Redis node's caches before a sale (the embedded store holds everything in memory from its start).</summary>
+internal static class WarmUpHosting
+{
+    public static IServiceCollection AddCacheWarmUp(this IServiceCollection services)
+    {
+        services.AddOptions<WarmUpOptions>().BindConfiguration(WarmUpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ICacheWarmUp>(sp => sp.GetRequiredService<RedisCouponStore>());
+        services.AddSingleton<WarmUpReadiness>();
+        services.AddHealthChecks().AddCheck<WarmUpReadyCheck>("warmup", tags: ["ready"]);
+        return services.AddHostedService<WarmUpService>();
     }
 }
 

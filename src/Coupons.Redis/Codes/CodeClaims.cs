@@ -43,6 +43,15 @@ internal sealed class CodeClaims(IDatabase db, RedisKeys keys, TimeProvider time
     /// </summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<UInt128, Guid> _sharedCampaigns = new();
 
+    /// <summary>
+    /// Learns a shared code's campaign ahead of its first claim (the warm-up): a campaign that
+    /// exists with a code holds that code's record for good (see <see cref="_sharedCampaigns"/>).
+    /// </summary>
+    public void KnowShared(CodeHash code, Guid campaignId) => _sharedCampaigns.TryAdd(code.Value, campaignId);
+
+    /// <summary>Whether a claim by the shared code goes straight to its campaign on this node.</summary>
+    public bool KnowsShared(CodeHash code) => _sharedCampaigns.ContainsKey(code.Value);
+
     public async Task<CouponResult> ClaimAsync(CodeHash code, string userId, string? idempotencyKey, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);

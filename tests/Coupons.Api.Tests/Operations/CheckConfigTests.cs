@@ -127,6 +127,10 @@ public sealed class CheckConfigTests : IDisposable
     [InlineData("Coupons:Postgres:Shards:0", "Host=db;Nonsense=1", "redis")]
     [InlineData("Coupons:Postgres:Shards:0", "", "redis")]
     [InlineData("Coupons:Postgres:Persister:BatchSize", "0", "redis")]
+    [InlineData("Coupons:WarmUp:LeadTime", "8.00:00:00", "redis")]
+    [InlineData("Coupons:WarmUp:Interval", "00:00:00", "redis")]
+    [InlineData("Coupons:WarmUp:MaxCampaigns", "0", "redis")]
+    [InlineData("Coupons:WarmUp:ReadyWithin", "-00:00:01", "redis")]
     public void A_bad_value_exits_2_naming_its_key(string key, string value, string? store)
     {
         var (exit, output, error) = Run([$"--{key}={value}", .. store is null ? Array.Empty<string>() : [$"--Coupons:Store={store}"]]);
