@@ -47,6 +47,25 @@ public class ScenarioTests(LiveServiceFixture service) : IClassFixture<LiveServi
         TextWriter.Null, CancellationToken.None);
 
     [Fact]
+    public async Task A_spike_is_one_run_of_four_phases_every_arrival_answered_and_filed_by_phase()
+    {
+        await using var context = await Context(connections: 32);
+        var spike = new SpikeSettings(100, 4, 0.5, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), 50, 2, AdvisoryTiming: true, NodeMaxInFlight: null);
+
+        var report = await Spike.RunAsync(context, spike, null, CancellationToken.None);
+
+        Assert.True(report.Passed, string.Join("; ", report.Failures));
+        Assert.Equal(["warm-up", "before", "spike", "after"], report.Steps.Select(step => step.Name));
+        // 0.3 s of warm-up and 0.5 s before at 50/s, 1 s at 400/s, 1 s at 50/s; the node sheds none of it (MaxInFlight 1,024).
+        Assert.Equal([15L, 25, 400, 50], report.Steps.Select(step => step.Result.Answers["claim"].GetValueOrDefault("201")));
+        Assert.All(report.Steps, step => Assert.Equal(0, step.Result.Dropped));
+        Assert.Contains(report.Findings, finding => finding.StartsWith("bar met: every answer 2xx, 409 or 503 overloaded", StringComparison.Ordinal));
+        var timeline = report.Attachments!["timeline.csv"].Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("second,offered,admitted,shed,other,unanswered,", timeline[0], StringComparison.Ordinal);
+        Assert.Equal(490, timeline.Skip(1).Sum(row => long.Parse(row.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
     public async Task A_flash_sale_sells_exactly_its_stock_and_the_verifier_agrees_with_the_server()
     {
         await using var context = await Context();

@@ -38,6 +38,7 @@ internal static class Cli
         root.Subcommands.Add(SoakCommand());
         root.Subcommands.Add(CodesCompareCommand());
         root.Subcommands.Add(OrdersCompareCommand());
+        root.Subcommands.Add(SpikeCommand());
         return root;
     }
 
@@ -117,6 +118,36 @@ internal static class Cli
             ? CompareSettings.Short(parse.GetValue(from), parse.GetValue(to), parse.GetValue(slo))
             : new CompareSettings(parse.GetValue(from), parse.GetValue(to), parse.GetValue(steps), TimeSpan.FromSeconds(parse.GetValue(stepSeconds)), parse.GetValue(rounds), parse.GetValue(slo)),
             parse.GetValue(verify), progress, cancel), cancel, parse.GetValue(brief)));
+        return command;
+    }
+
+    private static Command SpikeCommand()
+    {
+        var capacity = new Option<double>("--capacity") { Description = "The node's measured capacity (claims/s); the rates are fractions and multiples of it.", Required = true };
+        var factor = new Option<double>("--factor") { Description = "The spike's rate as a multiple of the capacity.", DefaultValueFactory = _ => 10 };
+        var fraction = new Option<double>("--before-fraction") { Description = "The rate before and after the spike as a fraction of the capacity.", DefaultValueFactory = _ => 0.5 };
+        var before = new Option<double>("--before") { Description = "Seconds measured before the spike (after the warm-up, at the same rate).", DefaultValueFactory = _ => 10 };
+        var spike = new Option<double>("--spike-duration") { Description = "Seconds of the spike.", DefaultValueFactory = _ => 20 };
+        var after = new Option<double>("--after") { Description = "Seconds after the spike, at the before rate.", DefaultValueFactory = _ => 10 };
+        var p99 = new Option<double>("--p99-bar-ms") { Description = "The p99 admitted claims must stay under during the spike, and a window after it to count as at full rate.", DefaultValueFactory = _ => 50 };
+        var recovery = new Option<double>("--recovery-bar") { Description = "Seconds after the spike's end within which a one-second window must be at full rate (≥ 95 % admitted, p99 under the bar).", DefaultValueFactory = _ => 2 };
+        var advisory = new Option<bool>("--advisory-timing") { Description = "Report the timing bars (p99, recovery, the spike sent as scheduled) without failing on them; an answer outside 2xx, 409, 503 overloaded still fails (a smoke run on a busy machine)." };
+        var ceiling = new Option<int?>("--max-in-flight") { Description = "The node's Coupons:Admission:MaxInFlight, to report it and warn when the connections cannot exceed it." };
+        var command = WithCommon(new Command("spike", "Claims by id at a fraction of the node's capacity, then a multiple of it (10× for 20 s), then the fraction again, in one open-model run; per phase the answers and the p99 of admitted claims, and the time to recover (issue 17's bars)."),
+            capacity, factor, fraction, before, spike, after, p99, recovery, advisory, ceiling);
+        command.SetAction((parse, cancel) =>
+        {
+            var settings = new SpikeSettings(
+                parse.GetValue(capacity), parse.GetValue(factor), parse.GetValue(fraction), TimeSpan.FromSeconds(parse.GetValue(before)), TimeSpan.FromSeconds(parse.GetValue(spike)),
+                TimeSpan.FromSeconds(parse.GetValue(after)), parse.GetValue(p99), parse.GetValue(recovery), parse.GetValue(advisory), parse.GetValue(ceiling));
+            if (settings.BeforeRate < 1 || settings.SpikeRate < settings.BeforeRate || settings.Before <= TimeSpan.Zero || settings.Spike <= TimeSpan.Zero || settings.After < TimeSpan.FromSeconds(1))
+            {
+                Console.Error.WriteLine("spike: --capacity × --before-fraction must be ≥ 1/s, --factor ≥ --before-fraction, --before and --spike-duration > 0, --after ≥ 1 s");
+                return Task.FromResult(2);
+            }
+
+            return RunAsync(parse, "spike", (context, progress) => Spike.RunAsync(context, settings, progress, cancel), cancel);
+        });
         return command;
     }
 

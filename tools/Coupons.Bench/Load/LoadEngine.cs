@@ -26,6 +26,16 @@ public sealed record PhaseSettings(double RequestsPerSecond, TimeSpan Duration, 
 
     /// <summary>At most this many arrivals, when a scenario needs an exact count.</summary>
     public long? ArrivalLimit { get; init; }
+
+    /// <summary>
+    /// Rates one after another instead of <see cref="RequestsPerSecond"/> throughout (warm-up
+    /// included: the first <see cref="Warmup"/> of the schedule is not measured). A spike is a
+    /// schedule, so that its end and what follows are on one clock with no pause between.
+    /// </summary>
+    public IReadOnlyList<RateSegment>? Schedule { get; init; }
+
+    /// <summary>The schedule this phase follows: <see cref="Schedule"/>, or one rate for warm-up and duration.</summary>
+    public IReadOnlyList<RateSegment> Segments => Schedule ?? [new RateSegment(RequestsPerSecond, Warmup + Duration)];
 }
 
 /// <summary>One point of the time series: a second (or sample interval) of a phase; <c>Warmup</c> when the interval began in warm-up.</summary>
@@ -63,15 +73,13 @@ public static class LoadEngine
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.RequestsPerSecond);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.Connections);
         var meter = new Meter(workload.Kinds);
-        var arrivalsPerSecond = settings.RequestsPerSecond / workload.RequestsPerOperation;
-        var total = (long)Math.Ceiling(arrivalsPerSecond * (settings.Warmup + settings.Duration).TotalSeconds);
-        total = Math.Min(total, settings.ArrivalLimit ?? long.MaxValue);
-        var ticksPerArrival = Stopwatch.Frequency / arrivalsPerSecond;
+        var schedule = new ArrivalSchedule(settings.Segments, workload.RequestsPerOperation);
+        var total = Math.Min(schedule.Arrivals, settings.ArrivalLimit ?? long.MaxValue);
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 100;
         var measureFrom = start + (long)(settings.Warmup.TotalSeconds * Stopwatch.Frequency);
-        var end = start + (long)((settings.Warmup + settings.Duration).TotalSeconds * Stopwatch.Frequency);
+        var end = start + schedule.DurationTicks;
         var dropAfter = end + (long)(settings.Drain.TotalSeconds * Stopwatch.Frequency);
-        long Intended(long number) => start + (long)(number * ticksPerArrival);
+        long Intended(long number) => start + schedule.OffsetTicks(number);
 
         var queue = Channel.CreateUnbounded<long>(new UnboundedChannelOptions { SingleWriter = true });
         long dropped = 0;
@@ -112,10 +120,10 @@ public static class LoadEngine
             var summary = LatencySummary.Of(interval);
             var at = Math.Max(0, (double)(now - start) / Stopwatch.Frequency);
             var point = new SeriesPoint(
-                Math.Round(at, 2), now <= end ? Math.Round(settings.RequestsPerSecond) : 0, Math.Round((requests - lastRequests) / seconds),
+                Math.Round(at, 2), Math.Round(schedule.RequestRateAt((double)(now - start) / Stopwatch.Frequency)), Math.Round((requests - lastRequests) / seconds),
                 summary.P50Ms, summary.P99Ms, summary.P999Ms, summary.MaxMs, errors - lastErrors, serverMemoryMb?.Invoke(), lastSample < measureFrom);
             series.Add(point);
-            progress?.Report($"t={at,5:0}s target {settings.RequestsPerSecond,8:0}/s achieved {point.AchievedPerSecond,8:0}/s p50 {point.P50Ms,7:0.00}ms p99 {point.P99Ms,7:0.00}ms errors {errors}{(point.Warmup ? " (warm-up)" : "")}");
+            progress?.Report($"t={at,5:0}s target {point.TargetPerSecond,8:0}/s achieved {point.AchievedPerSecond,8:0}/s p50 {point.P50Ms,7:0.00}ms p99 {point.P99Ms,7:0.00}ms errors {errors}{(point.Warmup ? " (warm-up)" : "")}");
             lastRequests = requests;
             lastErrors = errors;
             lastSample = now;
@@ -124,7 +132,7 @@ public static class LoadEngine
         await all;
         dispatcher.Join();
         var measuredSeconds = Math.Max(
-            settings.Duration.TotalSeconds, (double)(Math.Max(meter.LastMeasuredCompletion, end) - measureFrom) / Stopwatch.Frequency);
+            (double)(end - measureFrom) / Stopwatch.Frequency, (double)(Math.Max(meter.LastMeasuredCompletion, end) - measureFrom) / Stopwatch.Frequency);
         var byKind = new Dictionary<string, LatencySummary>();
         var answers = new Dictionary<string, IReadOnlyDictionary<string, long>>();
         for (var kind = 0; kind < workload.Kinds.Count; kind++)

@@ -43,6 +43,10 @@ public sealed record RunReport(
 
     public bool Passed => Failures.Count == 0;
 
+    /// <summary>More files a scenario writes beside the report (name → text), e.g. a timeline.</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, string>? Attachments { get; init; }
+
     /// <summary>Writes result.json, summary.md and chart.svg into <paramref name="folder"/>; returns the Markdown.</summary>
     public string Write(string folder)
     {
@@ -51,6 +55,10 @@ public sealed record RunReport(
         var markdown = ToMarkdown();
         File.WriteAllText(Path.Combine(folder, "summary.md"), markdown);
         File.WriteAllText(Path.Combine(folder, "chart.svg"), SvgChart.Render($"{Scenario} — {Target}", Steps));
+        foreach (var (name, text) in Attachments ?? new Dictionary<string, string>())
+        {
+            File.WriteAllText(Path.Combine(folder, name), text);
+        }
         return markdown;
     }
 
