@@ -18,23 +18,29 @@ namespace Coupons.Api.Tests;
 /// <c>reconcile</c> agrees for every campaign, and a new service on the new Redis goes on: stock
 /// ends exactly where it should, per-user limits and idempotency keys hold, a locked coupon and a
 /// locked order are redeemed, a claimed code stays claimed, and the persister stores the new changes.
+/// The new Redis is one server (<see cref="RestoreTests"/>) or a three-primary cluster
+/// (<see cref="RestoreToClusterTests"/>).
 /// </summary>
-public sealed class RestoreTests : IAsyncLifetime
+public abstract class RestoreTestsBase : IAsyncLifetime
 {
     private const string Prefix = "restore-tests:";
 
     private readonly RedisServer _lost = new();
-    private readonly RedisServer _empty = new();
     private readonly PostgresServer _postgres = new("shard0", "shard1");
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "coupons-restore-tests-" + Guid.NewGuid().ToString("N"));
 
     private IReadOnlyList<string> Shards => [_postgres.ConnectionString("shard0"), _postgres.ConnectionString("shard1")];
 
-    public Task InitializeAsync() => Task.WhenAll(_lost.InitializeAsync(), _empty.InitializeAsync(), _postgres.InitializeAsync());
+    /// <summary>The Redis that takes the lost one's place, empty until the restore.</summary>
+    protected abstract IAsyncLifetime Empty { get; }
+
+    protected abstract string EmptyConfiguration { get; }
+
+    public Task InitializeAsync() => Task.WhenAll(_lost.InitializeAsync(), Empty.InitializeAsync(), _postgres.InitializeAsync());
 
     public async Task DisposeAsync()
     {
-        await Task.WhenAll(_lost.DisposeAsync(), _empty.DisposeAsync(), _postgres.DisposeAsync());
+        await Task.WhenAll(_lost.DisposeAsync(), Empty.DisposeAsync(), _postgres.DisposeAsync());
         if (Directory.Exists(_dataDir))
         {
             Directory.Delete(_dataDir, recursive: true);
@@ -45,11 +51,11 @@ public sealed class RestoreTests : IAsyncLifetime
     public async Task Redis_rebuilt_from_postgres_agrees_with_it_and_serves_on_with_exact_stock_limits_locks_orders_and_codes()
     {
         World before;
-        await using (var first = new Host(_lost, Shards, _dataDir))
+        await using (var first = new Host(_lost.Configuration, Shards, _dataDir))
         {
             await first.InitializeAsync();
             before = await new Steps(first).MakeWorldAsync();
-            await WaitForPersisterAsync(_lost, before);
+            await WaitForPersisterAsync(_lost.Configuration, before);
         }
 
         var (restored, restoreOutput) = await RunAsync(RestoreCommand.RunAsync, []);
@@ -63,17 +69,17 @@ public sealed class RestoreTests : IAsyncLifetime
             Assert.True(agrees == 0, reconcileOutput);
         }
 
-        await using var second = new Host(_empty, Shards, _dataDir);
+        await using var second = new Host(EmptyConfiguration, Shards, _dataDir);
         await second.InitializeAsync();
         await new Steps(second).GoOnAsync(before);
-        await WaitForPersisterAsync(_empty, before);
+        await WaitForPersisterAsync(EmptyConfiguration, before);
     }
 
     private async Task<(int Exit, string Output)> RunAsync(Func<string[], TextWriter, TextWriter, Task<int>> command, string[] args)
     {
         using var output = new StringWriter();
         var exit = await command(
-            [.. args, $"--Coupons:Redis:Configuration={_empty.Configuration}", $"--Coupons:Redis:KeyPrefix={Prefix}",
+            [.. args, $"--Coupons:Redis:Configuration={EmptyConfiguration}", $"--Coupons:Redis:KeyPrefix={Prefix}",
                 $"--Coupons:Postgres:Shards:0={Shards[0]}", $"--Coupons:Postgres:Shards:1={Shards[1]}"],
             output,
             output);
@@ -81,9 +87,9 @@ public sealed class RestoreTests : IAsyncLifetime
     }
 
     /// <summary>Until PostgreSQL has every campaign and coupon as Redis has it, and the order and the code's claim.</summary>
-    private async Task WaitForPersisterAsync(RedisServer redis, World world)
+    private async Task WaitForPersisterAsync(string redis, World world)
     {
-        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis);
         var reconciler = new Reconciler(connection, new RedisKeys(Prefix), new PostgresOptions { Shards = [.. Shards] });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
@@ -126,12 +132,12 @@ public sealed class RestoreTests : IAsyncLifetime
         string OrderUser, string OrderId, string SharedCode, string SharedUser, string ClaimedCode, string FreeCode);
 
     /// <summary>The service on the Redis store with both shards, its code keys in a folder both services share.</summary>
-    private sealed class Host(RedisServer redis, IReadOnlyList<string> shards, string dataDir) : CouponsApiFactory
+    private sealed class Host(string redis, IReadOnlyList<string> shards, string dataDir) : CouponsApiFactory
     {
         protected override IEnumerable<(string Key, string Value)> Settings =>
         [
             ("Coupons:Store", "redis"),
-            ("Coupons:Redis:Configuration", redis.Configuration),
+            ("Coupons:Redis:Configuration", redis),
             ("Coupons:Redis:Timeout", RedisServer.CallTimeoutSetting),
             ("Coupons:Redis:KeyPrefix", Prefix),
             ("Coupons:Redis:StockPerBucket", "3"),
@@ -285,4 +291,24 @@ public sealed class RestoreTests : IAsyncLifetime
             return user.SendAsync(request);
         }
     }
+}
+
+/// <summary>The restore into one redis-server.</summary>
+public sealed class RestoreTests : RestoreTestsBase
+{
+    private readonly RedisServer _empty = new();
+
+    protected override IAsyncLifetime Empty => _empty;
+
+    protected override string EmptyConfiguration => _empty.Configuration;
+}
+
+/// <summary>The restore into a Redis Cluster of three primaries: every write to one slot, orders under a plan there.</summary>
+public sealed class RestoreToClusterTests : RestoreTestsBase
+{
+    private readonly RedisCluster _empty = new();
+
+    protected override IAsyncLifetime Empty => _empty;
+
+    protected override string EmptyConfiguration => _empty.Configuration;
 }
