@@ -18,11 +18,18 @@ local members, validityEnds, lockEnds, codes = {}, {}, {}, {}
 for c = 0, #KEYS - 6 do
   local a = c * n
   local id = ARGV[a + 1]
-  redis.call('HSET', KEYS[6 + c], 'campaign', ARGV[a + 2], 'bucket', ARGV[a + 3], 'user', ARGV[a + 4],
-    'claimedAt', ARGV[a + 5], 'idempotencyKey', ARGV[a + 6], 'status', ARGV[a + 7], 'validFrom', ARGV[a + 8],
-    'validTo', ARGV[a + 9], 'orderId', ARGV[a + 10], 'orderAmount', ARGV[a + 11], 'lockExpiresAt', ARGV[a + 12],
-    'usedAt', ARGV[a + 13], 'refundedOrderId', ARGV[a + 14], 'version', ARGV[a + 15],
-    'orderShipping', ARGV[a + 16], 'orderDiscount', ARGV[a + 17])
+  if ARGV[a + 15] == '1' then
+    -- Never changed since its claim: the fields claim.lua writes, no order, lock, use or refund.
+    redis.call('HSET', KEYS[6 + c], 'campaign', ARGV[a + 2], 'bucket', ARGV[a + 3], 'user', ARGV[a + 4],
+      'claimedAt', ARGV[a + 5], 'status', ARGV[a + 7], 'validFrom', ARGV[a + 8], 'validTo', ARGV[a + 9],
+      'version', '1', 'idempotencyKey', ARGV[a + 6])
+  else
+    redis.call('HSET', KEYS[6 + c], 'campaign', ARGV[a + 2], 'bucket', ARGV[a + 3], 'user', ARGV[a + 4],
+      'claimedAt', ARGV[a + 5], 'idempotencyKey', ARGV[a + 6], 'status', ARGV[a + 7], 'validFrom', ARGV[a + 8],
+      'validTo', ARGV[a + 9], 'orderId', ARGV[a + 10], 'orderAmount', ARGV[a + 11], 'lockExpiresAt', ARGV[a + 12],
+      'usedAt', ARGV[a + 13], 'refundedOrderId', ARGV[a + 14], 'version', ARGV[a + 15],
+      'orderShipping', ARGV[a + 16], 'orderDiscount', ARGV[a + 17])
+  end
   members[#members + 1] = 0
   members[#members + 1] = id
   if ARGV[a + 18] ~= '' then
