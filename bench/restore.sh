@@ -63,11 +63,17 @@ curl -sf http://127.0.0.1:$port/health/ready >/dev/null || { echo "the service d
 
 token() { dotnet "$api" token --sub "$1" ${2:+--role "$2"} --Coupons:Auth:SigningKey="$key"; }
 admin=$(token bench-admin admin)
-campaign=$(curl -sf --retry 5 --retry-all-errors --retry-delay 1 -X POST http://127.0.0.1:$port/v1/campaigns -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d "{\"name\":\"restore bench\",\"discount\":{\"type\":\"amount_off\",\"amountOff\":500},\"totalStock\":$((n + 100)),\"perUserLimit\":1,\"validity\":{\"days\":30}}" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-coupon=$(curl -sf --retry 5 --retry-all-errors --retry-delay 1 -X POST http://127.0.0.1:$port/v1/campaigns/$campaign/claim -H "Authorization: Bearer $(token bench-user-0)" \
-  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+# POST and print one field of the JSON answer; on anything but 2xx, the answer and the service's log, and stop.
+post_field() { local field=$1 url=$2 token=$3 body=${4:-}; local answer status
+  for _ in 1 2 3 4 5; do
+    answer=$(curl -s -w '\n%{http_code}' -X POST "$url" -H "Authorization: Bearer $token" ${body:+-H 'Content-Type: application/json' -d "$body"})
+    status=${answer##*$'\n'}; answer=${answer%$'\n'*}
+    case $status in 2??) python3 -c "import json,sys; print(json.load(sys.stdin)['$field'])" <<<"$answer"; return 0 ;; 503) sleep 1 ;; *) break ;; esac
+  done
+  echo "POST $url answered $status: $answer" >&2; tail -20 "$work/api.log" >&2; exit 1; }
+campaign=$(post_field id http://127.0.0.1:$port/v1/campaigns "$admin" \
+  "{\"name\":\"restore bench\",\"discount\":{\"type\":\"amount_off\",\"amountOff\":500},\"totalStock\":$((n + 100)),\"perUserLimit\":1,\"validity\":{\"days\":30}}")
+coupon=$(post_field id http://127.0.0.1:$port/v1/campaigns/$campaign/claim "$(token bench-user-0)")
 echo "campaign $campaign, first coupon $coupon; waiting for the persister" >&2
 for _ in $(seq 1 300); do
   [ "$(psql_shard -c "SELECT count(*) FROM coupons WHERE id = '$coupon'" 2>/dev/null || echo 0)" = 1 ] \
