@@ -10,7 +10,9 @@
 #   USERS=crowd PROTECTIONS=on bench/wrk.sh         # limits and signals on, each user behind its own address
 #   STORE=redis bench/wrk.sh   STORE=redis-pg bench/wrk.sh   # one redis-server (AOF always); + persister to 2 PostgreSQL shards
 #   TARGETS="claim code" ROUNDS=6 bench/wrk.sh      # claims by id against claims by code (issue 14's bar)
-# Settings: PORT_BASE (5300: the baseline, the service +1, Redis +2, PostgreSQL +3), ROUNDS (3), DURATION seconds per run (10), CONNECTIONS (64), CROWD_USERS (tokens per crowd
+#   TARGETS="claim nometrics" ROUNDS=10 bench/wrk.sh # what the metrics cost a claim (issue 16's bar): claims on a
+#                                                   # second service with Coupons:Metrics:Enabled=false, same store kind
+# Settings: PORT_BASE (5300: the baseline, the service +1, Redis +2, PostgreSQL +3, the service without metrics +4), ROUNDS (3), DURATION seconds per run (10), CONNECTIONS (64), CROWD_USERS (tokens per crowd
 # run, 250,000), KEYS (each | none | code: an Idempotency-Key on every request, on none, or on claims
 # by code only, the others sending a header of the same length the service ignores; default each
 # with cycled users, so that a claim by code is a new claim, none with a crowd). Needs wrk and python3; the Redis
@@ -44,7 +46,7 @@ echo "building (Release)" >&2
 dotnet build -c Release src/Coupons.Api -o "$work/api" -v q --nologo >/dev/null
 dotnet build -c Release bench/Coupons.Baseline -o "$work/baseline" -v q --nologo >/dev/null
 
-store_args=(--Coupons:Embedded:DataDir="$work/data")
+store_args=()
 if [ "$store" != embedded ]; then
   mkdir -p "$work/redis"
   redis-server --port $redis_port --bind 127.0.0.1 --dir "$work/redis" --save "" --appendonly yes --appendfsync always \
@@ -66,18 +68,35 @@ if [ "$protections" = on ]; then protection_args=(--Coupons:Protection:TrustedPr
 export DOTNET_gcServer=${DOTNET_gcServer:-1}
 dotnet "$work/baseline/Coupons.Baseline.dll" --urls $base_url >"$work/baseline.log" 2>&1 &
 baseline_pid=$!
-dotnet "$work/api/Coupons.Api.dll" --urls $api_url "${store_args[@]}" "${protection_args[@]}" \
-  --Coupons:Auth:SigningKey="$key" --Logging:LogLevel:Default=Warning >"$work/api.log" 2>&1 &
-api_pid=$!
+start_api() { # url, data dir and key prefix, more settings...
+  local url=$1 name=$2; shift 2
+  dotnet "$work/api/Coupons.Api.dll" --urls "$url" "${store_args[@]}" --Coupons:Embedded:DataDir="$work/$name" \
+    --Coupons:Redis:KeyPrefix="$name:" "${protection_args[@]}" \
+    --Coupons:Auth:SigningKey="$key" --Logging:LogLevel:Default=Warning "$@" >"$work/$name.log" 2>&1 &
+}
+start_api $api_url data; api_pid=$!
+quiet_url=http://127.0.0.1:$((port + 4)) quiet_pid=
+if [[ " $targets " == *" nometrics "* ]]; then
+  # NOMETRICS_ARGS="--Coupons:Metrics:Enabled=true" makes the pair alike: an A/A run, to see what
+  # two processes differ by with nothing changed between them.
+  start_api $quiet_url quiet ${NOMETRICS_ARGS:---Coupons:Metrics:Enabled=false}; quiet_pid=$!
+  # Prometheus's part: the service with metrics is scraped every 5 s while it runs.
+  (while true; do curl -s -o /dev/null $api_url/metrics; sleep 5; done) &
+fi
 wait_ready() { for _ in $(seq 1 600); do curl -sf "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "$1 did not answer" >&2; return 1; }
 wait_ready $base_url/constant
 wait_ready $api_url/health/ready
+[ -z "$quiet_pid" ] || wait_ready $quiet_url/health/ready
 
 admin=$(python3 bench/scripts/tokens.py "$key" 1 admin)
 code="BENCH-WRK-$RANDOM"
-campaign=$(curl -sf -X POST $api_url/v1/campaigns -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
-  -d "{\"name\":\"wrk\",\"code\":\"$code\",\"discount\":{\"type\":\"amount_off\",\"amountOff\":500},\"totalStock\":1000000000,\"perUserLimit\":1000,\"validity\":{\"days\":30}}" |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+create_campaign() { # service url
+  curl -sf -X POST "$1/v1/campaigns" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"wrk\",\"code\":\"$code\",\"discount\":{\"type\":\"amount_off\",\"amountOff\":500},\"totalStock\":1000000000,\"perUserLimit\":1000,\"validity\":{\"days\":30}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+campaign=$(create_campaign $api_url)
+[ -z "$quiet_pid" ] || quiet_campaign=$(create_campaign $quiet_url)
 body="{\"code\":\"$code\"}"
 python3 bench/scripts/tokens.py "$key" 5000 >"$work/cycled"
 next_user=5000 # a crowd's users come after the cycled ones, each run's new
@@ -98,6 +117,7 @@ run() { # target, round
     get) method=GET; path=/v1/campaigns/$campaign ;;
     claim) path=/v1/campaigns/$campaign/claim ;;
     code) path=/v1/codes/claim ;;
+    nometrics) url=$quiet_url; path=/v1/campaigns/$quiet_campaign/claim; pid=$quiet_pid ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
   esac
   if [ "$users" = crowd ] && [ "$target" != baseline ]; then
@@ -152,9 +172,11 @@ for t in targets:
     non = sum(int(r[4]) for r in rows if r[0] == t)
     cpu = " / ".join(f"{statistics.median(col(t, i)):.1f}" for i in (5, 6, 7))
     print(f"| {t} | {statistics.median(rps):,.0f} ({', '.join(f'{x:,.0f}' for x in rps)}) | {ratio} | {p99} | {non} | {cpu} |")
-pairs = [(a, b) for a, b in (("code", "claim"),) if a in targets and b in targets]
+pairs = [(a, b) for a, b in (("code", "claim"), ("claim", "nometrics")) if a in targets and b in targets]
 for a, b in pairs:
     ratios = [float(x[2]) / float(y[2]) for x in rows for y in rows if x[0] == a and y[0] == b and x[1] == y[1]]
     print(f"\n{a} ÷ {b}: median {statistics.median(ratios):.1%}, each round " + ", ".join(f"{r:.1%}" for r in ratios))
+    cpu = [float(x[5]) / float(y[5]) for x in rows for y in rows if x[0] == a and y[0] == b and x[1] == y[1]]
+    print(f"{a} ÷ {b}, API CPU µs per request: median {statistics.median(cpu):.1%}, each round " + ", ".join(f"{r:.1%}" for r in cpu))
 PY
 echo "results in $out" >&2

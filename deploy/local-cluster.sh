@@ -5,6 +5,8 @@
 #   deploy/local-cluster.sh start     # builds Release, starts everything, prints the URL
 #   deploy/local-cluster.sh status    # what is running
 #   deploy/local-cluster.sh stop      # stops everything and deletes the state folder
+#   deploy/local-cluster.sh start-node I    # API node I (0-based) started again (after a kill), same settings
+#   deploy/local-cluster.sh start-redis I   # Redis node I (0-based) started again from its AOF and nodes.conf
 # Environment: STATE (folder, default /tmp/coupons-local-cluster), BASE_PORT (default 7100):
 #   nginx BASE_PORT, API nodes BASE_PORT+1 and +2, Redis BASE_PORT+11..+13 (cluster bus +10000),
 #   PostgreSQL BASE_PORT+20. SIGNING_KEY (at least 32 bytes; a fixed development key by default).
@@ -36,19 +38,38 @@ wait_for() { # what, command...
   echo "timed out waiting for $what" >&2; return 1
 }
 
+# Redis Cluster node i (0-based), from its own folder: its AOF and nodes.conf, so a node started
+# again after a kill rejoins with what it had acknowledged.
+start_redis() {
+  local port=${redis_ports[$1]}
+  mkdir -p "$state/redis/$port"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$state/redis/$port" --cluster-enabled yes \
+    --cluster-config-file nodes.conf --appendonly yes --appendfsync always --save "" \
+    --daemonize yes --pidfile "$state/redis/$port/redis.pid" --logfile "$state/redis/$port/redis.log"
+  wait_for "redis $port" redis-cli -p "$port" PING
+}
+
+# API node i (0-based) with its persister (consumer node-i); waits until ready unless told "nowait".
+start_node() {
+  local i=$1 port=${api_ports[$1]}
+  nohup dotnet "$state/api/Coupons.Api.dll" --urls "http://127.0.0.1:$port" --Coupons:Store=redis \
+    --Coupons:Redis:Configuration="$(redis_config)" \
+    --Coupons:Postgres:Shards:0="$(shard shard0)" --Coupons:Postgres:Shards:1="$(shard shard1)" \
+    --Coupons:Postgres:Persister:Consumer="node-$i" --Coupons:Postgres:Persister:TakeOverAfter="$take_over" \
+    --Coupons:Protection:TrustedProxies:0=127.0.0.1 \
+    --Coupons:Auth:SigningKey="$key" --Coupons:Codes:EncryptionKey="$code_key" --Coupons:Codes:LookupKey="$lookup_key" \
+    --Logging:LogLevel:Default=Warning ${API_ARGS:-} >>"$state/api-$port.log" 2>&1 &
+  echo $! >"$state/api-$port.pid"
+  [ "${2:-}" = nowait ] || wait_for "API node $port" curl -sf "http://127.0.0.1:$port/health/ready"
+}
+
 start() {
   if [ -e "$state" ]; then echo "$state exists: stop first" >&2; exit 1; fi
   mkdir -p "$state"
   echo "building the API (Release)" >&2
   dotnet build -c Release src/Coupons.Api -o "$state/api" -v q --nologo >/dev/null
 
-  for port in "${redis_ports[@]}"; do
-    mkdir -p "$state/redis/$port"
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$state/redis/$port" --cluster-enabled yes \
-      --cluster-config-file nodes.conf --appendonly yes --appendfsync always --save "" \
-      --daemonize yes --pidfile "$state/redis/$port/redis.pid" --logfile "$state/redis/$port/redis.log"
-    wait_for "redis $port" redis-cli -p "$port" PING
-  done
+  for i in "${!redis_ports[@]}"; do start_redis "$i"; done
   redis-cli --cluster create $(printf '127.0.0.1:%s ' "${redis_ports[@]}") --cluster-replicas 0 --cluster-yes >"$state/redis/create.log"
   for port in "${redis_ports[@]}"; do
     wait_for "redis cluster on $port" sh -c "redis-cli -p $port CLUSTER INFO | grep -q cluster_state:ok"
@@ -61,17 +82,7 @@ start() {
     -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$state/pg" start >/dev/null
   for db in shard0 shard1; do as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres "$db"; done
 
-  for i in "${!api_ports[@]}"; do
-    port=${api_ports[$i]}
-    nohup dotnet "$state/api/Coupons.Api.dll" --urls "http://127.0.0.1:$port" --Coupons:Store=redis \
-      --Coupons:Redis:Configuration="$(redis_config)" \
-      --Coupons:Postgres:Shards:0="$(shard shard0)" --Coupons:Postgres:Shards:1="$(shard shard1)" \
-      --Coupons:Postgres:Persister:Consumer="node-$i" --Coupons:Postgres:Persister:TakeOverAfter="$take_over" \
-      --Coupons:Protection:TrustedProxies:0=127.0.0.1 \
-      --Coupons:Auth:SigningKey="$key" --Coupons:Codes:EncryptionKey="$code_key" --Coupons:Codes:LookupKey="$lookup_key" \
-      --Logging:LogLevel:Default=Warning ${API_ARGS:-} >"$state/api-$port.log" 2>&1 &
-    echo $! >"$state/api-$port.pid"
-  done
+  for i in "${!api_ports[@]}"; do start_node "$i" nowait; done
   for port in "${api_ports[@]}"; do wait_for "API node $port" curl -sf "http://127.0.0.1:$port/health/ready"; done
 
   mkdir -p "$state/nginx/logs"
@@ -140,5 +151,7 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|status|stop" >&2; exit 2 ;;
+  start-node) start_node "${2:?node index}" ;;
+  start-redis) start_redis "${2:?redis node index}" ;;
+  *) echo "usage: $0 start|status|stop|start-node I|start-redis I" >&2; exit 2 ;;
 esac

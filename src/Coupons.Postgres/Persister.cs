@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Coupons.Core;
 using Coupons.Redis.Layout;
 using Npgsql;
@@ -28,7 +29,8 @@ public sealed class Persister : IAsyncDisposable
     private readonly RedisKeys _keys;
     private readonly NpgsqlDataSource[] _shards;
     private readonly PersisterSettings _settings;
-    private readonly HashSet<string> _groupsMade = new(StringComparer.Ordinal);
+    // Rounds and the lag measured beside them (PersisterService) both make groups.
+    private readonly ConcurrentDictionary<string, bool> _groupsMade = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
     /// <summary>Whether entries this persister read may be left unstored (it started, or a round failed): read again first.</summary>
@@ -188,7 +190,7 @@ public sealed class Persister : IAsyncDisposable
 
     private async Task EnsureGroupsAsync(string[] streams)
     {
-        foreach (var key in streams.Where(k => !_groupsMade.Contains(k)))
+        foreach (var key in streams.Where(k => !_groupsMade.ContainsKey(k)))
         {
             try
             {
@@ -199,7 +201,7 @@ public sealed class Persister : IAsyncDisposable
                 // Made by another persister: the group is shared.
             }
 
-            _groupsMade.Add(key);
+            _groupsMade[key] = true;
         }
     }
 

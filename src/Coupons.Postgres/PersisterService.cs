@@ -10,8 +10,10 @@ namespace Coupons.Postgres;
 
 /// <summary>
 /// Runs this node's persister: applies the schema to every shard, then drains the Redis streams into
-/// PostgreSQL, pausing briefly when there is nothing to do. Its lag (entries not yet stored) is the
-/// gauge <c>coupons.persister.lag</c> on the <c>Coupons</c> meter, measured about once a second.
+/// PostgreSQL, pausing briefly when there is nothing to do, and after a failure trying again (nothing
+/// is acknowledged until stored). Its lag (entries not yet stored) is the gauge
+/// <c>coupons.persister.lag</c> on the <c>Coupons</c> meter, measured about once a second beside the
+/// rounds (from Redis alone), so that it keeps growing while PostgreSQL is down or hangs a round.
 /// </summary>
 internal sealed class PersisterService(
     IConnectionMultiplexer redis,
@@ -48,19 +50,13 @@ internal sealed class PersisterService(
         await ApplySchemaAsync(stoppingToken).ConfigureAwait(false);
         await using var persister = new Persister(redis, keys, postgres.Value, settings.Value, time);
         _persister = persister;
-        long? lagMeasuredAt = null;
+        var lag = MeasureLagAsync(persister, stoppingToken);
         var idle = Idle;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var handled = await persister.RunOnceAsync(stoppingToken).ConfigureAwait(false);
-                if (lagMeasuredAt is not { } measured || time.GetElapsedTime(measured) > LagEvery)
-                {
-                    Volatile.Write(ref _lag, await persister.LagAsync(stoppingToken).ConfigureAwait(false));
-                    lagMeasuredAt = time.GetTimestamp();
-                }
-
                 if (handled > 0)
                 {
                     idle = Idle;
@@ -78,6 +74,29 @@ internal sealed class PersisterService(
             {
                 // Nothing was acknowledged: the same entries are read again on the next round.
                 LogPersistFailed(logger, exception);
+                await Task.Delay(AfterFailure, time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+
+        await lag.ConfigureAwait(false);
+    }
+
+    private async Task MeasureLagAsync(Persister persister, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                Volatile.Write(ref _lag, await persister.LagAsync(stoppingToken).ConfigureAwait(false));
+                await Task.Delay(LagEvery, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                // Redis is failing: the gauge keeps its last value until it can be read again.
                 await Task.Delay(AfterFailure, time, stoppingToken).ConfigureAwait(false);
             }
         }

@@ -12,19 +12,22 @@ namespace Coupons.Postgres;
 /// the persisters into an append-only table on the shards (a coupon's beside its row, the rest on
 /// shard 0). Reads ask every shard and merge, newest first; an entry is readable once persisted.
 /// Entries of changes kept outside the store (the blocklist, fraud flags) are appended to a stream
-/// of their own (<see cref="AuditStream"/>) and travel the same way.
+/// of their own (<see cref="AuditStream"/>) and travel the same way. A query is a request's call of
+/// PostgreSQL, so it goes through <see cref="PostgresGuard"/>: bounded, behind a circuit breaker.
 /// </summary>
 public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
 {
     private readonly AuditStream _stream;
     private readonly NpgsqlDataSource[] _shards;
+    private readonly PostgresGuard _guard;
 
     public PostgresAuditLog(AuditStream stream, PostgresOptions postgres)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(postgres);
         _stream = stream;
-        _shards = [.. postgres.Shards.Select(s => NpgsqlDataSource.Create(s))];
+        _shards = [.. postgres.Shards.Select(s => NpgsqlDataSource.Create(PostgresGuard.Bounded(s, postgres.Timeout)))];
+        _guard = new PostgresGuard(postgres);
     }
 
     public ValueTask AppendAsync(string action, string subject, string? before, string? after, CancellationToken cancellationToken = default) =>
@@ -39,21 +42,16 @@ public sealed class PostgresAuditLog : IAuditLog, IAsyncDisposable
         }
 
         var after = ParseCursor(query.Cursor);
-        try
-        {
-            var pages = await Task.WhenAll(_shards.Select(shard => QueryShardAsync(shard, query, after, cancellationToken))).ConfigureAwait(false);
-            var merged = pages.SelectMany(p => p)
-                .OrderByDescending(e => e.AtMs)
-                .ThenByDescending(e => e.Id, StringComparer.Ordinal)
-                .Take(query.Limit + 1)
-                .ToList();
-            var next = merged.Count > query.Limit ? FormatCursor(merged[query.Limit - 1]) : null;
-            return (merged.Count > query.Limit ? merged[..query.Limit] : merged, next);
-        }
-        catch (NpgsqlException exception)
-        {
-            throw new StorageUnavailableException("the audit log cannot be read from PostgreSQL: " + exception.Message, exception);
-        }
+        var pages = await _guard.RunAsync(
+            token => Task.WhenAll(_shards.Select(shard => QueryShardAsync(shard, query, after, token))),
+            cancellationToken).ConfigureAwait(false);
+        var merged = pages.SelectMany(p => p)
+            .OrderByDescending(e => e.AtMs)
+            .ThenByDescending(e => e.Id, StringComparer.Ordinal)
+            .Take(query.Limit + 1)
+            .ToList();
+        var next = merged.Count > query.Limit ? FormatCursor(merged[query.Limit - 1]) : null;
+        return (merged.Count > query.Limit ? merged[..query.Limit] : merged, next);
     }
 
     public async ValueTask DisposeAsync()

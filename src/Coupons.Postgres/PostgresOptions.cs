@@ -15,6 +15,18 @@ public sealed class PostgresOptions : IValidatableObject
     /// </summary>
     public List<string> Shards { get; set; } = [];
 
+    /// <summary>
+    /// How long a request's call of PostgreSQL (the audit log's queries) may wait before it fails as
+    /// 503 storage_unavailable (<see cref="PostgresGuard"/>): a hung PostgreSQL costs a request this,
+    /// not a hang. Claims and redemptions never wait on PostgreSQL (the persister is asynchronous).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Coupons:Postgres:Timeout must be between 10 ms and 10 minutes")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long the circuit breaker, once open, refuses every request's PostgreSQL call at once before it lets one through to try again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Coupons:Postgres:BreakFor must be between 10 ms and 10 minutes")]
+    public TimeSpan BreakFor { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The settings in <paramref name="configuration"/>'s <c>Coupons:Postgres</c>, defaults for what is not there.</summary>
     public static PostgresOptions From(IConfiguration configuration)
     {

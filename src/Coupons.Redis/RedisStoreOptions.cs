@@ -68,6 +68,21 @@ public sealed class RedisStoreOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "Coupons:Redis:BreakFor must be between 10 ms and 10 minutes")]
     public TimeSpan BreakFor { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// While Redis fails (a call timed out, the breaker is open), how old a node's last copy of a
+    /// campaign, its stats or a listing page may be and still be served, marked stale, instead of
+    /// 503 storage_unavailable; older, or none: 503. Zero serves no copies (and keeps none).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Coupons:Redis:StaleFor must be between 0 (off) and a day")]
+    public TimeSpan StaleFor { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The most items a node keeps for <see cref="StaleFor"/>: a campaign or its stats counts one, a
+    /// listing page its items (at least one); the least recently kept copies go first.
+    /// </summary>
+    [Range(2, 10_000_000, ErrorMessage = "Coupons:Redis:StaleItems must be between 2 and 10,000,000")]
+    public int StaleItems { get; set; } = 20_000;
+
     /// <summary>The settings in <paramref name="configuration"/>'s <c>Coupons:Redis</c>, defaults for what is not there.</summary>
     public static RedisStoreOptions From(IConfiguration configuration)
     {

@@ -124,6 +124,7 @@ public sealed class LocalCluster : IAsyncLifetime
 /// Flash and mix loads through nginx against both API nodes, then one node killed under load; every
 /// acknowledged change must reach PostgreSQL.
 /// </summary>
+[Collection(LocalClusterCollection.Name)]
 public sealed class LocalClusterTests(LocalCluster cluster) : IClassFixture<LocalCluster>
 {
     [Fact]
@@ -193,4 +194,11 @@ public sealed class LocalClusterTests(LocalCluster cluster) : IClassFixture<Loca
             }
         }
     }
+}
+
+/// <summary>The tests that start a whole deployment on this machine: one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class LocalClusterCollection
+{
+    public const string Name = "Local cluster";
 }

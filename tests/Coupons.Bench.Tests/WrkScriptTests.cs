@@ -5,7 +5,8 @@ namespace Coupons.Bench.Tests;
 
 /// <summary>
 /// bench/wrk.sh's short version, as CI runs every bench script: each target answered with no
-/// refusal and no socket error, and the summary's rows and the claims' ratio printed.
+/// refusal and no socket error, and the summary's rows and the claims' ratios printed (by code ÷ by id,
+/// metrics on ÷ off).
 /// </summary>
 public sealed class WrkScriptTests
 {
@@ -19,6 +20,7 @@ public sealed class WrkScriptTests
         start.Environment["DURATION"] = "1";
         start.Environment["CONNECTIONS"] = "8";
         start.Environment["OUT"] = results;
+        start.Environment["TARGETS"] = "baseline get claim code nometrics";
         start.Environment["PORT_BASE"] = FreePorts().ToString(CultureInfo.InvariantCulture);
         try
         {
@@ -29,7 +31,7 @@ public sealed class WrkScriptTests
             Assert.True(process.ExitCode == 0, "bench/wrk.sh failed: " + await output + await error);
 
             var runs = File.ReadAllLines(Path.Combine(results, "runs.txt")).Skip(1).Select(line => line.Split(' ')).ToList();
-            Assert.Equal(["baseline", "get", "claim", "code"], runs.Select(r => r[0]));
+            Assert.Equal(["baseline", "get", "claim", "code", "nometrics"], runs.Select(r => r[0]));
             Assert.All(runs, r => Assert.True(double.Parse(r[2], CultureInfo.InvariantCulture) > 0 && r[4] == "0", string.Join(' ', r)));
             foreach (var file in Directory.GetFiles(results, "*-1.txt"))
             {
@@ -38,6 +40,7 @@ public sealed class WrkScriptTests
 
             var summary = File.ReadAllText(Path.Combine(results, "summary.md"));
             Assert.Contains("code ÷ claim: median", summary, StringComparison.Ordinal);
+            Assert.Contains("claim ÷ nometrics, API CPU µs per request: median", summary, StringComparison.Ordinal);
         }
         finally
         {
@@ -48,13 +51,13 @@ public sealed class WrkScriptTests
         }
     }
 
-    /// <summary>A base port with the baseline's and the service's ports (+0, +1) free.</summary>
+    /// <summary>A base port with the baseline's and the two services' ports (+0, +1, +4) free.</summary>
     private static int FreePorts()
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
             var candidate = 31000 + (Random.Shared.Next(0, 900) * 10);
-            if (LocalCluster.IsFree(candidate) && LocalCluster.IsFree(candidate + 1))
+            if (LocalCluster.IsFree(candidate) && LocalCluster.IsFree(candidate + 1) && LocalCluster.IsFree(candidate + 4))
             {
                 return candidate;
             }

@@ -73,6 +73,42 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>Stops the server at once, as a crash would (for fault tests).</summary>
     public Task StopAsync() => RunPgAsync("pg_ctl", "-D", DataDir, "-m", "immediate", "-w", "stop");
 
+    /// <summary>
+    /// Stops every process of the server with SIGSTOP (the postmaster first, so it starts no more),
+    /// as a hung PostgreSQL: connections are accepted by the kernel and held, nothing is answered.
+    /// </summary>
+    public void Pause()
+    {
+        var postmaster = Postmaster();
+        TestProcesses.Signal("STOP", postmaster);
+        foreach (var child in Children(postmaster))
+        {
+            TestProcesses.Signal("STOP", child);
+        }
+    }
+
+    /// <summary>Lets a <see cref="Pause"/>d server go on (SIGCONT), its backends first.</summary>
+    public void Resume()
+    {
+        var postmaster = Postmaster();
+        foreach (var child in Children(postmaster))
+        {
+            TestProcesses.Signal("CONT", child);
+        }
+
+        TestProcesses.Signal("CONT", postmaster);
+    }
+
+    /// <summary>The postmaster's process id: the first line of its postmaster.pid.</summary>
+    private int Postmaster() => int.Parse(File.ReadLines(Path.Combine(DataDir, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+
+    private static IEnumerable<int> Children(int pid) =>
+        Directory.EnumerateDirectories($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task")
+            .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(child => int.Parse(child, CultureInfo.InvariantCulture))
+            .Distinct()
+            .ToList();
+
     /// <summary>Starts the stopped server again on the same port.</summary>
     public Task StartAsync() => RunPgAsync(
         "pg_ctl", "-D", DataDir, "-w", "-l", Path.Combine(Dir, "log"), "-o",

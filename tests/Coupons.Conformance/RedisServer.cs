@@ -36,15 +36,7 @@ public sealed class RedisServer : IAsyncLifetime
     /// <summary>Lets a <see cref="Pause"/>d server go on (SIGCONT): it answers what it was sent meanwhile.</summary>
     public void Resume() => Signal("CONT");
 
-    private void Signal(string signal)
-    {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, _process!.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
-        kill.WaitForExit();
-        if (kill.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"kill -{signal} {_process.Id} failed");
-        }
-    }
+    private void Signal(string signal) => TestProcesses.Signal(signal, _process!.Id);
 
     public async Task InitializeAsync()
     {

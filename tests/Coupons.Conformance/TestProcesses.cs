@@ -33,6 +33,18 @@ public static class TestProcesses
         return await output.ConfigureAwait(false);
     }
 
+    /// <summary>Sends <paramref name="signal"/> (STOP, CONT, …) to one process by its id.</summary>
+    public static void Signal(string signal, int pid)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("kill did not start");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {pid} failed");
+        }
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

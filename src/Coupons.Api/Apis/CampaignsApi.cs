@@ -30,7 +30,7 @@ public static class CampaignsApi
     {
         var api = app.MapApiGroup("/v1/campaigns", "Campaigns");
         api.MapGet("/{id}", GetCampaign).Refuses(Lookup)
-            .Answers(200, "The campaign.").WithName("GetCampaign").WithDescription("Any caller with a valid token. remainingStock is live: what claims can still take.").WithSummary("A campaign with its remaining stock.");
+            .Answers(200, "The campaign.").MayAnswerStale().WithName("GetCampaign").WithDescription("Any caller with a valid token. remainingStock is live: what claims can still take.").WithSummary("A campaign with its remaining stock.");
 
         var admin = api.MapRoleGroup(AuthExtensions.Admin);
         admin.MapPost("/", CreateCampaign).Refuses(Creating)
@@ -40,7 +40,7 @@ public static class CampaignsApi
         // Any caller may list; what each role may list is the handler's (FilterFor), so not the admin
         // group's. A group of its own, made after the admin's, keeps the document's order (post, get).
         api.MapGroup(string.Empty).MapGet("/", ListCampaigns).ProducesCodes(ListingForbidden)
-            .Answers(200, "A page of campaigns.").WithName("ListCampaigns").WithDescription("Campaigns, oldest first, a page at a time: pass nextCursor back as cursor until it is null (a filtered page may hold fewer than limit, even none, and still have a nextCursor). An admin lists every campaign, or those of one status. Anyone else must ask for status=active, which lists the campaigns open to claims now: active, inside their claim window and before an absolute validity ends (sold-out ones included, with remainingStock 0); without it, or with another status, the answer is 403.").WithSummary("List campaigns, oldest first (admin: any status; others: the ones open to claims now, with status=active).");
+            .Answers(200, "A page of campaigns.").MayAnswerStale().WithName("ListCampaigns").WithDescription("Campaigns, oldest first, a page at a time: pass nextCursor back as cursor until it is null (a filtered page may hold fewer than limit, even none, and still have a nextCursor). An admin lists every campaign, or those of one status. Anyone else must ask for status=active, which lists the campaigns open to claims now: active, inside their claim window and before an absolute validity ends (sold-out ones included, with remainingStock 0); without it, or with another status, the answer is 403.").WithSummary("List campaigns, oldest first (admin: any status; others: the ones open to claims now, with status=active).");
 
         MapStatusChange(admin, "/{id}/pause", CampaignCommand.Pause, StatusChange)
             .WithName("PauseCampaign").WithDescription("Claims are refused with campaign_not_active until the campaign is resumed; coupons already claimed keep working. Pausing a paused campaign changes nothing.").WithSummary("Stop claims for a while (admin).");
@@ -52,7 +52,7 @@ public static class CampaignsApi
             .Answers(200, "The campaign with its new stock.").WithName("AddStock").WithDescription("Adds to totalStock and remainingStock at once, also for a sold-out campaign. Not idempotent: each call adds.").WithSummary("Add stock to a campaign (admin).")
             .WithJsonBody<RouteHandlerBuilder, AddStockRequest>();
         admin.MapGet("/{id}/stats", GetStats).Refuses(Lookup)
-            .Answers(200, "The campaign's live counts.").WithName("GetCampaignStats").WithDescription("Live counts: issued, locked, used, released (including lapsed locks), refunded, expired, and refusals by code.").WithSummary("Live counts of a campaign (admin).");
+            .Answers(200, "The campaign's live counts.").MayAnswerStale().WithName("GetCampaignStats").WithDescription("Live counts: issued, locked, used, released (including lapsed locks), refunded, expired, and refusals by code.").WithSummary("Live counts of a campaign (admin).");
 
         // End users' claims, which the per-campaign admission cap counts.
         var claims = api.MapRoleGroup(AuthExtensions.EndUser).WithMetadata(CampaignAdmission.Instance);
@@ -105,6 +105,7 @@ public static class CampaignsApi
     private static async Task<Results<Ok<PageResponse<CampaignResponse>>, ProblemHttpResult>> ListCampaigns(
         HttpContext context,
         ICouponStore store,
+        LastCopies copies,
         CodeProtector protector,
         [Description("Only campaigns in this status. An admin may ask for any, or none; everyone else must ask for active, which lists the campaigns open to claims now (active, inside the claim window, before an absolute validity ends).")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
@@ -133,7 +134,8 @@ public static class CampaignsApi
             return Problems.Create(StatusCodes.Status403Forbidden, ProblemCodes.Forbidden, "The token's role may not do this.", "Only an admin lists campaigns other than status=active.");
         }
 
-        var page = await store.ListCampaignsAsync(filter, after, pageSize, ct).ConfigureAwait(false);
+        var page = await copies.ReadAsync(
+            context, ("campaigns", filter, after, pageSize), () => store.ListCampaignsAsync(filter, after, pageSize, ct), static p => p.Items.Count).ConfigureAwait(false);
         return TypedResults.Ok(new PageResponse<CampaignResponse>([.. page.Items.Select(campaign => Reveal(campaign, role, protector))], Cursors.Format(page.NextAfter)));
     }
 
@@ -149,9 +151,11 @@ public static class CampaignsApi
         _ => null,
     };
 
-    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetCampaign(string id, HttpContext context, ICouponStore store, CodeProtector protector, CancellationToken ct)
+    private static async Task<Results<Ok<CampaignResponse>, ProblemHttpResult>> GetCampaign(string id, HttpContext context, ICouponStore store, LastCopies copies, CodeProtector protector, CancellationToken ct)
     {
-        var campaign = Ids.TryParse(id, out var campaignId) ? await store.GetCampaignAsync(campaignId, ct).ConfigureAwait(false) : null;
+        var campaign = Ids.TryParse(id, out var campaignId)
+            ? await copies.ReadAsync(context, ("campaign", campaignId), () => store.GetCampaignAsync(campaignId, ct)).ConfigureAwait(false)
+            : null;
         return campaign is null ? Lookup.Problem(Outcome.CampaignNotFound) : TypedResults.Ok(Reveal(campaign, Caller.Of(context).Role, protector));
     }
 
@@ -224,9 +228,11 @@ public static class CampaignsApi
         };
     }
 
-    private static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetStats(string id, ICouponStore store, CancellationToken ct)
+    private static async Task<Results<Ok<StatsResponse>, ProblemHttpResult>> GetStats(string id, HttpContext context, ICouponStore store, LastCopies copies, CancellationToken ct)
     {
-        var stats = Ids.TryParse(id, out var campaignId) ? await store.GetStatsAsync(campaignId, ct).ConfigureAwait(false) : null;
+        var stats = Ids.TryParse(id, out var campaignId)
+            ? await copies.ReadAsync(context, ("stats", campaignId), () => store.GetStatsAsync(campaignId, ct)).ConfigureAwait(false)
+            : null;
         return stats is null ? Lookup.Problem(Outcome.CampaignNotFound) : TypedResults.Ok(StatsResponse.From(stats));
     }
 }

@@ -68,9 +68,9 @@ public static class CouponsApi
     {
         var api = app.MapApiGroup("/v1", "Coupons");
         api.MapGet("/me/coupons", ListMine)
-            .Answers(200, "A page of the caller's coupons.").WithName("ListMyCoupons").WithDescription("The calling user's coupons, oldest first, optionally of one status, a page at a time.").WithSummary("The calling user's coupons, oldest first.");
+            .Answers(200, "A page of the caller's coupons.").MayAnswerStale().WithName("ListMyCoupons").WithDescription("The calling user's coupons, oldest first, optionally of one status, a page at a time.").WithSummary("The calling user's coupons, oldest first.");
         api.MapRoleGroup(AuthExtensions.ServiceOrAdmin).MapGet("/users/{userId}/coupons", ListUsers)
-            .Answers(200, "A page of the user's coupons.").WithName("ListUserCoupons").WithDescription("Any user's coupons, as /v1/me/coupons shows a user their own: oldest first, optionally of one status, a page at a time. A user with no coupons has an empty list.").WithSummary("A user's coupons, oldest first (service or admin).");
+            .Answers(200, "A page of the user's coupons.").MayAnswerStale().WithName("ListUserCoupons").WithDescription("Any user's coupons, as /v1/me/coupons shows a user their own: oldest first, optionally of one status, a page at a time. A user with no coupons has an empty list.").WithSummary("A user's coupons, oldest first (service or admin).");
 
         var coupon = api.MapGroup("/coupons/{id}");
         coupon.MapGet("/", GetCoupon).Refuses(Lookup)
@@ -96,16 +96,19 @@ public static class CouponsApi
     private static Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListMine(
         HttpContext context,
         ICouponStore store,
+        LastCopies copies,
         CouponOwnCodes codes,
         [Description("Only coupons in this status: unused, locked, used, expired, revoked.")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
         [Description("The nextCursor of the previous page.")] string? cursor,
         CancellationToken ct) =>
-        ListAsync(Caller.Of(context).UserId, status, limit, cursor, store, codes, ct);
+        ListAsync(context, Caller.Of(context).UserId, status, limit, cursor, store, copies, codes, ct);
 
     private static Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListUsers(
         string userId,
+        HttpContext context,
         ICouponStore store,
+        LastCopies copies,
         CouponOwnCodes codes,
         [Description("Only coupons in this status: unused, locked, used, expired, revoked.")] string? status,
         [Description("Page size, 1 to 200; 50 when not given.")] int? limit,
@@ -114,11 +117,11 @@ public static class CouponsApi
         string.IsNullOrWhiteSpace(userId) || userId.Length > StoreLimits.MaxUserIdLength
             ? Task.FromResult<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>>(
                 Problems.Validation("userId", $"must be 1 to {StoreLimits.MaxUserIdLength} characters, not only white space"))
-            : ListAsync(userId, status, limit, cursor, store, codes, ct);
+            : ListAsync(context, userId, status, limit, cursor, store, copies, codes, ct);
 
     /// <summary>A page of one user's coupons: the caller's own (/v1/me/coupons) or anyone's (/v1/users/{userId}/coupons), the same checks and answer.</summary>
     private static async Task<Results<Ok<PageResponse<CouponResponse>>, ProblemHttpResult>> ListAsync(
-        string userId, string? status, int? limit, string? cursor, ICouponStore store, CouponOwnCodes codes, CancellationToken ct)
+        HttpContext context, string userId, string? status, int? limit, string? cursor, ICouponStore store, LastCopies copies, CouponOwnCodes codes, CancellationToken ct)
     {
         CouponStatus? filter = null;
         if (status is not null)
@@ -136,7 +139,8 @@ public static class CouponsApi
             return problem;
         }
 
-        var page = await store.ListUserCouponsAsync(userId, filter, after, pageSize, ct).ConfigureAwait(false);
+        var page = await copies.ReadAsync(
+            context, ("coupons", userId, filter, after, pageSize), () => store.ListUserCouponsAsync(userId, filter, after, pageSize, ct), static p => p.Items.Count).ConfigureAwait(false);
         return TypedResults.Ok(new PageResponse<CouponResponse>([.. page.Items.Select(coupon => CouponResponse.From(coupon, codes))], Cursors.Format(page.NextAfter)));
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Coupons.Api.Http;
 using Coupons.Core;
 using Coupons.Core.Jobs;
 using Coupons.Embedded;
@@ -8,6 +9,7 @@ using Coupons.Redis;
 using Coupons.Redis.Jobs;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Coupons.Api.Hosting;
 
@@ -38,8 +40,16 @@ public static class StoreHosting
                 var store = sp.GetRequiredService<RedisCouponStore>();
                 return new RedisJobStore(store.Connection, store.Keys, sp.GetRequiredService<TimeProvider>());
             });
+            // While Redis fails, campaigns, stats and listings are answered from this node's last copies.
+            services.AddSingleton(sp =>
+            {
+                var redis = sp.GetRequiredService<IOptions<RedisStoreOptions>>().Value;
+                return new LastCopies(redis.StaleFor, redis.StaleItems, sp.GetRequiredService<TimeProvider>());
+            });
             return services.AddRedisStore(configuration).AddPostgresPersister(configuration);
         }
+
+        services.AddSingleton(sp => LastCopies.Off(sp.GetRequiredService<TimeProvider>()));
 
         services.AddSingleton<IJobStore>(sp => new EmbeddedJobStore(EmbeddedStoreOptions.DataDirOf(configuration), sp.GetRequiredService<TimeProvider>()));
         return services.AddEmbeddedStore(configuration);

@@ -43,6 +43,12 @@ internal sealed class ContractOperations : IOpenApiOperationTransformer
             }
         }
 
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<StaleAnswer>().Any()
+            && operation.Responses?.GetValueOrDefault("200") is OpenApiResponse ok)
+        {
+            DescribeStale(ok);
+        }
+
         foreach (var created in new[] { "201", "202" }.Select(s => operation.Responses?.GetValueOrDefault(s)).OfType<OpenApiResponse>())
         {
             created.Headers ??= new Dictionary<string, IOpenApiHeader>();
@@ -55,6 +61,22 @@ internal sealed class ContractOperations : IOpenApiOperationTransformer
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>The headers of an answer from a node's last copy (<see cref="Http.LastCopies"/>), absent from a fresh one.</summary>
+    private static void DescribeStale(OpenApiResponse response)
+    {
+        response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        response.Headers[Http.LastCopies.StaleHeader] = new OpenApiHeader
+        {
+            Description = "Present only when the store is failing and this answer is the node's last copy: its age in whole seconds. Absent from a fresh answer.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0" },
+        };
+        response.Headers["Warning"] = new OpenApiHeader
+        {
+            Description = "With X-Coupons-Stale: `110 - \"Response is Stale\"`.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        };
     }
 
     private static void AddProblems(OpenApiOperation operation, OpenApiDocument document, List<ProblemCode> codes)

@@ -38,4 +38,19 @@ public static class AnswerTexts
     public static TBuilder Answers<TBuilder>(this TBuilder builder, int status, string text)
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new AnswerText(status, text));
+
+    /// <summary>Says that this endpoint's 200 may be a node's last copy while the store fails, marked stale (<see cref="Http.LastCopies"/>).</summary>
+    public static TBuilder MayAnswerStale<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(StaleAnswer.Instance);
+}
+
+/// <summary>An endpoint's 200 may come from a node's last copy, marked stale: the document names its headers.</summary>
+public sealed class StaleAnswer
+{
+    public static readonly StaleAnswer Instance = new();
+
+    private StaleAnswer()
+    {
+    }
 }

@@ -104,8 +104,10 @@ internal sealed partial class BlocklistRefresher(Blocklist blocklist, IOptions<P
                 await blocklist.RefreshAsync().ConfigureAwait(false);
                 failing = false;
             }
-            catch (Exception exception) when (exception is StorageUnavailableException or System.Text.Json.JsonException)
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever failed (an unreachable store, a bad entry): a refresher that threw would
+                // stop the whole node; the last list read stays in force instead.
                 if (!failing)
                 {
                     LogRefreshFailed(logger, exception);
