@@ -11,6 +11,11 @@ if (args.Length > 0 && args[0] == "reconcile")
     return await ReconcileCommand.RunAsync(args[1..], Console.Out, Console.Error);
 }
 
+if (args.Length > 0 && args[0] == "restore")
+{
+    return await RestoreCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
+
 if (args.Length > 0 && args[0] == "check-config")
 {
     return CheckConfigCommand.Run(args[1..], Console.Out, Console.Error);

@@ -40,9 +40,10 @@ internal static class EventRows
     private const string UpsertCampaign = """
         INSERT INTO campaigns (id, name, discount_kind, amount_off, percent_off, max_discount, threshold, min_order_amount,
                                per_user_limit, claim_starts_at, claim_ends_at, valid_from, valid_to, valid_days,
-                               lock_ttl_seconds, created_at, status, total_stock, version, code_hash, code_sealed, checkout)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
-        ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_stock = excluded.total_stock, version = excluded.version
+                               lock_ttl_seconds, created_at, status, total_stock, version, code_hash, code_sealed, checkout, buckets)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+        ON CONFLICT (id) DO UPDATE SET status = excluded.status, total_stock = excluded.total_stock, version = excluded.version,
+            buckets = excluded.buckets
         WHERE campaigns.version < excluded.version
         """;
 
@@ -127,7 +128,7 @@ internal static class EventRows
             discount.Threshold, definition.MinOrderAmount, definition.PerUserLimit, definition.ClaimStartsAtMs, definition.ClaimEndsAtMs,
             definition.Validity.FromMs, definition.Validity.ToMs, definition.Validity.Days, definition.LockTtlSeconds, campaign.CreatedAtMs,
             WireNames.Of(campaign.Status), campaign.TotalStock, campaign.Version, definition.Code?.Hash.ToText(), definition.Code?.Sealed,
-            CheckoutText.Write(definition.Scope, definition.Stacking));
+            CheckoutText.Write(definition.Scope, definition.Stacking), campaign.Buckets);
     }
 
     private static NpgsqlBatchCommand AuditRow(string id, StreamEvent change, AuditField.Decoded audit, CouponRecord? coupon, CampaignRecord? campaignRecord)

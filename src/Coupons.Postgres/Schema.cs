@@ -98,6 +98,12 @@ public static class Schema
             lines text NOT NULL, updated_at bigint NOT NULL, version bigint NOT NULL
         );
         """,
+        """
+        -- How many buckets a campaign's stock is split into in Redis (never changes), so that a restore
+        -- of Redis from these rows puts every user's count, and every coupon, back in its bucket
+        -- (null: stored before this column; the restore works it out from the coupons' ids).
+        ALTER TABLE campaigns ADD COLUMN buckets integer;
+        """,
     ];
 
     /// <summary>The latest migration's number: a shard with every migration applied has this many.</summary>

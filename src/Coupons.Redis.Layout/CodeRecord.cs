@@ -14,6 +14,10 @@ public readonly record struct CodeRecord(CodeKind Kind, Guid CampaignId, Guid Jo
     public static string Shared(Guid campaignId, long takenAtMs) =>
         "s|" + RedisKeys.Id(campaignId) + "|" + takenAtMs.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A generated code's record, as addcodes.lua writes it (the sealed form in base64).</summary>
+    public static string Generated(Guid campaignId, Guid jobId, long index, string sealedBase64) =>
+        "u|" + RedisKeys.Id(campaignId) + "|" + RedisKeys.Id(jobId) + "|" + index.ToString(CultureInfo.InvariantCulture) + "|" + sealedBase64;
+
     public static CodeRecord Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -34,6 +38,10 @@ public readonly record struct CodeRecord(CodeKind Kind, Guid CampaignId, Guid Jo
 /// </summary>
 public readonly record struct CodeClaim(bool Claimed, long AtMs, Guid? CouponId, string UserId)
 {
+    /// <summary>A claimed code's claim, as completecode.lua writes it.</summary>
+    public static string ClaimedText(long atMs, Guid couponId, string userId) =>
+        "c|" + atMs.ToString(CultureInfo.InvariantCulture) + "|" + RedisKeys.Id(couponId) + "|" + userId;
+
     public static CodeClaim Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

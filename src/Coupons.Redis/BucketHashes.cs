@@ -12,19 +12,19 @@ namespace Coupons.Redis;
 /// </summary>
 internal static class BucketHashes
 {
-    public const string Status = "status";
-    public const string Total = "total";
-    public const string Issued = "issued";
-    public const string Limit = "limit";
-    public const string RejectedPrefix = "rejected:";
+    public const string Status = BucketFields.Status;
+    public const string Total = BucketFields.Total;
+    public const string Issued = BucketFields.Issued;
+    public const string Limit = BucketFields.Limit;
+    public const string RejectedPrefix = BucketFields.RejectedPrefix;
 
     /// <summary>The counters transition.lua moves, by <c>StatsDelta</c> (issued is claim.lua's).</summary>
-    public const string Locked = "locked";
-    public const string Used = "used";
-    public const string Expired = "expired";
-    public const string Revoked = "revoked";
-    public const string Released = "released";
-    public const string Refunded = "refunded";
+    public const string Locked = BucketFields.Locked;
+    public const string Used = BucketFields.Used;
+    public const string Expired = BucketFields.Expired;
+    public const string Revoked = BucketFields.Revoked;
+    public const string Released = BucketFields.Released;
+    public const string Refunded = BucketFields.Refunded;
 
     /// <summary>
     /// One of a campaign's buckets other than 0 (create.lua makes bucket 0 with the campaign):

@@ -68,19 +68,3 @@ internal sealed class StoreSweep(
         }
     }
 }
-
-/// <summary>
-/// When the sweeper must look at a coupon again: the moments at which time alone would change it
-/// (its lock lapsing, its validity passing), null for a moment at which nothing would. Asked of
-/// <see cref="CouponRules.Normalize"/> at each moment, so which coupons can still lapse or expire is
-/// decided by Core's rule alone (unused and locked coupons expire; used ones do not until refunded).
-/// transition.lua puts the coupon in each queue, or takes it out, as this says.
-/// </summary>
-internal readonly record struct SweepWatch(long? LockLapsesAtMs, long? ValidityEndsAtMs)
-{
-    public static SweepWatch Of(in CouponState state) => new(
-        WouldChange(state, state.LockExpiresAtMs, CouponEvents.Lapsed) ? state.LockExpiresAtMs : null,
-        WouldChange(state, state.ValidToMs, CouponEvents.Expired) ? state.ValidToMs : null);
-
-    private static bool WouldChange(CouponState state, long atMs, CouponEvents change) => (CouponRules.Normalize(ref state, atMs) & change) != 0;
-}

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Coupons.Redis.Layout;
 using StackExchange.Redis;
 
@@ -41,14 +40,4 @@ internal readonly record struct ClaimArguments(
             IdempotencyKey ?? "", CountsSoldOut ? "1" : "0", Audit, OwnCodeHash,
         ],
         retryOn);
-}
-
-/// <summary>The fields of a bucket's claimants hash: each user's number of claims there, and their idempotency keys.</summary>
-internal static class ClaimantFields
-{
-    public static string Count(string userId) => "c:" + userId;
-
-    /// <summary>The field of one idempotency key: the user's id is length-prefixed, so no two users' keys share a field.</summary>
-    public static string IdempotencyKey(string userId, string key) =>
-        "k:" + userId.Length.ToString(CultureInfo.InvariantCulture) + ":" + userId + key;
 }
