@@ -83,20 +83,7 @@ public sealed partial class ChaosScriptTests
     }
 
     /// <summary>A base port whose neighbours the script takes are free: +1, +2 (one Redis), +3 (the delaying proxy), nginx +10, API nodes +11 and +12, Redis Cluster +21 to +23 and their bus ports, PostgreSQL +30.</summary>
-    private static int FreePorts()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = 32000 + (Random.Shared.Next(0, 200) * 40);
-            int[] used = [1, 2, 3, 10, 11, 12, 21, 22, 23, 30, 10021, 10022, 10023];
-            if (used.All(offset => LocalCluster.IsFree(candidate + offset)))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("no free ports for bench/chaos.sh");
-    }
+    private static int FreePorts() => LocalCluster.FreeBase(12_100, 20, 40, 1, 2, 3, 10, 11, 12, 21, 22, 23, 30, 10021, 10022, 10023);
 
     [GeneratedRegex(@"first claim that succeeded after the repair: \d+ ms")]
     private static partial Regex FirstSuccess();

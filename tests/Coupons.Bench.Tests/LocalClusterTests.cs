@@ -89,19 +89,28 @@ public sealed class LocalCluster : IAsyncLifetime
     }
 
     /// <summary>A base port with every port the deployment uses free: +0..+2, +11..+13 and their cluster bus (+10000), +20.</summary>
-    private static int FreeBasePort()
+    private static int FreeBasePort() => FreeBase(10_000, 200, 10, 0, 1, 2, 11, 12, 13, 10011, 10012, 10013, 20);
+
+    /// <summary>
+    /// A base port among <paramref name="slots"/> from <paramref name="from"/>, <paramref name="step"/>
+    /// apart, whose ports at <paramref name="offsets"/> are all free. The tests that start servers
+    /// on fixed ports keep below the kernel's ephemeral range (32768 and up, where clients' own
+    /// ports come from: a load of 2,000 connections takes 2,000 of them) and each in a range of its
+    /// own: the local cluster 10,000 (its bus ports 20,000), chaos 12,100, restore 13,000, spike
+    /// 14,000, wrk 15,000.
+    /// </summary>
+    public static int FreeBase(int from, int slots, int step, params int[] offsets)
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var candidate = 21000 + (Random.Shared.Next(0, 900) * 10);
-            int[] offsets = [0, 1, 2, 11, 12, 13, 10011, 10012, 10013, 20];
+            var candidate = from + (Random.Shared.Next(0, slots) * step);
             if (offsets.All(o => IsFree(candidate + o)))
             {
                 return candidate;
             }
         }
 
-        throw new InvalidOperationException("no free ports for the local cluster");
+        throw new InvalidOperationException($"no free ports from {from}");
     }
 
     /// <summary>Whether nothing listens on loopback <paramref name="port"/>.</summary>

@@ -40,17 +40,5 @@ public sealed class RestoreScriptTests
     }
 
     /// <summary>A base port with the service's, Redis's and PostgreSQL's ports (+0, +1, +2) free.</summary>
-    private static int FreePorts()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = 32000 + (Random.Shared.Next(0, 900) * 10);
-            if (LocalCluster.IsFree(candidate) && LocalCluster.IsFree(candidate + 1) && LocalCluster.IsFree(candidate + 2))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("no free ports for bench/restore.sh");
-    }
+    private static int FreePorts() => LocalCluster.FreeBase(13_000, 90, 10, 0, 1, 2);
 }

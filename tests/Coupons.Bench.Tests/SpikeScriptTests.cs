@@ -58,17 +58,5 @@ public sealed class SpikeScriptTests
         }
     }
 
-    private static int FreePort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = 32000 + Random.Shared.Next(0, 9000);
-            if (LocalCluster.IsFree(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("no free port for bench/spike.sh");
-    }
+    private static int FreePort() => LocalCluster.FreeBase(14_000, 900, 1, 0);
 }

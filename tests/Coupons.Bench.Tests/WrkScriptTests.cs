@@ -52,17 +52,5 @@ public sealed class WrkScriptTests
     }
 
     /// <summary>A base port with the baseline's and the two services' ports (+0, +1, +4) free.</summary>
-    private static int FreePorts()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var candidate = 31000 + (Random.Shared.Next(0, 900) * 10);
-            if (LocalCluster.IsFree(candidate) && LocalCluster.IsFree(candidate + 1) && LocalCluster.IsFree(candidate + 4))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException("no free ports for bench/wrk.sh");
-    }
+    private static int FreePorts() => LocalCluster.FreeBase(15_000, 90, 10, 0, 1, 4);
 }
