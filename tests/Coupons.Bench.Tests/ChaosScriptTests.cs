@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -52,34 +51,8 @@ public sealed partial class ChaosScriptTests
 
     private static async Task<(int Exit, string Output, string Summary)> RunAsync(string scenario, params (string Name, string Value)[] settings)
     {
-        var results = Path.Combine(Path.GetTempPath(), "coupons-chaos-" + Guid.NewGuid().ToString("N"));
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = LocalCluster.RepoRoot };
-        start.ArgumentList.Add(Path.Combine(LocalCluster.RepoRoot, "bench", "chaos.sh"));
-        start.ArgumentList.Add(scenario);
-        start.Environment["OUT"] = results;
-        start.Environment["PORT_BASE"] = FreePorts().ToString(CultureInfo.InvariantCulture);
-        foreach (var (name, value) in settings)
-        {
-            start.Environment[name] = value;
-        }
-
-        try
-        {
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            var summaryFile = Path.Combine(results, "summary.txt");
-            var summary = File.Exists(summaryFile) ? await File.ReadAllTextAsync(summaryFile) : "";
-            return (process.ExitCode, await output + await error, summary);
-        }
-        finally
-        {
-            if (Directory.Exists(results))
-            {
-                Directory.Delete(results, recursive: true);
-            }
-        }
+        using var run = await BenchScriptRun.RunAsync("chaos.sh", [scenario], [("PORT_BASE", FreePorts().ToString(CultureInfo.InvariantCulture)), .. settings]);
+        return (run.ExitCode, run.Output + run.Error, run.Read("summary.txt"));
     }
 
     /// <summary>A base port whose neighbours the script takes are free: +1, +2 (one Redis), +3 (the delaying proxy), nginx +10, API nodes +11 and +12, Redis Cluster +21 to +23 and their bus ports, PostgreSQL +30.</summary>

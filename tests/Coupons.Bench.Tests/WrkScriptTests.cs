@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Coupons.Bench.Tests;
@@ -13,42 +12,23 @@ public sealed class WrkScriptTests
     [Fact]
     public async Task The_wrk_side_by_side_runs_every_target_with_only_successful_answers()
     {
-        var results = Path.Combine(Path.GetTempPath(), "coupons-wrk-" + Guid.NewGuid().ToString("N"));
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = LocalCluster.RepoRoot };
-        start.ArgumentList.Add(Path.Combine(LocalCluster.RepoRoot, "bench", "wrk.sh"));
-        start.Environment["ROUNDS"] = "1";
-        start.Environment["DURATION"] = "1";
-        start.Environment["CONNECTIONS"] = "8";
-        start.Environment["OUT"] = results;
-        start.Environment["TARGETS"] = "baseline get claim code nometrics";
-        start.Environment["PORT_BASE"] = FreePorts().ToString(CultureInfo.InvariantCulture);
-        try
-        {
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            Assert.True(process.ExitCode == 0, "bench/wrk.sh failed: " + await output + await error);
+        using var run = await BenchScriptRun.RunAsync(
+            "wrk.sh", [], ("ROUNDS", "1"), ("DURATION", "1"), ("CONNECTIONS", "8"), ("TARGETS", "baseline get claim code nometrics"),
+            ("PORT_BASE", FreePorts().ToString(CultureInfo.InvariantCulture)));
+        var results = run.Results;
+        Assert.True(run.ExitCode == 0, "bench/wrk.sh failed: " + run.Output + run.Error);
 
-            var runs = File.ReadAllLines(Path.Combine(results, "runs.txt")).Skip(1).Select(line => line.Split(' ')).ToList();
-            Assert.Equal(["baseline", "get", "claim", "code", "nometrics"], runs.Select(r => r[0]));
-            Assert.All(runs, r => Assert.True(double.Parse(r[2], CultureInfo.InvariantCulture) > 0 && r[4] == "0", string.Join(' ', r)));
-            foreach (var file in Directory.GetFiles(results, "*-1.txt"))
-            {
-                Assert.Contains("socket errors: 0", File.ReadAllText(file), StringComparison.Ordinal);
-            }
-
-            var summary = File.ReadAllText(Path.Combine(results, "summary.md"));
-            Assert.Contains("code ÷ claim: median", summary, StringComparison.Ordinal);
-            Assert.Contains("claim ÷ nometrics, API CPU µs per request: median", summary, StringComparison.Ordinal);
-        }
-        finally
+        var runs = File.ReadAllLines(Path.Combine(results, "runs.txt")).Skip(1).Select(line => line.Split(' ')).ToList();
+        Assert.Equal(["baseline", "get", "claim", "code", "nometrics"], runs.Select(r => r[0]));
+        Assert.All(runs, r => Assert.True(double.Parse(r[2], CultureInfo.InvariantCulture) > 0 && r[4] == "0", string.Join(' ', r)));
+        foreach (var file in Directory.GetFiles(results, "*-1.txt"))
         {
-            if (Directory.Exists(results))
-            {
-                Directory.Delete(results, recursive: true);
-            }
+            Assert.Contains("socket errors: 0", File.ReadAllText(file), StringComparison.Ordinal);
         }
+
+        var summary = File.ReadAllText(Path.Combine(results, "summary.md"));
+        Assert.Contains("code ÷ claim: median", summary, StringComparison.Ordinal);
+        Assert.Contains("claim ÷ nometrics, API CPU µs per request: median", summary, StringComparison.Ordinal);
     }
 
     /// <summary>A base port with the baseline's and the two services' ports (+0, +1, +4) free.</summary>
